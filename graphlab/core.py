@@ -1,0 +1,449 @@
+"""Nets of named operators, built Caffe2-style: ``net.FC([X, W, b], "Y")``.
+
+Nothing runs while a net is built: each call appends an :class:`OperatorDef` to the
+net's :class:`NetDef`. A :mod:`graphlab.workspace` runs it later. graphlab checks each
+op as it is created (op type, input/output counts, argument names and types, in-place
+use) so mistakes surface on the line that made them; Caffe2 only noticed at run time.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .errors import ArgumentError, did_you_mean, user_origin
+from .proto import DeviceOption, NetDef, OperatorDef, make_argument
+from .registry import get_schema, has_op, op_names
+
+__all__ = ["BlobReference", "CreateOperator", "DataType", "Net", "ScopedBlobReference"]
+
+
+class DataType:
+    """Caffe2's tensor data types (``TensorProto.DataType``); plain ints, no 11."""
+
+    UNDEFINED = 0
+    FLOAT = 1
+    INT32 = 2
+    BYTE = 3
+    STRING = 4
+    BOOL = 5
+    UINT8 = 6
+    INT8 = 7
+    UINT16 = 8
+    INT16 = 9
+    INT64 = 10
+    FLOAT16 = 12
+    DOUBLE = 13
+
+
+#: Keywords of ``CreateOperator`` that configure the OperatorDef instead of becoming args.
+_OP_FIELDS = ("name", "control_input", "device_option", "arg", "engine", "random_seed")
+
+
+def CreateOperator(  # noqa: N802 - Caffe2's name
+    operator_type: str,
+    inputs: str | BlobReference | Sequence[str | BlobReference],
+    outputs: str | BlobReference | Sequence[str | BlobReference],
+    name: str = "",
+    control_input: Sequence[str] | None = None,
+    device_option: DeviceOption | None = None,
+    arg: Sequence[Any] | None = None,
+    engine: str | None = None,
+    random_seed: int | None = None,
+    **kwargs: Any,
+) -> OperatorDef:
+    """Make one checked :class:`OperatorDef` (not added to any net).
+
+    Keyword arguments become typed Arguments (float → ``f``, int/bool → ``i``, str → ``s``,
+    lists → ``floats``/``ints``/``strings``). The op is checked against its schema now:
+    unknown op type (``AttributeError`` with suggestions), wrong number of inputs or
+    outputs, unknown, misspelt, missing or mistyped arguments, and illegal in-place use
+    all raise :class:`~graphlab.errors.ArgumentError` naming the op and the fix.
+    """
+    schema = get_schema(operator_type)
+    op = OperatorDef(
+        input=[str(b) for b in _as_list(inputs)],
+        output=[str(b) for b in _as_list(outputs)],
+        name=name or "",
+        type=operator_type,
+        control_input=[str(c) for c in (control_input or [])],
+        device_option=device_option,
+        engine=engine,
+        origin=user_origin(),
+    )
+    if random_seed is not None:
+        op.device_option = copy.copy(op.device_option) or DeviceOption()
+        op.device_option.random_seed = int(random_seed)
+    for k, v in kwargs.items():
+        try:
+            op.arg.append(make_argument(k, v))
+        except TypeError as e:
+            raise ArgumentError(f"{operator_type}: {e}") from None
+    if arg:
+        op.arg.extend(arg)
+    check_operator(op)
+    return op
+
+
+def check_operator(op: OperatorDef) -> None:
+    """Check an OperatorDef against its schema (counts, in-place, arguments).
+
+    Raises:
+        AttributeError: unknown op type.
+        ArgumentError: anything else, with the creating line in the message.
+    """
+    schema = get_schema(op.type)
+    where = f"\n  created at {op.origin}" if op.origin else ""
+    problem = schema.arity_error(len(op.input), len(op.output))
+    if problem is None:
+        problem = schema.inplace_error(op.input, op.output)
+    if problem is not None:
+        raise ArgumentError(
+            f"{problem}\n  op: {op.summary()}{where}\n  usage: {schema.signature_text()}"
+        )
+    try:
+        schema.parse_args(op.arg)
+    except ArgumentError as e:
+        raise ArgumentError(f"{e}\n  op: {op.summary()}{where}") from None
+
+
+def _as_list(blobs: Any) -> list[Any]:
+    if blobs is None:
+        return []
+    if isinstance(blobs, (str, bytes, BlobReference)):
+        return [blobs.decode("utf-8") if isinstance(blobs, bytes) else blobs]
+    if isinstance(blobs, (list, tuple)):
+        out = []
+        for k, b in enumerate(blobs):
+            if isinstance(b, bytes):
+                b = b.decode("utf-8")
+            if not isinstance(b, (str, BlobReference)):
+                raise TypeError(
+                    f"I/O blob #{k} has unsupported type {type(b).__name__} ({b!r}); "
+                    "use blob names (str) or BlobReferences."
+                )
+            out.append(b)
+        return out
+    raise TypeError(
+        f"Unknown input/output type {type(blobs).__name__} ({blobs!r}); use a blob name, "
+        "a BlobReference, or a list of them."
+    )
+
+
+class BlobReference(str):
+    """The name of a blob, plus the net that made it.
+
+    It *is* a ``str`` (so ``gradient_map["W"]``, ``"W" in gradient_map`` and printing all
+    work), and calling an op on it adds that op to the blob's net with the blob as first
+    input: ``X.FC([W, b], "Y")`` is ``net.FC([X, W, b], "Y")``.
+    """
+
+    _from_net: Net | None
+    meta: dict[str, Any]
+
+    def __new__(cls, name: str | bytes, net: Net | None = None) -> BlobReference:
+        if isinstance(name, bytes):
+            name = name.decode("utf-8")
+        self = super().__new__(cls, name)
+        self._from_net = net
+        self.meta = {}
+        return self
+
+    def __repr__(self) -> str:
+        return f'BlobReference("{str(self)}")'
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def __add__(self, other: Any) -> BlobReference:  # type: ignore[override]
+        if not isinstance(other, str):
+            raise RuntimeError(f"Cannot add BlobReference to a non-string: {other!r}")
+        return BlobReference(str(self) + other, self._from_net)
+
+    def __radd__(self, other: Any) -> BlobReference:
+        if not isinstance(other, str):
+            raise RuntimeError(f"Cannot add a non-string to BlobReference: {other!r}")
+        return BlobReference(other + str(self), self._from_net)
+
+    def Net(self) -> Net | None:  # noqa: N802
+        """The net that created this reference (None for gradient-map entries)."""
+        return self._from_net
+
+    def GetNameScope(self) -> str:  # noqa: N802
+        return str(self)[: str(self).rfind("/") + 1]
+
+    def __getattr__(self, op_type: str) -> Any:
+        if op_type.startswith("__"):
+            raise AttributeError(op_type)
+        if not has_op(op_type):
+            raise AttributeError(
+                f"Method {op_type} is not a registered operator."
+                + did_you_mean(op_type, op_names())
+            )
+        net = self._from_net
+        if net is None:
+            raise RuntimeError(
+                f"Blob {str(self)!r} has no net (gradient-map entries and external inputs "
+                f"have none), so {op_type} cannot be added through it. Call it on the net "
+                f"instead: net.{op_type}([{str(self)!r}, ...], ...)."
+            )
+
+        def method(inputs: Any = None, outputs: Any = None, **kwargs: Any) -> Any:
+            if inputs is None:
+                inputs = []
+            elif isinstance(inputs, (str, bytes)):
+                inputs = [inputs]
+            elif isinstance(inputs, tuple):
+                raise AttributeError(
+                    f"{op_type}: pass the other inputs as a list, not a tuple, when calling "
+                    "an op on a blob (Caffe2 inserts the blob into that list)."
+                )
+            inputs.insert(0, self)
+            return getattr(net, op_type)(inputs, outputs, **kwargs)
+
+        method.__name__ = op_type
+        method.__doc__ = get_schema(op_type).doc
+        return method
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(op_names()))
+
+    def __reduce__(self) -> Any:
+        return (BlobReference, (str(self),))
+
+
+def ScopedBlobReference(name: str, net: Net | None = None) -> BlobReference:  # noqa: N802
+    """A BlobReference (graphlab has no name scopes; kept for Caffe2 code)."""
+    return BlobReference(name, net)
+
+
+class Net:
+    """A net under construction: ``Net("train")``, then ``net.OpType(inputs, outputs, **args)``.
+
+    Names are unique in the process: a second ``Net("train")`` is called ``train_1``, so
+    re-running a notebook cell never clashes; use ``net.Name()`` or
+    ``net.Proto().name`` to refer to it.
+    """
+
+    _net_names_used: list[str] = []
+
+    def __init__(self, name_or_proto: str | NetDef) -> None:
+        if isinstance(name_or_proto, NetDef):
+            self._net = copy.deepcopy(name_or_proto)
+            name = self._net.name or "net"
+        else:
+            self._net = NetDef()
+            name = str(name_or_proto)
+        self._net.name = self._unique_name(name)
+        self._defined: dict[str, None] = {}
+        for b in self._net.external_input:
+            self._defined[b] = None
+        for op in self._net.op:
+            for b in op.output:
+                self._defined[b] = None
+        self._next_name_counts: dict[str, int] = {}
+
+    @classmethod
+    def _unique_name(cls, base: str) -> str:
+        name = base
+        if name in cls._net_names_used:
+            for k in itertools.count(1):
+                name = f"{base}_{k}"
+                if name not in cls._net_names_used:
+                    break
+        cls._net_names_used.append(name)
+        return name
+
+    # ---- introspection --------------------------------------------------------------
+    def Name(self) -> str:  # noqa: N802
+        """The (possibly suffixed) unique name of the net."""
+        return self._net.name
+
+    def Proto(self) -> NetDef:  # noqa: N802
+        """The live NetDef (not a copy): ``.name``, ``.op``, ``.external_input`` ..."""
+        return self._net
+
+    def __str__(self) -> str:
+        return self._net.name
+
+    def __repr__(self) -> str:
+        return f"Net({self._net.name!r}, {len(self._net.op)} ops)"
+
+    def __len__(self) -> int:
+        return len(self._net.op)
+
+    def summary(self) -> str:
+        """One line per op: ``#0  FC(X, W, b) -> Y``."""
+        lines = [f"net {self._net.name!r}: {len(self._net.op)} ops"]
+        lines += [f"  #{i:<3d} {op.summary()}" for i, op in enumerate(self._net.op)]
+        if self._net.external_input:
+            lines.append(f"  external inputs: {', '.join(self._net.external_input)}")
+        return "\n".join(lines)
+
+    def BlobIsDefined(self, blob: str) -> bool:  # noqa: N802
+        """True if an op of this net produces ``blob`` or it is an external input."""
+        return str(blob) in self._defined
+
+    def UsesBlob(self, blob: str) -> bool:  # noqa: N802
+        name = str(blob)
+        return any(name in op.input or name in op.output for op in self._net.op)
+
+    def UsedBlobNames(self) -> list[str]:  # noqa: N802
+        names: dict[str, None] = {}
+        for op in self._net.op:
+            for b in [*op.input, *op.output]:
+                names[b] = None
+        return list(names)
+
+    def GetBlobRef(self, name: str) -> BlobReference:  # noqa: N802
+        if not self.BlobIsDefined(name):
+            raise KeyError(f"Net does not define blob {name}." + did_you_mean(name, self._defined))
+        return BlobReference(name, self)
+
+    @property
+    def external_inputs(self) -> list[BlobReference]:
+        return [BlobReference(b, self) for b in self._net.external_input]
+
+    @property
+    def external_outputs(self) -> list[BlobReference]:
+        return [BlobReference(b, self) for b in self._net.external_output]
+
+    def AddExternalInput(self, *names: str) -> BlobReference | list[BlobReference]:  # noqa: N802
+        refs = []
+        for n in names:
+            n = str(n)
+            if n in self._net.external_input:
+                raise ValueError(f"{n!r} is already an external input of net {self.Name()!r}.")
+            self._net.external_input.append(n)
+            self._defined[n] = None
+            refs.append(BlobReference(n, self))
+        return refs[0] if len(refs) == 1 else refs
+
+    def AddExternalOutput(self, *refs: str) -> None:  # noqa: N802
+        for r in refs:
+            if not self.BlobIsDefined(r):
+                raise ValueError(f"{str(r)!r} is not defined in net {self.Name()!r}.")
+            self._net.external_output.append(str(r))
+
+    def AddExternalOutputs(self, *refs: str) -> None:  # noqa: N802
+        self.AddExternalOutput(*refs)
+
+    # ---- building ------------------------------------------------------------------
+    def NextName(self, prefix: str | None = None, output_id: int | None = None) -> str:  # noqa: N802
+        """Auto name ``<net>/<prefix>``, then ``_2``, ``_3`` ... (Caffe2 skips ``_1``)."""
+        if prefix is None:
+            k = self._next_name_counts.get("", 0)
+            self._next_name_counts[""] = k + 1
+            return f"{self.Name()}_blob_{k}"
+        base = f"{self.Name()}/{prefix}"
+        suffix = "" if output_id is None else f":{output_id}"
+        name, k = base, 1
+        while name + suffix in self._defined or (output_id is not None and self._taken(name)):
+            k += 1
+            name = f"{base}_{k}"
+        return name + suffix
+
+    def _taken(self, stem: str) -> bool:
+        return any(b.startswith(stem + ":") for b in self._defined)
+
+    def NextBlob(self, prefix: str = "blob") -> BlobReference:  # noqa: N802
+        k = self._next_name_counts.get(prefix, 0)
+        self._next_name_counts[prefix] = k + 1
+        return BlobReference(f"{prefix}_auto_{k}", self)
+
+    NextScopedBlob = NextBlob
+
+    def _add_op(self, op_type: str, inputs: Any, outputs: Any, **kwargs: Any) -> Any:
+        in_refs = _as_list(inputs)
+        for b in in_refs:
+            name = str(b)
+            if name not in self._defined:
+                self._net.external_input.append(name)
+                self._defined[name] = None
+        if outputs is None:
+            out_names = [self.NextName(op_type)]
+        elif isinstance(outputs, int) and not isinstance(outputs, bool):
+            if outputs == 1:
+                out_names = [self.NextName(op_type)]
+            else:
+                stem = self.NextName(op_type, 0)[:-2]
+                out_names = [f"{stem}:{i}" for i in range(outputs)]
+        else:
+            out_names = [str(b) for b in _as_list(outputs)]
+        op = CreateOperator(op_type, [str(b) for b in in_refs], out_names, **kwargs)
+        self._net.op.append(op)
+        for b in out_names:
+            self._defined[b] = None
+        refs = tuple(BlobReference(b, self) for b in out_names)
+        if len(refs) == 0:
+            return None
+        return refs[0] if len(refs) == 1 else refs
+
+    def __getattr__(self, op_type: str) -> Any:
+        if op_type.startswith("__"):
+            raise AttributeError(f"Attribute {op_type} not found.")
+        if not has_op(op_type):
+            raise AttributeError(
+                f"Method {op_type} is not a registered operator."
+                + did_you_mean(op_type, op_names())
+                + " (graphlab.registry.op_names() lists them all.)"
+            )
+
+        def method(inputs: Any, outputs: Any = None, **kwargs: Any) -> Any:
+            return self._add_op(op_type, inputs, outputs, **kwargs)
+
+        method.__name__ = op_type
+        method.__doc__ = get_schema(op_type).doc
+        return method
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(op_names()))
+
+    def AddGradientOperators(  # noqa: N802
+        self, ys: Any, skip: int = 0
+    ) -> dict[BlobReference, BlobReference]:
+        """Append the backward pass to this net; return ``{blob: gradient blob}``.
+
+        ``ys`` is a list of scalar-ish blobs (each seeded with ``ConstantFill(y, value=1.0)``
+        into ``<y>_autogen_grad``), a dict ``{y: gradient blob}``, or a single blob (Caffe2
+        demanded a list). See :mod:`graphlab.gradients`.
+        """
+        from .gradients import add_gradient_operators
+
+        return add_gradient_operators(self, ys, skip=skip)
+
+    def Clone(  # noqa: N802
+        self,
+        name: str,
+        blob_remap: dict[str, str] | None = None,
+        op_id_mask: Iterable[int] | None = None,
+        keep_schema: bool = True,
+    ) -> Net:
+        """An independent deep copy named ``name`` (made unique), optionally renaming blobs
+        through ``blob_remap`` and keeping only the op indices in ``op_id_mask``."""
+        proto = copy.deepcopy(self._net)
+        proto.name = name
+        if op_id_mask is not None:
+            proto.op = [proto.op[i] for i in op_id_mask]
+        if blob_remap:
+            remap = {str(k): str(v) for k, v in blob_remap.items()}
+            for op in proto.op:
+                op.input = [remap.get(b, b) for b in op.input]
+                op.output = [remap.get(b, b) for b in op.output]
+            proto.external_input = [remap.get(b, b) for b in proto.external_input]
+            proto.external_output = [remap.get(b, b) for b in proto.external_output]
+        return Net(proto)
+
+    def set_rand_seed(self, seed: int = 100, sequence_seed: bool = True) -> None:
+        """Give every op a fixed ``random_seed`` (``seed + i`` for op i, or ``seed`` for all)."""
+        for i, op in enumerate(self._net.op):
+            op.device_option = copy.copy(op.device_option) or DeviceOption()
+            op.device_option.random_seed = seed + i if sequence_seed else seed
+
+    # ---- Jupyter -------------------------------------------------------------------
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from .net_drawer import net_mimebundle
+
+        return net_mimebundle(self._net, text=repr(self) + "\n" + self.summary())

@@ -1,0 +1,106 @@
+"""Exceptions and the helpers that make their messages useful to a learner.
+
+Every error graphlab raises about an operator names the op type, its index in the net,
+the blobs involved with their shapes, the line of *user* code that created the op, and
+the likely fix. Names a user may have mistyped get "did you mean" suggestions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "ArgumentError",
+    "GradientError",
+    "GraphlabError",
+    "OperatorError",
+    "ShapeError",
+    "blob_summary",
+    "did_you_mean",
+    "user_origin",
+]
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class GraphlabError(RuntimeError):
+    """Base class of graphlab's errors (a ``RuntimeError``, as Caffe2's enforce errors were)."""
+
+
+class ArgumentError(GraphlabError, TypeError):
+    """An operator was created with a missing, unknown or mistyped argument or arity."""
+
+
+class ShapeError(GraphlabError, ValueError):
+    """Raised by a kernel when its inputs have shapes or dtypes it cannot work with.
+
+    ``hint`` is an optional sentence telling the user how to fix it.
+    """
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class OperatorError(GraphlabError):
+    """An operator failed while running; the message carries its full context."""
+
+
+class GradientError(GraphlabError):
+    """The gradient builder could not build the backward pass."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> str:
+    """Return ``" Did you mean 'x' or 'y'?"`` for close matches, or ``""``."""
+    pool = list(dict.fromkeys(str(c) for c in candidates))
+    matches = difflib.get_close_matches(str(name), pool, n=n, cutoff=0.6)
+    if not matches:
+        lower = {c.lower(): c for c in pool}
+        if str(name).lower() in lower:
+            matches = [lower[str(name).lower()]]
+    if not matches:
+        return ""
+    quoted = [repr(m) for m in matches]
+    if len(quoted) == 1:
+        return f" Did you mean {quoted[0]}?"
+    return f" Did you mean {', '.join(quoted[:-1])} or {quoted[-1]}?"
+
+
+def user_origin(skip_dirs: Sequence[str] = ()) -> str:
+    """``file:line`` of the innermost stack frame outside the graphlab package.
+
+    That is the line a learner wrote (a notebook cell shows as ``<ipython-input-...>`` or
+    a temporary file name plus the line inside the cell).
+    """
+    frame = sys._getframe(1)
+    dirs = (_PACKAGE_DIR, *skip_dirs)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not os.path.abspath(filename).startswith(dirs):
+            return f"{filename}:{frame.f_lineno}"
+        frame = frame.f_back
+    return "<unknown>"
+
+
+def describe_array(value: object) -> str:
+    """``float32[64, 2]`` style description of a blob's value."""
+    if isinstance(value, np.ndarray):
+        return f"{value.dtype}{list(value.shape)}"
+    if value is None:
+        return "<empty>"
+    return type(value).__name__
+
+
+def blob_summary(names: Sequence[str], blobs: dict[str, object]) -> str:
+    """Lines ``  X: float32[64, 2]`` for each name (``<missing>`` when absent)."""
+    lines = []
+    for name in names:
+        value = blobs[name] if name in blobs else None
+        desc = describe_array(value) if name in blobs else "<missing>"
+        lines.append(f"    {name}: {desc}")
+    return "\n".join(lines)

@@ -1,0 +1,8 @@
+"""All of graphlab's operators, one module per family; importing registers them.
+
+To add an operator, write it (forward kernel, gradient op(s), schema and doc) in the
+module of its family; the registry, the net drawer, the docs and the generic op tests
+pick it up from there.
+"""
+
+from . import fill, loss, math, nn, shape, train  # noqa: F401

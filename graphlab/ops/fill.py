@@ -1,0 +1,1 @@
+"""fill operators (being written)."""

@@ -1,0 +1,1 @@
+"""math operators (being written)."""

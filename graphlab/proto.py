@@ -1,0 +1,301 @@
+"""Plain-dataclass stand-ins for Caffe2's protobuf messages.
+
+Caffe2 describes every operator and net with protobuf messages (``OperatorDef``,
+``NetDef``, ``Argument``). graphlab keeps the same field names and prints them in the
+same protobuf *text format*, because the tutorials teach by printing nets::
+
+    name: "my_first_net"
+    op {
+      input: "X"
+      output: "Y"
+      name: ""
+      type: "Relu"
+    }
+
+There is no protobuf dependency: these are ordinary dataclasses, and
+:func:`graphlab.textformat.parse_net` reads the text back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Argument", "DeviceOption", "NetDef", "OperatorDef", "make_argument"]
+
+
+def _quote(s: str) -> str:
+    """Quote a string the way protobuf's text format does (C-style escapes)."""
+    out = []
+    for ch in s:
+        code = ord(ch)
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\{code:03o}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def format_float(x: float) -> str:
+    """Shortest text that reads back as the same float32 (protobuf's ``float`` field)."""
+    f32 = np.float32(x)
+    if np.isnan(f32):
+        return "nan"
+    if np.isinf(f32):
+        return "inf" if f32 > 0 else "-inf"
+    text = np.format_float_positional(f32, unique=True, trim="0")
+    if "e" not in text and len(text) > 16:
+        text = np.format_float_scientific(f32, unique=True, trim="0")
+    if text.endswith("."):
+        text += "0"
+    return text
+
+
+@dataclass
+class Argument:
+    """One named operator argument; exactly one value field is set.
+
+    ``f`` float, ``i`` int (bools are stored as 0/1), ``s`` string, ``floats``/``ints``/
+    ``strings`` repeated values, ``n``/``nets`` nested nets.
+    """
+
+    name: str = ""
+    f: float | None = None
+    i: int | None = None
+    s: str | None = None
+    n: NetDef | None = None
+    floats: list[float] = field(default_factory=list)
+    ints: list[int] = field(default_factory=list)
+    strings: list[str] = field(default_factory=list)
+    nets: list[NetDef] = field(default_factory=list)
+
+    @property
+    def value(self) -> Any:
+        """The Python value this argument holds (a scalar or a list)."""
+        for scalar in ("f", "i", "s", "n"):
+            v = getattr(self, scalar)
+            if v is not None:
+                return v
+        for rep in ("floats", "ints", "strings", "nets"):
+            v = getattr(self, rep)
+            if v:
+                return list(v)
+        return []
+
+    @property
+    def field_name(self) -> str:
+        """Which value field is set (``"f"``, ``"ints"``, ...); ``"ints"`` for an empty list."""
+        for name in ("f", "i", "s", "n"):
+            if getattr(self, name) is not None:
+                return name
+        for name in ("floats", "ints", "strings", "nets"):
+            if getattr(self, name):
+                return name
+        return "ints"
+
+    def _lines(self, indent: str) -> list[str]:
+        lines = [f"{indent}name: {_quote(self.name)}"]
+        if self.f is not None:
+            lines.append(f"{indent}f: {format_float(self.f)}")
+        if self.i is not None:
+            lines.append(f"{indent}i: {self.i}")
+        if self.s is not None:
+            lines.append(f"{indent}s: {_quote(self.s)}")
+        if self.n is not None:
+            lines.append(f"{indent}n {{")
+            lines.extend(self.n._lines(indent + "  "))
+            lines.append(f"{indent}}}")
+        lines.extend(f"{indent}floats: {format_float(v)}" for v in self.floats)
+        lines.extend(f"{indent}ints: {v}" for v in self.ints)
+        lines.extend(f"{indent}strings: {_quote(v)}" for v in self.strings)
+        for net in self.nets:
+            lines.append(f"{indent}nets {{")
+            lines.extend(net._lines(indent + "  "))
+            lines.append(f"{indent}}}")
+        return lines
+
+    def __str__(self) -> str:
+        return "\n".join(self._lines("")) + "\n"
+
+
+def make_argument(name: str, value: Any) -> Argument:
+    """Encode a Python keyword value as an :class:`Argument`, using Caffe2's rules.
+
+    float → ``f``; int or bool → ``i``; str/bytes → ``s``; NetDef → ``n``; NumPy scalars
+    are unwrapped first; arrays are flattened; an iterable of all floats → ``floats``,
+    all ints/bools → ``ints``, all strings → ``strings``. Mixed lists such as ``[1, 2.5]``
+    are an error (Caffe2 does the same) — graphlab's schema later converts ints to floats
+    where the operator reads floats, so write ``[1.0, 2.5]`` or let the op convert.
+
+    Raises:
+        TypeError: the value has a type no argument field can hold (None, a dict, ...).
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, np.ndarray):
+        value = value.ravel().tolist()
+    if isinstance(value, bool):
+        return Argument(name=name, i=int(value))
+    if isinstance(value, int):
+        return Argument(name=name, i=value)
+    if isinstance(value, float):
+        return Argument(name=name, f=value)
+    if isinstance(value, bytes):
+        return Argument(name=name, s=value.decode("utf-8"))
+    if isinstance(value, str):
+        return Argument(name=name, s=value)
+    if isinstance(value, NetDef):
+        return Argument(name=name, n=value)
+    if hasattr(value, "Proto") and isinstance(value.Proto(), NetDef):
+        return Argument(name=name, n=value.Proto())
+    if isinstance(value, (list, tuple, range)):
+        items = [v.item() if isinstance(v, np.generic) else v for v in value]
+        items = [v.decode("utf-8") if isinstance(v, bytes) else v for v in items]
+        if all(isinstance(v, float) for v in items) and items:
+            return Argument(name=name, floats=list(items))
+        if all(isinstance(v, (int, bool)) for v in items):
+            return Argument(name=name, ints=[int(v) for v in items])
+        if all(isinstance(v, str) for v in items):
+            return Argument(name=name, strings=list(items))
+        if all(isinstance(v, NetDef) for v in items):
+            return Argument(name=name, nets=list(items))
+        kinds = sorted({type(v).__name__ for v in items})
+        raise TypeError(
+            f"argument {name!r}: unknown iterable argument type, a list mixing {kinds}: {value!r}. "
+            "Use one element type, e.g. all floats: [1.0, 2.5]."
+        )
+    raise TypeError(
+        f"argument {name!r}: unknown argument type {type(value).__name__} ({value!r}). "
+        "Arguments are numbers, strings, or lists of one of those."
+    )
+
+
+@dataclass
+class DeviceOption:
+    """Where an op runs; graphlab only runs on the CPU but keeps ``random_seed``."""
+
+    device_type: int | None = None
+    cuda_gpu_id: int | None = None
+    random_seed: int | None = None
+    node_name: str | None = None
+
+    def _lines(self, indent: str) -> list[str]:
+        lines = []
+        for name in ("device_type", "cuda_gpu_id", "random_seed"):
+            v = getattr(self, name)
+            if v is not None:
+                lines.append(f"{indent}{name}: {v}")
+        if self.node_name is not None:
+            lines.append(f"{indent}node_name: {_quote(self.node_name)}")
+        return lines
+
+
+@dataclass
+class OperatorDef:
+    """One operator: its type, input and output blob names, and arguments.
+
+    ``origin`` is graphlab's own field (not printed): the ``file:line`` of the user code
+    that created the op, quoted in every error the op raises.
+    """
+
+    input: list[str] = field(default_factory=list)
+    output: list[str] = field(default_factory=list)
+    name: str = ""
+    type: str = ""
+    arg: list[Argument] = field(default_factory=list)
+    device_option: DeviceOption | None = None
+    engine: str | None = None
+    control_input: list[str] = field(default_factory=list)
+    is_gradient_op: bool = False
+    debug_info: str | None = None
+    origin: str = field(default="", compare=False)
+
+    def args(self) -> dict[str, Any]:
+        """The arguments as a ``{name: python value}`` dict, in stored order."""
+        return {a.name: a.value for a in self.arg}
+
+    def _lines(self, indent: str) -> list[str]:
+        lines = [f"{indent}input: {_quote(b)}" for b in self.input]
+        lines += [f"{indent}output: {_quote(b)}" for b in self.output]
+        lines.append(f"{indent}name: {_quote(self.name)}")
+        lines.append(f"{indent}type: {_quote(self.type)}")
+        for a in self.arg:
+            lines.append(f"{indent}arg {{")
+            lines.extend(a._lines(indent + "  "))
+            lines.append(f"{indent}}}")
+        if self.device_option is not None:
+            lines.append(f"{indent}device_option {{")
+            lines.extend(self.device_option._lines(indent + "  "))
+            lines.append(f"{indent}}}")
+        if self.engine is not None:
+            lines.append(f"{indent}engine: {_quote(self.engine)}")
+        lines += [f"{indent}control_input: {_quote(b)}" for b in self.control_input]
+        if self.is_gradient_op:
+            lines.append(f"{indent}is_gradient_op: true")
+        if self.debug_info is not None:
+            lines.append(f"{indent}debug_info: {_quote(self.debug_info)}")
+        return lines
+
+    def __str__(self) -> str:
+        return "\n".join(self._lines("")) + "\n"
+
+    def summary(self) -> str:
+        """One line, e.g. ``FC(X, W, b) -> Y``."""
+        return f"{self.type}({', '.join(self.input)}) -> {', '.join(self.output) or '()'}"
+
+
+@dataclass
+class NetDef:
+    """A net: a name, an ordered list of operators, and its declared external blobs."""
+
+    name: str = ""
+    op: list[OperatorDef] = field(default_factory=list)
+    type: str | None = None
+    num_workers: int | None = None
+    device_option: DeviceOption | None = None
+    arg: list[Argument] = field(default_factory=list)
+    external_input: list[str] = field(default_factory=list)
+    external_output: list[str] = field(default_factory=list)
+
+    def _lines(self, indent: str) -> list[str]:
+        lines = [f"{indent}name: {_quote(self.name)}"]
+        for op in self.op:
+            lines.append(f"{indent}op {{")
+            lines.extend(op._lines(indent + "  "))
+            lines.append(f"{indent}}}")
+        if self.type is not None:
+            lines.append(f"{indent}type: {_quote(self.type)}")
+        if self.num_workers is not None:
+            lines.append(f"{indent}num_workers: {self.num_workers}")
+        if self.device_option is not None:
+            lines.append(f"{indent}device_option {{")
+            lines.extend(self.device_option._lines(indent + "  "))
+            lines.append(f"{indent}}}")
+        for a in self.arg:
+            lines.append(f"{indent}arg {{")
+            lines.extend(a._lines(indent + "  "))
+            lines.append(f"{indent}}}")
+        lines += [f"{indent}external_input: {_quote(b)}" for b in self.external_input]
+        lines += [f"{indent}external_output: {_quote(b)}" for b in self.external_output]
+        return lines
+
+    def __str__(self) -> str:
+        return "\n".join(self._lines("")) + "\n"
+
+
+def json_quote(s: str) -> str:
+    """JSON-quote a name (used for DOT ids and labels)."""
+    return json.dumps(s)

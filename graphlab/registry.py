@@ -1,0 +1,506 @@
+"""The operator registry: one :class:`OpSchema` per operator type.
+
+An operator is registered once, in one file under ``graphlab/ops/``, by decorating its
+forward kernel::
+
+    @register_op("Relu", inputs=1, outputs=1, inplace=[(0, 0)], grad=relu_grad)
+    def relu(X: np.ndarray) -> np.ndarray:
+        '''Y = max(0, X), elementwise.  X: any shape → Y: same shape.'''
+        return np.maximum(X, 0)
+
+Everything else is read from that one place:
+
+* **inputs** are the kernel's positional parameters, in order;
+* **arguments** are its keyword-only parameters: the type hint is the argument type
+  (``float``, ``int``, ``bool``, ``str``, ``list[int]``, ``list[float]``, ``list[str]``,
+  ``Any``; ``X | None`` for optional), the default is the default (no default means
+  required);
+* a keyword-only parameter named ``ctx`` receives the op's :class:`OpContext`
+  (random generator, per-instance state) and makes the op *stateful*;
+* the docstring is the op's documentation (formula and shapes);
+* ``grad`` says how to differentiate it: a gradient maker (see
+  :class:`GradientContext`), :data:`NO_GRADIENT` (inputs get no gradient, silently) or
+  :data:`SHOULD_NOT_DO_GRADIENT` (reaching it in a backward pass is an error). ``None``
+  means "no gradient registered", which is also an error when the builder reaches it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import numpy as np
+
+from .errors import ArgumentError, did_you_mean
+from .proto import Argument, OperatorDef, make_argument
+
+__all__ = [
+    "NO_GRADIENT",
+    "SHOULD_NOT_DO_GRADIENT",
+    "ArgSpec",
+    "GradientContext",
+    "OpContext",
+    "OpSchema",
+    "all_schemas",
+    "get_schema",
+    "has_op",
+    "op_names",
+    "register_op",
+]
+
+NO_GRADIENT = "NO_GRADIENT"
+"""The op has no gradient: the builder stops here and its inputs get none."""
+
+SHOULD_NOT_DO_GRADIENT = "SHOULD_NOT_DO_GRADIENT"
+"""Differentiating through the op is a mistake (e.g. Accuracy, Print)."""
+
+#: Keyword arguments Caffe2 accepted on every op that graphlab accepts and ignores.
+FRAMEWORK_ARGS = ("engine", "order", "use_cudnn", "cudnn_exhaustive_search", "ws_nbytes_limit")
+
+_REGISTRY: dict[str, OpSchema] = {}
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+REQUIRED = _Required()
+
+
+@dataclass
+class ArgSpec:
+    """One argument of an op: its name, Python type, default, and whether it may be None."""
+
+    name: str
+    kind: Any
+    default: Any
+    optional: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def type_name(self) -> str:
+        base = getattr(self.kind, "__name__", None) if not _is_list(self.kind) else None
+        if base is None:
+            base = str(self.kind).replace("typing.", "")
+        return f"{base} | None" if self.optional else base
+
+    def coerce(self, op_type: str, value: Any) -> Any:
+        """Check ``value`` against this argument's type and convert it (ints → floats ...).
+
+        Raises:
+            ArgumentError: the value cannot be read as this argument's type.
+        """
+        if value is None and self.optional:
+            return None
+        kind = self.kind
+        if kind is Any:
+            return value
+        ok, converted = _convert(kind, value)
+        if ok:
+            return converted
+        raise ArgumentError(
+            f"{op_type}: argument {self.name!r} expects {self.type_name()}, got "
+            f"{value!r} ({type(value).__name__})."
+            + _coercion_hint(kind, value)
+        )
+
+
+def _is_list(kind: Any) -> bool:
+    return typing.get_origin(kind) is list
+
+
+def _convert(kind: Any, value: Any) -> tuple[bool, Any]:
+    if _is_list(kind):
+        (item,) = typing.get_args(kind)
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, range)):
+            return False, None
+        out = []
+        for v in value:
+            ok, c = _convert(item, v)
+            if not ok:
+                return False, None
+            out.append(c)
+        return True, out
+    if kind is float:
+        if isinstance(value, (float, int)) and not isinstance(value, bool):
+            return True, float(value)
+        return False, None
+    if kind is bool:
+        if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+            return True, bool(value)
+        return False, None
+    if kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return True, int(value)
+        if isinstance(value, bool):
+            return True, int(value)
+        return False, None
+    if kind is str:
+        if isinstance(value, str):
+            return True, value
+        return False, None
+    return (isinstance(value, kind), value)
+
+
+def _coercion_hint(kind: Any, value: Any) -> str:
+    if kind is int and isinstance(value, float) and float(value).is_integer():
+        return f" Write it as an integer: {int(value)}."
+    if _is_list(kind) and not isinstance(value, (list, tuple)):
+        return f" Give a list, e.g. [{value!r}]."
+    return ""
+
+
+@dataclass
+class OpContext:
+    """Per-instance state handed to a stateful kernel (one per operator *instance*).
+
+    ``CreateNet`` makes one context per op and keeps it across ``RunNet`` calls (so a
+    filler's random stream continues); ``RunNetOnce`` makes fresh ones every call.
+
+    Attributes:
+        op: the OperatorDef being run.
+        index: the op's position in its net.
+        workspace: the Workspace running it.
+        persistent: True when the op lives in a net made by ``CreateNet``.
+        state: free per-instance storage (e.g. ``run_once`` bookkeeping).
+    """
+
+    op: OperatorDef
+    index: int
+    workspace: Any
+    persistent: bool
+    seed: int | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+    _rng: np.random.Generator | None = None
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """This op instance's own random generator (created on first use)."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(self.seed)
+        return self._rng
+
+
+class GradientContext:
+    """What a gradient maker sees: the forward op and its output gradients.
+
+    Mirrors Caffe2's GradientMaker helpers: ``I(i)``/``O(i)`` are forward input/output
+    names, ``GO(i)`` the gradient blob of output ``i`` (None if none), ``GI(i)`` the
+    conventional gradient name of input ``i`` (``<input>_grad``). :meth:`op` makes a
+    gradient operator that copies the forward op's arguments and creating line.
+    """
+
+    def __init__(self, op: OperatorDef, g_output: Sequence[str | None]) -> None:
+        self.forward = op
+        self.g_output = list(g_output)
+
+    def I(self, i: int) -> str:  # noqa: E743, N802 - Caffe2's names
+        return self.forward.input[i]
+
+    def O(self, i: int) -> str:  # noqa: E743, N802
+        return self.forward.output[i]
+
+    def GO(self, i: int) -> str | None:  # noqa: N802
+        return self.g_output[i]
+
+    def GI(self, i: int) -> str:  # noqa: N802
+        return self.forward.input[i] + "_grad"
+
+    def op(
+        self,
+        type: str,
+        inputs: Sequence[str],
+        outputs: Sequence[str],
+        copy_args: bool = True,
+        **args: Any,
+    ) -> OperatorDef:
+        """A gradient OperatorDef (``is_gradient_op`` set) with the forward args copied."""
+        arg_list = [Argument(**vars(a)) for a in self.forward.arg] if copy_args else []
+        names = {a.name for a in arg_list}
+        for k, v in args.items():
+            if k in names:
+                arg_list = [a for a in arg_list if a.name != k]
+            arg_list.append(make_argument(k, v))
+        return OperatorDef(
+            input=list(inputs),
+            output=list(outputs),
+            type=type,
+            arg=arg_list,
+            device_option=self.forward.device_option,
+            engine=self.forward.engine,
+            is_gradient_op=True,
+            origin=self.forward.origin,
+        )
+
+
+GradientMaker = Callable[[GradientContext], tuple[list[OperatorDef], list[Union[str, None]]]]
+
+
+@dataclass
+class OpSchema:
+    """Everything graphlab knows about one operator type."""
+
+    type: str
+    kernel: Callable[..., Any]
+    doc: str
+    n_inputs: tuple[int, int | None]
+    n_outputs: tuple[int, int | None]
+    args: dict[str, ArgSpec]
+    inplace: list[tuple[int, int]] | str
+    enforce_inplace: list[tuple[int, int]]
+    grad: GradientMaker | str | None
+    stateful: bool
+    check_arity: Callable[[int, int], str | None] | None = None
+    infer: Callable[..., Any] | None = None
+    family: str = ""
+
+    # ---- arity ---------------------------------------------------------------------
+    @staticmethod
+    def _range_text(lo: int, hi: int | None) -> str:
+        if hi == lo:
+            return str(lo)
+        if hi is None:
+            return f"at least {lo}"
+        return f"{lo} to {hi}"
+
+    def arity_error(self, n_in: int, n_out: int) -> str | None:
+        """A sentence describing what is wrong with the input/output counts, or None."""
+        lo, hi = self.n_inputs
+        if n_in < lo or (hi is not None and n_in > hi):
+            return (
+                f"{self.type} takes {self._range_text(lo, hi)} input(s) "
+                f"({', '.join(self.input_names()) or 'none'}), got {n_in}."
+            )
+        lo, hi = self.n_outputs
+        if n_out < lo or (hi is not None and n_out > hi):
+            return f"{self.type} produces {self._range_text(lo, hi)} output(s), got {n_out}."
+        if self.check_arity is not None:
+            return self.check_arity(n_in, n_out)
+        return None
+
+    def input_names(self) -> list[str]:
+        """Names of the kernel's positional parameters (the documented inputs)."""
+        names = []
+        for p in inspect.signature(self.kernel).parameters.values():
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                names.append(p.name)
+            elif p.kind is p.VAR_POSITIONAL:
+                names.append(f"*{p.name}")
+        return names
+
+    # ---- in-place --------------------------------------------------------------------
+    def inplace_error(self, inputs: Sequence[str], outputs: Sequence[str]) -> str | None:
+        """Explain an illegal in-place use (or a missing required one), else None."""
+        for i, o in self.enforce_inplace:
+            if i < len(inputs) and o < len(outputs) and inputs[i] != outputs[o]:
+                return (
+                    f"{self.type} must run in place: input #{i} ({inputs[i]!r}) and output "
+                    f"#{o} ({outputs[o]!r}) must be the same blob, e.g. "
+                    f"{self.type}([{inputs[i]!r}], [{inputs[i]!r}])."
+                )
+        for o, out in enumerate(outputs):
+            for i, inp in enumerate(inputs):
+                if inp != out:
+                    continue
+                if self.inplace == "all" or (i, o) in self.inplace or (i, o) in self.enforce_inplace:
+                    continue
+                allowed = self._allowed_inplace_text()
+                return (
+                    f"{self.type} cannot write its output #{o} into its input #{i} ({out!r}) in "
+                    f"place. {allowed} Give the output a new name, e.g. {out + '_out'!r}."
+                )
+        seen: list[str] = []
+        for out in outputs:
+            if out in seen:
+                return f"{self.type} lists output {out!r} twice; each output needs its own blob."
+            seen.append(out)
+        return None
+
+    def _allowed_inplace_text(self) -> str:
+        if not self.inplace and not self.enforce_inplace:
+            return f"{self.type} does not support in-place computation."
+        pairs = [*self.inplace, *self.enforce_inplace] if self.inplace != "all" else []
+        text = ", ".join(f"input #{i} → output #{o}" for i, o in pairs)
+        return f"{self.type} allows in-place only as {text}."
+
+    # ---- arguments -------------------------------------------------------------------
+    def parse_args(self, op_args: Sequence[Argument]) -> dict[str, Any]:
+        """Validate an op's Arguments and return ``{name: value}`` with defaults filled in.
+
+        Raises:
+            ArgumentError: unknown (with suggestions), mistyped or missing arguments.
+        """
+        given: dict[str, Any] = {}
+        for a in op_args:
+            if a.name in FRAMEWORK_ARGS and a.name not in self.args:
+                continue
+            if a.name not in self.args:
+                known = ", ".join(self.args) or "none"
+                raise ArgumentError(
+                    f"{self.type} has no argument {a.name!r}."
+                    + did_you_mean(a.name, self.args)
+                    + f" Its arguments are: {known}."
+                )
+            given[a.name] = self.args[a.name].coerce(self.type, a.value)
+        values = {}
+        for name, spec in self.args.items():
+            if name in given:
+                values[name] = given[name]
+            elif spec.required:
+                raise ArgumentError(
+                    f"{self.type} needs the argument {name!r} ({spec.type_name()}), e.g. "
+                    f"{self.type}(..., {name}=...)."
+                )
+            else:
+                values[name] = spec.default
+        return values
+
+    def signature_text(self) -> str:
+        """``FC(X, W, b, *, axis=1, axis_w=1)``: how to call the op, for docs and errors."""
+        params = ", ".join(self.input_names())
+        args = ", ".join(
+            f"{n}" if s.required else f"{n}={s.default!r}" for n, s in self.args.items()
+        )
+        return f"{self.type}({params}{', *, ' + args if args else ''})"
+
+    @property
+    def differentiable(self) -> bool:
+        return callable(self.grad)
+
+
+def _arg_specs(kernel: Callable[..., Any]) -> tuple[dict[str, ArgSpec], bool, tuple[int, int | None]]:
+    sig = inspect.signature(kernel)
+    hints = typing.get_type_hints(kernel)
+    args: dict[str, ArgSpec] = {}
+    stateful = False
+    n_pos = 0
+    var_pos = False
+    for p in sig.parameters.values():
+        if p.kind is p.KEYWORD_ONLY:
+            if p.name == "ctx":
+                stateful = True
+                continue
+            kind = hints.get(p.name, Any)
+            optional = False
+            origin = typing.get_origin(kind)
+            if origin in (Union, types.UnionType):
+                members = [m for m in typing.get_args(kind) if m is not type(None)]
+                optional = len(members) != len(typing.get_args(kind))
+                kind = members[0] if len(members) == 1 else Any
+            default = REQUIRED if p.default is p.empty else p.default
+            args[p.name] = ArgSpec(p.name, kind, default, optional)
+        elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            n_pos += 1
+        elif p.kind is p.VAR_POSITIONAL:
+            var_pos = True
+    n_inputs = (n_pos, None if var_pos else n_pos)
+    return args, stateful, n_inputs
+
+
+def register_op(
+    type: str,
+    *,
+    inputs: int | tuple[int, int | None] | None = None,
+    outputs: int | tuple[int, int | None] = 1,
+    inplace: Sequence[tuple[int, int]] | str = (),
+    enforce_inplace: Sequence[tuple[int, int]] = (),
+    grad: GradientMaker | str | None = None,
+    check_arity: Callable[[int, int], str | None] | None = None,
+    infer: Callable[..., Any] | None = None,
+    doc: str | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``kernel`` as operator ``type`` (see the module docstring).
+
+    Args:
+        inputs: input count, or ``(min, max)`` with ``max=None`` for unbounded. By default
+            it is read from the kernel's positional parameters (optional inputs are
+            positional parameters with a default of None).
+        outputs: output count or ``(min, max)``. The kernel returns one array, or a tuple
+            with one array per output.
+        inplace: allowed ``(input_index, output_index)`` pairs, or ``"all"``.
+        enforce_inplace: pairs that *must* be the same blob (Iter's counter).
+        grad: gradient maker, ``NO_GRADIENT`` or ``SHOULD_NOT_DO_GRADIENT``.
+        check_arity: extra ``(n_in, n_out) -> error text or None`` rule (e.g. pairs).
+        infer: optional shape rule ``(input_shapes, **args) -> output shapes``.
+        doc: documentation (default: the kernel's docstring).
+    """
+
+    def decorate(kernel: Callable[..., Any]) -> Callable[..., Any]:
+        if type in _REGISTRY:
+            raise ValueError(f"operator {type!r} is registered twice")
+        args, stateful, sig_inputs = _arg_specs(kernel)
+        if inputs is None:
+            sig = inspect.signature(kernel)
+            n_required = sum(
+                1
+                for p in sig.parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+            )
+            n_in = (n_required, sig_inputs[1])
+        else:
+            n_in = (inputs, inputs) if isinstance(inputs, int) else inputs
+        n_out = (outputs, outputs) if isinstance(outputs, int) else outputs
+        _REGISTRY[type] = OpSchema(
+            type=type,
+            kernel=kernel,
+            doc=inspect.cleandoc(doc or kernel.__doc__ or ""),
+            n_inputs=n_in,
+            n_outputs=n_out,
+            args=args,
+            inplace=inplace if isinstance(inplace, str) else list(inplace),
+            enforce_inplace=list(enforce_inplace),
+            grad=grad,
+            stateful=stateful,
+            check_arity=check_arity,
+            infer=infer,
+            family=kernel.__module__.rsplit(".", 1)[-1],
+        )
+        kernel.schema = _REGISTRY[type]  # type: ignore[attr-defined]
+        return kernel
+
+    return decorate
+
+
+def has_op(type: str) -> bool:
+    """True if ``type`` is a registered operator."""
+    _ensure_loaded()
+    return type in _REGISTRY
+
+
+def get_schema(type: str) -> OpSchema:
+    """The schema of ``type``.
+
+    Raises:
+        AttributeError: unknown op type, with close-name suggestions.
+    """
+    _ensure_loaded()
+    try:
+        return _REGISTRY[type]
+    except KeyError:
+        raise AttributeError(
+            f"{type!r} is not a registered operator." + did_you_mean(type, _REGISTRY)
+            + " See graphlab.registry.op_names() for the full list."
+        ) from None
+
+
+def op_names() -> list[str]:
+    """All registered op types, sorted."""
+    _ensure_loaded()
+    return sorted(_REGISTRY)
+
+
+def all_schemas() -> list[OpSchema]:
+    """Every registered schema, sorted by type."""
+    _ensure_loaded()
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def _ensure_loaded() -> None:
+    from . import ops  # noqa: F401  (importing registers every operator)

@@ -1,0 +1,351 @@
+"""Workspaces: named blobs (NumPy arrays) and the nets created in them.
+
+The module functions (``FeedBlob``, ``RunNet`` ...) act on the *current* workspace, as in
+Caffe2; :class:`Workspace` is the object underneath and can be used directly::
+
+    ws = Workspace()
+    ws.feed_blob("X", np.ones((2, 3), np.float32))
+    ws.run_net_once(net)
+    ws.fetch_blob("Y")
+"""
+
+from __future__ import annotations
+
+import copy
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .errors import GraphlabError, did_you_mean
+from .executor import Plan, as_netdef, check_inputs_exist, compile_op, operator_failure
+from .proto import NetDef, OperatorDef
+
+__all__ = [
+    "Blobs",
+    "CreateNet",
+    "CurrentWorkspace",
+    "FeedBlob",
+    "FetchBlob",
+    "HasBlob",
+    "Nets",
+    "ResetWorkspace",
+    "RunNet",
+    "RunNetOnce",
+    "RunOperatorOnce",
+    "SetRandomSeed",
+    "SwitchWorkspace",
+    "Workspace",
+    "blobs",
+]
+
+
+class Workspace:
+    """Named blobs plus the nets created from them.
+
+    Args:
+        seed: when given, every random op instantiated in this workspace draws from a
+            stream derived from ``seed`` and the order of instantiation, so the same
+            program gives bit-identical results. Without it an op with
+            ``random_seed`` in its device option uses that, and any other op takes its
+            seed from NumPy's global generator (so ``np.random.seed(0)`` also fixes runs).
+    """
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._blobs: dict[str, np.ndarray] = {}
+        self._nets: dict[str, tuple[NetDef, Plan]] = {}
+        self._seed = seed
+        self._instances = 0
+
+    # ---- blobs ---------------------------------------------------------------------
+    def feed_blob(self, name: str, value: Any) -> bool:
+        """Store a copy of ``value`` (a NumPy array, NumPy scalar or str) as blob ``name``.
+
+        The dtype is kept (float64 stays float64).
+
+        Raises:
+            TypeError: for anything else (e.g. a Python list): wrap it in ``np.array``.
+        """
+        name = _name(name)
+        if isinstance(value, np.ndarray):
+            self._blobs[name] = np.array(value, copy=True)
+        elif isinstance(value, np.generic):
+            self._blobs[name] = np.array(value)
+        elif isinstance(value, (str, bytes)):
+            self._blobs[name] = np.array(value)
+        else:
+            raise TypeError(
+                f"FeedBlob({name!r}, ...): expected a NumPy array (or a string), got "
+                f"{type(value).__name__}. Wrap it: np.array(value, dtype=np.float32)."
+            )
+        return True
+
+    def fetch_blob(self, name: str) -> np.ndarray:
+        """A copy of blob ``name`` (later runs never change an array you fetched).
+
+        Raises:
+            GraphlabError: (a ``RuntimeError``) the blob does not exist; close names are
+                suggested.
+        """
+        name = _name(name)
+        try:
+            return self._blobs[name].copy()
+        except KeyError:
+            raise self.missing_blob(name) from None
+
+    def missing_blob(self, name: str) -> GraphlabError:
+        """The error for a blob that does not exist, with suggestions."""
+        have = ", ".join(sorted(self._blobs)[:20]) or "none yet"
+        return GraphlabError(
+            f"Can't find blob: {name!r} in workspace."
+            + did_you_mean(name, self._blobs)
+            + f" Blobs here: {have}."
+            + " Run the net that produces it first, or FeedBlob it."
+        )
+
+    def has_blob(self, name: str) -> bool:
+        return _name(name) in self._blobs
+
+    def blobs(self) -> list[str]:
+        """Sorted blob names (ASCII order: upper case first, as Caffe2 printed them)."""
+        return sorted(self._blobs)
+
+    def remove_blob(self, name: str) -> None:
+        self._blobs.pop(_name(name), None)
+
+    # ---- running ---------------------------------------------------------------------
+    def run_operator_once(self, op: OperatorDef) -> bool:
+        """Run one OperatorDef with a fresh operator instance."""
+        step = compile_op(op, 0, self, persistent=False)
+        try:
+            result = step.fn(*[self._blobs[n] for n in step.inputs])
+        except Exception as exc:  # noqa: BLE001
+            raise operator_failure(op, 0, "", self._blobs, exc) from exc
+        if step.single:
+            self._blobs[step.outputs[0]] = result
+        else:
+            for n, v in zip(step.outputs, result):
+                self._blobs[n] = v
+        return True
+
+    def run_net_once(self, net: Any) -> bool:
+        """Compile ``net`` with fresh operator instances, run it once, and discard it."""
+        Plan(as_netdef(net), self, persistent=False).run()
+        return True
+
+    def create_net(self, net: Any, overwrite: bool = False, input_blobs: Any = None) -> bool:
+        """Compile ``net`` once and keep it under its name for :meth:`run_net`.
+
+        The plan is made from a snapshot of the net *now*; ops added later need
+        ``overwrite=True``. Creating the identical net again is a no-op (re-running a
+        notebook cell is normal).
+
+        Raises:
+            OperatorError: an input blob does not exist yet (run the init net or feed it).
+            GraphlabError: a *different* net of this name exists and ``overwrite`` is False.
+        """
+        proto = as_netdef(net)
+        for b in input_blobs or []:
+            self._blobs.setdefault(_name(b), np.zeros((0,), np.float32))
+        existing = self._nets.get(proto.name)
+        if existing is not None and not overwrite:
+            if existing[0] == proto:
+                return True
+            raise GraphlabError(
+                f"A different net named {proto.name!r} was already created in this workspace "
+                f"(it had {len(existing[0].op)} ops, this one has {len(proto.op)}). Pass "
+                "overwrite=True to replace it: workspace.CreateNet(net, overwrite=True)."
+            )
+        check_inputs_exist(proto, self._blobs)
+        snapshot = copy.deepcopy(proto)
+        self._nets[proto.name] = (snapshot, Plan(snapshot, self, persistent=True))
+        return True
+
+    def run_net(self, name_or_net: Any, num_iter: int = 1) -> bool:
+        """Run a created net ``num_iter`` times (by name or by the Net object)."""
+        name = _net_name(name_or_net)
+        try:
+            _, plan = self._nets[name]
+        except KeyError:
+            raise GraphlabError(
+                f"Can't find net {name!r}: it was never created in this workspace."
+                + did_you_mean(name, self._nets)
+                + " Call workspace.CreateNet(net) first (ResetWorkspace also deletes nets)."
+            ) from None
+        plan.run(num_iter)
+        return True
+
+    def nets(self) -> list[str]:
+        return list(self._nets)
+
+    # ---- randomness --------------------------------------------------------------------
+    def seed(self, seed: int | None) -> None:
+        """Make every random op instantiated from now on reproducible (None: undo)."""
+        self._seed = seed
+        self._instances = 0
+
+    def _op_seed(self, op: OperatorDef, index: int, net_name: str) -> int:
+        self._instances += 1
+        if op.device_option is not None and op.device_option.random_seed is not None:
+            return int(op.device_option.random_seed)
+        if self._seed is not None:
+            key = zlib.crc32(f"{net_name}/{index}/{op.type}".encode())
+            ss = np.random.SeedSequence(self._seed, spawn_key=(self._instances, key))
+            return int(ss.generate_state(1, np.uint64)[0])
+        return int(np.random.randint(0, 2**63 - 1, dtype=np.int64))
+
+    # ---- dict-like -----------------------------------------------------------------------
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._blobs
+
+    def __repr__(self) -> str:
+        return f"Workspace({len(self._blobs)} blobs, {len(self._nets)} nets)"
+
+
+def _name(name: Any) -> str:
+    if isinstance(name, bytes):
+        return name.decode("utf-8")
+    if not isinstance(name, str):
+        raise TypeError(f"blob names are strings, got {type(name).__name__}: {name!r}")
+    return str(name)
+
+
+def _net_name(name_or_net: Any) -> str:
+    if isinstance(name_or_net, str):
+        return str(name_or_net)
+    if isinstance(name_or_net, NetDef):
+        return name_or_net.name
+    proto = getattr(name_or_net, "Proto", None)
+    if callable(proto):
+        return proto().name
+    raise TypeError(f"Expected a net name or a core.Net, got {type(name_or_net).__name__}")
+
+
+# ---- the current workspace and Caffe2's module functions ------------------------------
+_workspaces: dict[str, Workspace] = {"default": Workspace()}
+_current = ["default"]
+
+
+def _ws() -> Workspace:
+    return _workspaces[_current[0]]
+
+
+def CurrentWorkspace() -> str:  # noqa: N802
+    """Name of the current workspace (``"default"`` at start)."""
+    return _current[0]
+
+
+def SwitchWorkspace(name: str, create_if_missing: bool = False) -> bool:  # noqa: N802
+    """Make workspace ``name`` current; blobs and nets are per workspace.
+
+    Raises:
+        GraphlabError: it does not exist and ``create_if_missing`` is False.
+    """
+    if name not in _workspaces:
+        if not create_if_missing:
+            raise GraphlabError(
+                f"Workspace {name!r} does not exist." + did_you_mean(name, _workspaces)
+                + f" Existing: {', '.join(_workspaces)}. Create it with "
+                f"workspace.SwitchWorkspace({name!r}, True)."
+            )
+        _workspaces[name] = Workspace()
+    _current[0] = name
+    return True
+
+
+def Workspaces() -> list[str]:  # noqa: N802
+    return list(_workspaces)
+
+
+def ResetWorkspace(root_folder: str | None = None) -> bool:  # noqa: N802
+    """Replace the current workspace with an empty one (all blobs and created nets go)."""
+    old = _ws()
+    _workspaces[_current[0]] = Workspace(seed=old._seed)
+    if root_folder is not None:
+        _workspaces[_current[0]].root_folder = root_folder  # type: ignore[attr-defined]
+    return True
+
+
+def CurrentWorkspaceObject() -> Workspace:  # noqa: N802
+    """The :class:`Workspace` behind the module functions."""
+    return _ws()
+
+
+def SetRandomSeed(seed: int | None) -> None:  # noqa: N802
+    """Seed the current workspace: same seed, same program → bit-identical results."""
+    _ws().seed(seed)
+
+
+def FeedBlob(name: str, arr: Any, device_option: Any = None) -> bool:  # noqa: N802
+    """Store a copy of ``arr`` as blob ``name`` in the current workspace."""
+    return _ws().feed_blob(name, arr)
+
+
+def FetchBlob(name: str) -> np.ndarray:  # noqa: N802
+    """A copy of blob ``name``; a missing blob raises a ``RuntimeError`` naming it."""
+    return _ws().fetch_blob(name)
+
+
+def FetchBlobs(names: list[str]) -> list[np.ndarray]:  # noqa: N802
+    return [FetchBlob(n) for n in names]
+
+
+def HasBlob(name: str) -> bool:  # noqa: N802
+    return _ws().has_blob(name)
+
+
+def Blobs() -> list[str]:  # noqa: N802
+    """Sorted names of the blobs in the current workspace."""
+    return _ws().blobs()
+
+
+def Nets() -> list[str]:  # noqa: N802
+    return _ws().nets()
+
+
+def RunOperatorOnce(operator: OperatorDef) -> bool:  # noqa: N802
+    """Run one op (from ``core.CreateOperator``) with a fresh instance."""
+    return _ws().run_operator_once(operator)
+
+
+def RunNetOnce(net: Any) -> bool:  # noqa: N802
+    """Instantiate ``net``, run it once and discard it (fresh op state each call)."""
+    return _ws().run_net_once(net)
+
+
+def CreateNet(net: Any, overwrite: bool = False, input_blobs: Any = None) -> bool:  # noqa: N802
+    """Compile ``net`` into the current workspace for :func:`RunNet`."""
+    return _ws().create_net(net, overwrite=overwrite, input_blobs=input_blobs)
+
+
+def RunNet(name: Any, num_iter: int = 1, allow_fail: bool = False) -> bool:  # noqa: N802
+    """Run a created net by name (or Net) ``num_iter`` times."""
+    if allow_fail:
+        try:
+            return _ws().run_net(name, num_iter)
+        except GraphlabError:
+            return False
+    return _ws().run_net(name, num_iter)
+
+
+class _BlobsView:
+    """``workspace.blobs["X"]`` fetches, ``workspace.blobs["X"] = arr`` feeds."""
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return FetchBlob(name)
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        FeedBlob(name, value)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and HasBlob(name)
+
+    def __len__(self) -> int:
+        return len(Blobs())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(Blobs())
+
+
+blobs = _BlobsView()
