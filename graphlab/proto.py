@@ -56,12 +56,8 @@ def format_float(x: float) -> str:
         return "nan"
     if np.isinf(f32):
         return "inf" if f32 > 0 else "-inf"
-    text = np.format_float_positional(f32, unique=True, trim="0")
-    if "e" not in text and len(text) > 16:
-        text = np.format_float_scientific(f32, unique=True, trim="0")
-    if text.endswith("."):
-        text += "0"
-    return text
+    # the shortest decimal that reads back as this float32, spelled like Python's repr
+    return repr(float(np.format_float_scientific(f32, unique=True)))
 
 
 @dataclass
