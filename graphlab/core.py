@@ -62,7 +62,7 @@ def CreateOperator(  # noqa: N802 - Caffe2's name
     outputs, unknown, misspelt, missing or mistyped arguments, and illegal in-place use
     all raise :class:`~graphlab.errors.ArgumentError` naming the op and the fix.
     """
-    schema = get_schema(operator_type)
+    get_schema(operator_type)  # unknown op type: AttributeError with suggestions
     op = OperatorDef(
         input=[str(b) for b in _as_list(inputs)],
         output=[str(b) for b in _as_list(outputs)],

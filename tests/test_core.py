@@ -148,9 +148,9 @@ def test_blob_without_net_explains_how_to_add_ops():
 def test_unknown_op_suggests_close_names():
     net = core.Net("typo_test")
     with pytest.raises(AttributeError, match="Did you mean 'FC'"):
-        net.FCC
+        net.FCC  # noqa: B018
     with pytest.raises(AttributeError, match="Relu"):
-        net.Rleu
+        net.Rleu  # noqa: B018
 
 
 def test_dir_lists_operators_for_tab_completion():
