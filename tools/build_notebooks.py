@@ -36,7 +36,7 @@ def parse_cells(text: str) -> list[nbformat.NotebookNode]:
         body = "\n".join(lines).strip("\n")
         if kind == "markdown":
             md = "\n".join(
-                line[2:] if line.startswith("# ") else line.lstrip("#") for line in body.splitlines()
+                ln[2:] if ln.startswith("# ") else ln.lstrip("#") for ln in body.splitlines()
             )
             cells.append(nbformat.v4.new_markdown_cell(md))
         elif body:
@@ -57,7 +57,9 @@ def parse_cells(text: str) -> list[nbformat.NotebookNode]:
 
 def build(src: Path) -> Path:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3", "display_name": "Python 3", "language": "python"
+    }
     nb.metadata["language_info"] = {"name": "python"}
     nb.cells = parse_cells(src.read_text(encoding="utf-8"))
     client = NotebookClient(nb, timeout=600, kernel_name="python3",
