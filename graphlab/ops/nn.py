@@ -1,4 +1,4 @@
-"""Neural-network layers and activations: FC, Relu (more are added here).
+"""Neural-network layers and activations: FC, Relu, LeakyRelu, Sigmoid, Tanh, Softmax.
 
 Each operator keeps its forward kernel, its gradient maker, its gradient kernel, its
 schema (through ``register_op``) and its documentation together.
@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..registry import GradientContext, register_op
-from ._util import shape_str
+from ._util import require_float, shape_str
 
 # ---- FC ------------------------------------------------------------------------------
 
@@ -92,3 +92,156 @@ def relu(X: np.ndarray) -> np.ndarray:
 def relu_gradient(Y: np.ndarray, dY: np.ndarray) -> np.ndarray:
     """``dX = dY · [Y > 0]`` (uses the *output* Y, so exactly 0 where Y = 0)."""
     return np.where(Y > 0, dY, np.zeros((), dY.dtype))
+
+
+# ---- shared helpers for the activations below ----------------------------------------
+
+
+def _check_pair(op: str, Y: np.ndarray, dY: np.ndarray) -> None:
+    """A gradient kernel's output Y and output gradient dY must be float and alike."""
+    require_float(op, "Y", Y)
+    require_float(op, "dY", dY)
+    if Y.shape != dY.shape:
+        raise ShapeError(
+            f"{op}: Y {shape_str(Y)} and dY {shape_str(dY)} must have the same shape.",
+            hint="dY is the gradient of the forward op's output, so it is shaped like that output.",
+        )
+
+
+def _rows(op: str, X: np.ndarray, axis: int) -> tuple[int, int]:
+    """View ``X`` as ``[N, D]`` with ``N = prod(X.shape[:axis])`` (Caffe2's axis coercion)."""
+    ndim = X.ndim
+    if not -ndim <= axis < ndim:
+        raise ShapeError(
+            f"{op}: axis={axis} is out of range for X {shape_str(X)} ({ndim}-D).",
+            hint=(
+                f"axis must lie in [{-ndim}, {ndim - 1}]; it marks where the class "
+                "dimensions start (axis=1 for [batch, classes])."
+                if ndim else "give X at least one dimension, e.g. X.reshape(1, -1)."
+            ),
+        )
+    axis = axis % ndim
+    N = int(np.prod(X.shape[:axis], dtype=np.int64))
+    D = int(np.prod(X.shape[axis:], dtype=np.int64))
+    return N, D
+
+
+# ---- LeakyRelu -----------------------------------------------------------------------
+
+
+def _leaky_relu_grad(g: GradientContext):
+    return [g.op("LeakyReluGradient", [g.O(0), g.GO(0)], [g.GI(0)])], [g.GI(0)]
+
+
+@register_op("LeakyRelu", inplace=[(0, 0)], grad=_leaky_relu_grad)
+def leaky_relu(X: np.ndarray, *, alpha: float = 0.01) -> np.ndarray:
+    """Leaky rectifier, elementwise: ``Y = X`` where ``X > 0``, else ``Y = alpha · X``.
+
+    X: any shape, float → Y: same shape and dtype. ``alpha`` (default 0.01) is the slope
+    for negative inputs.
+    """
+    require_float("LeakyRelu", "X", X)
+    return np.where(X > 0, X, X * X.dtype.type(alpha))
+
+
+@register_op("LeakyReluGradient", inplace=[(1, 0)])
+def leaky_relu_gradient(Y: np.ndarray, dY: np.ndarray, *, alpha: float = 0.01) -> np.ndarray:
+    """``dX = dY`` where ``Y > 0``, else ``alpha · dY`` (reads the forward *output* Y).
+
+    Y, dY: same shape → dX: that shape.
+    """
+    _check_pair("LeakyReluGradient", Y, dY)
+    return np.where(Y > 0, dY, dY * dY.dtype.type(alpha))
+
+
+# ---- Sigmoid -------------------------------------------------------------------------
+
+
+def _sigmoid_grad(g: GradientContext):
+    return [g.op("SigmoidGradient", [g.O(0), g.GO(0)], [g.GI(0)])], [g.GI(0)]
+
+
+@register_op("Sigmoid", inplace=[(0, 0)], grad=_sigmoid_grad)
+def sigmoid(X: np.ndarray) -> np.ndarray:
+    """Logistic function, elementwise: ``Y = 1 / (1 + exp(−X))``.
+
+    X: any shape, float → Y: same shape and dtype, values in [0, 1]. Computed from
+    ``e = exp(−|X|)`` (as ``1/(1+e)`` or ``e/(1+e)``), so large ``|X|`` never overflows.
+    """
+    require_float("Sigmoid", "X", X)
+    e = np.exp(-np.abs(X))
+    inv = 1 / (1 + e)
+    return np.where(X >= 0, inv, e * inv)
+
+
+@register_op("SigmoidGradient", inplace=[(1, 0)])
+def sigmoid_gradient(Y: np.ndarray, dY: np.ndarray) -> np.ndarray:
+    """``dX = dY · Y · (1 − Y)`` from the forward *output* Y. Y, dY, dX: same shape."""
+    _check_pair("SigmoidGradient", Y, dY)
+    return dY * Y * (1 - Y)
+
+
+# ---- Tanh ----------------------------------------------------------------------------
+
+
+def _tanh_grad(g: GradientContext):
+    return [g.op("TanhGradient", [g.O(0), g.GO(0)], [g.GI(0)])], [g.GI(0)]
+
+
+@register_op("Tanh", inplace=[(0, 0)], grad=_tanh_grad)
+def tanh(X: np.ndarray) -> np.ndarray:
+    """Hyperbolic tangent, elementwise: ``Y = tanh(X)``. X: any float → Y: same shape, dtype."""
+    require_float("Tanh", "X", X)
+    return np.tanh(X)
+
+
+@register_op("TanhGradient", inplace=[(1, 0)])
+def tanh_gradient(Y: np.ndarray, dY: np.ndarray) -> np.ndarray:
+    """``dX = dY · (1 − Y²)`` from the forward *output* Y. Y, dY, dX: same shape."""
+    _check_pair("TanhGradient", Y, dY)
+    return dY * (1 - Y * Y)
+
+
+# ---- Softmax -------------------------------------------------------------------------
+
+
+def softmax_rows(x2: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of a 2-D array, stabilised by subtracting each row's maximum."""
+    if x2.shape[1] == 0:
+        return x2.copy()
+    z = x2 - x2.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _softmax_grad(g: GradientContext):
+    return [g.op("SoftmaxGradient", [g.O(0), g.GO(0)], [g.GI(0)])], [g.GI(0)]
+
+
+@register_op("Softmax", inplace=[(0, 0)], grad=_softmax_grad)
+def softmax(X: np.ndarray, *, axis: int = 1) -> np.ndarray:
+    """Softmax over the trailing dimensions from ``axis`` on.
+
+    X is viewed as ``[N, D]`` with ``N = prod(X.shape[:axis])`` and
+    ``D = prod(X.shape[axis:])``; each row becomes ``Y_ij = exp(x_ij − m_i) / Σ_k
+    exp(x_ik − m_i)`` with ``m_i`` the row maximum (so large logits do not overflow).
+    Y has X's shape and dtype. ``axis`` may be negative (counted from the end).
+    Example: X ``[2, 3]``, axis 1 → each of the 2 rows sums to 1.
+    """
+    require_float("Softmax", "X", X)
+    N, D = _rows("Softmax", X, axis)
+    return softmax_rows(X.reshape(N, D)).reshape(X.shape)
+
+
+@register_op("SoftmaxGradient", inplace=[(1, 0)])
+def softmax_gradient(Y: np.ndarray, dY: np.ndarray, *, axis: int = 1) -> np.ndarray:
+    """``dX = Y ⊙ (dY − rowsum(dY ⊙ Y))`` with rows taken as in Softmax (same ``axis``).
+
+    Y (the forward output), dY: same shape → dX: that shape.
+    """
+    _check_pair("SoftmaxGradient", Y, dY)
+    N, D = _rows("SoftmaxGradient", Y, axis)
+    y2 = Y.reshape(N, D)
+    dy2 = dY.reshape(N, D)
+    dx = y2 * (dy2 - (dy2 * y2).sum(axis=1, keepdims=True))
+    return dx.reshape(Y.shape)

@@ -1,0 +1,201 @@
+"""Test cases for graphlab/ops/loss.py: distances, cross entropies, SoftmaxWithLoss, Accuracy.
+
+References are written directly in NumPy from the formulas (explicit loops where that is
+clearest), independently of the kernels. Probabilities stay well above the 1e-20 clip so
+finite differences see the smooth formula. Integer labels get no gradient: their cases
+set ``grad_inputs``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from op_case import Case
+
+# ---- input makers --------------------------------------------------------------------
+
+
+def _probs(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
+    """Rows of positive numbers in [0.05, 1] (not normalised: the ops do not need it)."""
+    return rng.uniform(0.05, 1.0, size=(n, d))
+
+
+def _dist(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
+    t = rng.uniform(0.0, 1.0, size=(n, d))
+    return t / t.sum(axis=1, keepdims=True)
+
+
+def _labels(rng: np.random.Generator, n: int, d: int, dtype=np.int32) -> np.ndarray:
+    return rng.integers(0, d, size=n).astype(dtype)
+
+
+# ---- references ----------------------------------------------------------------------
+
+
+def ref_sq_l2(X, Y):
+    n = X.shape[0] if X.ndim else 1
+    out = np.empty(n, dtype=np.result_type(X, Y))
+    xs, ys = np.reshape(X, (n, -1)), np.reshape(Y, (n, -1))
+    for i in range(n):
+        d = xs[i] - ys[i]
+        out[i] = 0.5 * float(np.dot(d, d))
+    return out
+
+
+def ref_averaged_loss(X):
+    return np.asarray(np.mean(X.astype(np.float64)), dtype=X.dtype)
+
+
+def ref_label_xent(X, label):
+    x2 = X.reshape(1, -1) if X.ndim == 1 else X.reshape(X.shape[0], -1)
+    lab = np.reshape(label, -1)
+    out = np.empty(x2.shape[0], dtype=X.dtype)
+    for i, j in enumerate(lab):
+        out[i] = -np.log(max(float(x2[i, j]), 1e-20))
+    return out
+
+
+def ref_xent(X, T):
+    x2 = X.reshape(1, -1) if X.ndim == 1 else X.reshape(X.shape[0], -1)
+    t2 = T.reshape(x2.shape)
+    return -np.sum(t2 * np.log(np.clip(x2, 1e-20, None)), axis=1).astype(X.dtype)
+
+
+def _softmax_2d(x2):
+    x = x2.astype(np.float64)
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def ref_softmax_with_loss(X, labels, weight=None, scale=1.0, label_prob=0, axis=1):
+    n = int(np.prod(X.shape[:axis]))
+    x2 = X.reshape(n, -1)
+    P = _softmax_2d(x2)
+    w = np.ones(n) if weight is None else np.reshape(weight, -1).astype(np.float64)
+    if label_prob:
+        T = np.reshape(labels, x2.shape)
+        per = -(T * np.log(np.maximum(P, 1e-20))).sum(axis=1)
+    else:
+        lab = np.reshape(labels, -1)
+        per = np.array([-np.log(P[i, lab[i]]) for i in range(n)])
+    total = w.sum()
+    loss = scale * float((w * per).sum()) / total if total != 0 else 0.0
+    dtype = X.dtype if weight is None else np.result_type(X, weight)
+    return P.reshape(X.shape).astype(X.dtype), np.asarray(loss, dtype=dtype)
+
+
+def ref_accuracy(pred, labels, top_k=1):
+    hits = 0
+    for i, row in enumerate(pred):
+        order = np.argsort(-row, kind="stable")  # stable: equal scores keep index order
+        hits += int(labels[i] in order[:top_k])
+    return np.asarray(hits / len(pred), dtype=np.float32)
+
+
+# ---- cases ---------------------------------------------------------------------------
+
+CASES: dict[str, list[Case]] = {
+    "SquaredL2Distance": [
+        Case(lambda rng: [rng.normal(size=(6, 3)), rng.normal(size=(6, 3))], ref_sq_l2,
+             id="2d"),
+        Case(
+            lambda rng: [rng.normal(size=(8, 1)).astype(np.float32),
+                         rng.normal(size=(8, 1)).astype(np.float32)],
+            ref_sq_l2,
+            id="seed-shapes-float32",
+        ),
+        Case(lambda rng: [rng.normal(size=(4, 2, 3)), rng.normal(size=(4, 2, 3))], ref_sq_l2,
+             id="3d-rows-flatten"),
+        Case(lambda rng: [rng.normal(size=(5,)), rng.normal(size=(5,))], ref_sq_l2,
+             id="1d"),
+        Case(lambda rng: [np.asarray(rng.normal()), np.asarray(rng.normal())], ref_sq_l2,
+             id="0d-one-row"),
+    ],
+    "AveragedLoss": [
+        Case(lambda rng: [rng.normal(size=(7,))], ref_averaged_loss, id="1d"),
+        Case(lambda rng: [rng.normal(size=(3, 4)).astype(np.float32)], ref_averaged_loss,
+             id="float32-2d"),
+        Case(lambda rng: [np.asarray(rng.normal())], ref_averaged_loss, id="0d"),
+    ],
+    "LabelCrossEntropy": [
+        Case(lambda rng: [_probs(rng, 5, 4), _labels(rng, 5, 4)], ref_label_xent,
+             grad_inputs=[0], id="int32"),
+        Case(lambda rng: [_probs(rng, 3, 6), _labels(rng, 3, 6, np.int64)], ref_label_xent,
+             grad_inputs=[0], id="int64-labels"),
+        Case(lambda rng: [_probs(rng, 4, 3), _labels(rng, 4, 3).reshape(4, 1)],
+             ref_label_xent, grad_inputs=[0], id="labels-N1"),
+        Case(lambda rng: [_probs(rng, 1, 5).reshape(5), _labels(rng, 1, 5)], ref_label_xent,
+             grad_inputs=[0], id="1d-X"),
+        Case(lambda rng: [_probs(rng, 4, 3).astype(np.float32), _labels(rng, 4, 3)],
+             ref_label_xent, grad_inputs=[0], id="float32"),
+    ],
+    "CrossEntropy": [
+        Case(lambda rng: [_probs(rng, 4, 3), _dist(rng, 4, 3)], ref_xent, grad_inputs=[0],
+             id="2d"),
+        Case(
+            lambda rng: [_probs(rng, 3, 5).astype(np.float32),
+                         _dist(rng, 3, 5).astype(np.float32)],
+            ref_xent,
+            grad_inputs=[0],
+            id="float32",
+        ),
+        Case(lambda rng: [_probs(rng, 1, 4).reshape(4), _dist(rng, 1, 4).reshape(4)],
+             ref_xent, grad_inputs=[0], id="1d"),
+    ],
+    "SoftmaxWithLoss": [
+        Case(lambda rng: [rng.normal(size=(5, 4)), _labels(rng, 5, 4)],
+             ref_softmax_with_loss, grad_inputs=[0], grad_outputs=[1], id="labels"),
+        Case(lambda rng: [rng.normal(size=(4, 3)).astype(np.float32), _labels(rng, 4, 3)],
+             ref_softmax_with_loss, grad_inputs=[0], grad_outputs=[1], id="float32"),
+        Case(lambda rng: [rng.normal(size=(4, 3)), _labels(rng, 4, 3)],
+             ref_softmax_with_loss, args={"scale": 2.5}, grad_inputs=[0], grad_outputs=[1],
+             id="scale"),
+        Case(
+            lambda rng: [rng.normal(size=(5, 3)), _labels(rng, 5, 3),
+                         rng.uniform(0.2, 2.0, size=5)],
+            ref_softmax_with_loss,
+            grad_inputs=[0],
+            grad_outputs=[1],
+            id="weights",
+        ),
+        Case(lambda rng: [rng.normal(size=(4, 5)), _dist(rng, 4, 5)],
+             ref_softmax_with_loss, args={"label_prob": 1}, grad_inputs=[0],
+             grad_outputs=[1], id="label_prob"),
+        Case(
+            lambda rng: [rng.normal(size=(3, 4)), _dist(rng, 3, 4),
+                         rng.uniform(0.5, 1.5, size=3)],
+            ref_softmax_with_loss,
+            args={"label_prob": 1, "scale": 0.5},
+            grad_inputs=[0],
+            grad_outputs=[1],
+            id="label_prob-weights-scale",
+        ),
+        Case(lambda rng: [rng.normal(size=(2, 3, 4)), _labels(rng, 6, 4).reshape(2, 3)],
+             ref_softmax_with_loss, args={"axis": 2}, grad_inputs=[0], grad_outputs=[1],
+             id="axis2"),
+        Case(lambda rng: [rng.normal(size=(4, 3)), _labels(rng, 4, 3).reshape(4, 1)],
+             ref_softmax_with_loss, grad_inputs=[0], grad_outputs=[1], id="labels-N1"),
+    ],
+    "Accuracy": [
+        Case(lambda rng: [rng.normal(size=(20, 4)).astype(np.float32), _labels(rng, 20, 4)],
+             ref_accuracy, id="top1"),
+        Case(lambda rng: [rng.normal(size=(20, 5)).astype(np.float32), _labels(rng, 20, 5)],
+             ref_accuracy, args={"top_k": 3}, id="top3"),
+        Case(
+            lambda rng: [rng.integers(0, 3, size=(30, 4)).astype(np.float32),
+                         _labels(rng, 30, 4)],
+            ref_accuracy,
+            args={"top_k": 2},
+            id="many-ties",
+        ),
+        Case(lambda rng: [rng.normal(size=(6, 3)), _labels(rng, 6, 3)], ref_accuracy,
+             id="float64-scores"),
+    ],
+}
+
+GRADIENT_OPS: dict[str, str] = {
+    "SquaredL2DistanceGradient": "SquaredL2Distance",
+    "AveragedLossGradient": "AveragedLoss",
+    "LabelCrossEntropyGradient": "LabelCrossEntropy",
+    "CrossEntropyGradient": "CrossEntropy",
+    "SoftmaxWithLossGradient": "SoftmaxWithLoss",
+}
