@@ -1,0 +1,482 @@
+"""The backward-pass builder behind ``net.AddGradientOperators(ys)``.
+
+The builder never computes a number. It reads the forward ops of a net and *appends more
+ops* that compute the gradients, with Caffe2's blob names, so the backward pass can be
+printed and drawn like the forward one. It works in three steps:
+
+1. **Replay** the forward ops and give every blob a *version* (static single assignment):
+   a blob that already exists and is written again gets version + 1. Each op remembers
+   the versions it read and wrote; each ``(blob, version)`` remembers which ops read it.
+2. **Seed** each ``y``: ``ConstantFill([y], [y + "_autogen_grad"], value=1.0)`` (ones
+   shaped like ``y``), unless the caller names a gradient blob for it.
+3. **Walk the ops in reverse.** An op none of whose outputs has a gradient is skipped.
+   Otherwise its gradient maker (see :mod:`graphlab.registry`) returns gradient ops and
+   one gradient name per input, normally ``<input>_grad``. Every input of those ops is
+   checked against the versions of step 1 (a blob overwritten since the forward op read
+   it would give a wrong gradient). When the walk reaches the *earliest* reader of a
+   ``(blob, version)`` that several ops read and several of them produced a gradient
+   for, the partial gradients are renamed ``_<name>_autosplit_<k>`` and a ``Sum`` adds
+   them up into ``<name>``.
+
+The result maps every blob that got a gradient (the loss and intermediates included) to
+its gradient blob. Everything is iterative and uses ordered containers, so a 3000-op
+chain works and the same net always gives the same op list.
+
+Differences from Caffe2 (teaching choices):
+
+* ``ys`` may be a single blob or name (Caffe2 raised ``TypeError``); a ``y`` that no op
+  of the net reads or writes is an error instead of a silently broken seed.
+* Failures raise :class:`~graphlab.errors.GradientError` (a ``RuntimeError``) naming the
+  op type, its index in the net, the line of user code that created it, and the fix.
+* Gradient ops are checked against their schema as soon as they are made, so a faulty
+  gradient maker is reported at ``AddGradientOperators`` time, not at run time.
+* Like Caffe2, a non-in-place ``StopGradient`` whose output no op reads is an error
+  (:class:`StopGradientOrphanError`, also a ``ValueError``): its output is almost always
+  meant to replace its input, ``StopGradient([b], [b])``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .core import BlobReference, CreateOperator, check_operator
+from .errors import GradientError, GraphlabError, did_you_mean
+from .proto import OperatorDef
+from .registry import NO_GRADIENT, SHOULD_NOT_DO_GRADIENT, GradientContext, get_schema
+
+__all__ = [
+    "StopGradientOrphanError",
+    "add_gradient_operators",
+    "build_backward",
+    "seed_gradient_name",
+]
+
+
+class StopGradientOrphanError(GradientError, ValueError):
+    """A non-in-place StopGradient's output is never read (Caffe2 raised ValueError)."""
+
+
+def seed_gradient_name(y: str) -> str:
+    """The blob that holds the seed gradient of ``y``: ``<y>_autogen_grad``."""
+    return f"{y}_autogen_grad"
+
+
+# ---- step 1: the forward replay ------------------------------------------------------
+
+
+@dataclass
+class _SSAOp:
+    """One forward op with the version of every blob it read and wrote."""
+
+    op: OperatorDef
+    index: int  # position in the net (skipped ops included)
+    in_versions: dict[str, int]
+    out_versions: dict[str, int]
+
+
+@dataclass
+class _Generator:
+    """Who produced one partial gradient of a (blob, version).
+
+    ``op`` is None for a pass-through gradient (the maker reused an existing blob, as
+    Add and Sum do); otherwise ``op.output[slot]`` is the partial gradient.
+    """
+
+    op: OperatorDef | None
+    slot: int
+    grad: str
+
+
+@dataclass
+class _Replay:
+    """Versions of every blob after replaying the forward ops (Caffe2's ``IR``)."""
+
+    ssa: list[_SSAOp] = field(default_factory=list)
+    frontier: dict[str, int] = field(default_factory=dict)
+    readers: dict[tuple[str, int], list[int]] = field(default_factory=dict)
+    writers: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def play(self, op: OperatorDef, index: int) -> None:
+        k = len(self.ssa)
+        in_versions: dict[str, int] = {}
+        for name in op.input:
+            version = self.frontier.setdefault(name, 0)
+            in_versions[name] = version
+            self.readers.setdefault((name, version), []).append(k)
+        out_versions: dict[str, int] = {}
+        for name in op.output:
+            version = self.frontier[name] + 1 if name in self.frontier else 0
+            self.frontier[name] = version
+            out_versions[name] = version
+            self.writers[(name, version)] = k
+        self.ssa.append(_SSAOp(op, index, in_versions, out_versions))
+
+
+def _where(entry: _SSAOp) -> str:
+    origin = f", created at {entry.op.origin}" if entry.op.origin else ""
+    return f"{entry.op.type} (op #{entry.index}: {entry.op.summary()}{origin})"
+
+
+# ---- the builder ---------------------------------------------------------------------
+
+
+class _Builder:
+    """Builds the backward pass of a list of forward ops (one use only)."""
+
+    def __init__(self, ops: Sequence[OperatorDef], offset: int) -> None:
+        self.replay = _Replay()
+        for i, op in enumerate(ops):
+            self.replay.play(op, offset + i)
+        self.gradient_frontier: dict[str, int] = {}
+        self.generators: dict[tuple[str, int], list[_Generator]] = {}
+        self.grad_of: dict[str, str | None] = {}
+        self.grad_ops: list[OperatorDef] = []
+
+    # -- sanity checks ------------------------------------------------------------------
+    def check_stop_gradient_orphans(self) -> None:
+        read = {name: None for (name, _version) in self.replay.readers}
+        for entry in self.replay.ssa:
+            op = entry.op
+            if op.type != "StopGradient" or not op.output or op.output[0] in read:
+                continue
+            out = op.output[0]
+            raise StopGradientOrphanError(
+                f"StopGradient's output {out!r} is never read by any op, so it stops nothing: "
+                f"{_where(entry)}.\n  hint: you usually want the same blob as input and "
+                f"output, e.g. net.StopGradient([{op.input[0]!r}], [{op.input[0]!r}]), or "
+                f"let the following ops read {out!r}."
+            )
+
+    # -- step 2: seeds ------------------------------------------------------------------
+    def seed(self, ys: dict[str, str | None]) -> None:
+        n = len(self.replay.ssa)
+        for y, g in ys.items():
+            if y not in self.replay.frontier:
+                known = list(self.replay.frontier)
+                raise GradientError(
+                    f"Cannot seed the gradient of {y!r}: no op of the net reads or writes it."
+                    + did_you_mean(y, known)
+                    + " Pass a blob the net computes, e.g. the loss: "
+                    "net.AddGradientOperators([loss])."
+                )
+            seed_op = None
+            if g is None:
+                seed_op = CreateOperator("ConstantFill", [y], [seed_gradient_name(y)], value=1.0)
+                self.grad_ops.append(seed_op)
+                g = seed_op.output[0]
+            version = self.replay.frontier[y]
+            self.grad_of[y] = g
+            self.gradient_frontier[y] = version
+            self.replay.readers.setdefault((y, version), []).append(n)  # a virtual reader
+            self.generators.setdefault((y, version), []).append(_Generator(seed_op, 0, g))
+
+    # -- step 3: the reverse walk --------------------------------------------------------
+    def walk(self) -> None:
+        for k in range(len(self.replay.ssa) - 1, -1, -1):
+            updates = self.gradients_for(k)
+            self.grad_of.update(updates)
+            self.accumulate(k)
+
+    def gradients_for(self, k: int) -> dict[str, str | None]:
+        entry = self.replay.ssa[k]
+        op = entry.op
+        g_output = [self.grad_of.get(name) for name in op.output]
+        if all(g is None for g in g_output):
+            return {}
+        ops, g_input = self.make_gradient(entry, g_output)
+        self.register_generators(k, ops, g_output, g_input)
+        self.grad_ops.extend(ops)
+        updates: dict[str, str | None] = {}
+        for name, grad in zip(op.input, g_input):
+            # None never erases a gradient found earlier, except for a blob the op also
+            # writes (in place): that is how an in-place StopGradient removes its blob.
+            if grad is not None or name not in self.grad_of or name in op.output:
+                updates[name] = grad
+        return updates
+
+    def make_gradient(
+        self, entry: _SSAOp, g_output: list[str | None]
+    ) -> tuple[list[OperatorDef], list[str | None]]:
+        op = entry.op
+        grad = get_schema(op.type).grad
+        if grad == NO_GRADIENT:
+            return [], [None] * len(op.input)
+        stop_hint = _stop_gradient_hint(op)
+        if grad == SHOULD_NOT_DO_GRADIENT:
+            raise GradientError(
+                f"One should not call gradient for operator {op.type}: the backward pass "
+                f"reached {_where(entry)}, but {op.type} must not be differentiated.\n"
+                f"  hint: {stop_hint}"
+            )
+        if not callable(grad):
+            raise GradientError(
+                f"No gradient is registered for operator {op.type}, and the backward pass "
+                f"reached {_where(entry)}.\n  hint: {stop_hint} Or register a gradient: "
+                f"register_op({op.type!r}, ..., grad=maker)."
+            )
+        try:
+            ops, g_input = grad(GradientContext(op, g_output))
+        except GraphlabError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - re-raised with the op's context
+            raise GradientError(
+                f"Exception when creating the gradient for {_where(entry)}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        ops, g_input = list(ops), list(g_input)
+        if len(g_input) != len(op.input):
+            raise GradientError(
+                f"The gradient maker of {op.type} returned {len(g_input)} input gradient(s) "
+                f"for {len(op.input)} input(s) at {_where(entry)}; it must return one name "
+                "(or None) per forward input."
+            )
+        for gop in ops:
+            self.check_gradient_op(entry, gop)
+        return ops, g_input
+
+    def check_gradient_op(self, entry: _SSAOp, gop: OperatorDef) -> None:
+        bad = [b for b in [*gop.input, *gop.output] if not isinstance(b, str)]
+        if bad:
+            raise GradientError(
+                f"The gradient maker of {entry.op.type} made {gop.type} with a non-name blob "
+                f"{bad[0]!r} (an output without a gradient?) at {_where(entry)}."
+            )
+        try:
+            check_operator(gop)
+        except (GraphlabError, AttributeError) as exc:
+            raise GradientError(
+                f"The gradient maker of {entry.op.type} made an invalid {gop.type} op for "
+                f"{_where(entry)}:\n{exc}"
+            ) from None
+
+    # -- version checks and generators ---------------------------------------------------
+    def register_generators(
+        self,
+        k: int,
+        ops: list[OperatorDef],
+        g_output: list[str | None],
+        g_input: list[str | None],
+    ) -> None:
+        entry = self.replay.ssa[k]
+        op = entry.op
+        local: dict[str, None] = {}
+        for gop in ops:
+            for name in gop.input:
+                self.check_input(k, name, g_output, local, gop)
+            for name in gop.output:
+                local[name] = None
+            for slot, out in enumerate(gop.output):
+                if out in g_input:
+                    i = g_input.index(out)
+                    key = (op.input[i], entry.in_versions[op.input[i]])
+                    self.generators.setdefault(key, []).append(_Generator(gop, slot, out))
+        for i, g in enumerate(g_input):
+            if g is None or g in local:
+                continue
+            key = (op.input[i], entry.in_versions[op.input[i]])
+            self.generators.setdefault(key, []).append(_Generator(None, 0, g))
+        for i, g in enumerate(g_input):
+            if g is not None:
+                self.gradient_frontier[op.input[i]] = entry.in_versions[op.input[i]]
+
+    def check_input(
+        self,
+        k: int,
+        name: str,
+        g_output: list[str | None],
+        local: dict[str, None],
+        gop: OperatorDef,
+    ) -> None:
+        entry = self.replay.ssa[k]
+        op = entry.op
+        if name in g_output:
+            out = op.output[g_output.index(name)]
+            want, have = entry.out_versions[out], self.gradient_frontier[out]
+            if want != have:
+                raise GradientError(
+                    f"Gradient name {name!r} is expected to correspond to version {want} of "
+                    f"{out!r}, but currently we have version {have}: {out!r} is written by "
+                    f"more than one op and the gradient that reached {_where(entry)} belongs "
+                    f"to another one.\n{self.history(out)}\n  hint: maybe the same output "
+                    "blob is used twice for different ops (did a notebook cell run twice "
+                    "and append its ops again?). Give each op its own output name, or "
+                    "rebuild the net from scratch."
+                )
+        elif name in entry.out_versions:
+            self.check_version(entry, name, entry.out_versions[name], "output", gop)
+        elif name in entry.in_versions:
+            self.check_version(entry, name, entry.in_versions[name], "input", gop)
+        elif name not in local:
+            raise GradientError(
+                f"{gop.type}, made by the gradient maker of {_where(entry)}, reads "
+                f"{name!r}, which is neither an input, an output or an output gradient of "
+                "that op nor made by one of its other gradient ops."
+            )
+
+    def check_version(
+        self, entry: _SSAOp, name: str, want: int, role: str, gop: OperatorDef
+    ) -> None:
+        have = self.replay.frontier[name]
+        if want == have:
+            return
+        writer = self.replay.ssa[self.replay.writers[(name, want + 1)]]
+        raise GradientError(
+            f"Gradient operator {gop.type} needs {role} {name!r} of {_where(entry)} at "
+            f"version {want}, but currently we have version {have}: {name!r} was overwritten "
+            f"afterwards by {_where(writer)}, so the backward pass would use the wrong value."
+            f"\n{self.history(name)}\n  hint: add ops that update {name!r} in place (e.g. "
+            "WeightedSum, Iter) *after* net.AddGradientOperators(...), or write the new value "
+            "to a blob with a new name."
+        )
+
+    def history(self, name: str, limit: int = 8) -> str:
+        versions = [v for (b, v) in self.replay.writers if b == name]
+        lines = [f"  version history of {name!r}:"]
+        if versions and versions[0] != 0:
+            lines.append("    version 0 comes from outside the net (an external input)")
+        if len(versions) > limit:
+            lines.append(f"    ... ({len(versions) - limit} earlier versions)")
+            versions = versions[-limit:]
+        for v in versions:
+            writer = self.replay.ssa[self.replay.writers[(name, v)]]
+            lines.append(f"    version {v} written by {_where(writer)}")
+        return "\n".join(lines)
+
+    # -- accumulation --------------------------------------------------------------------
+    def accumulate(self, k: int) -> None:
+        entry = self.replay.ssa[k]
+        for name in dict.fromkeys(entry.op.input):
+            key = (name, entry.in_versions[name])
+            readers = self.replay.readers[key]
+            if len(readers) <= 1 or readers[0] != k:
+                continue
+            generators = self.generators.get(key, [])
+            if len(generators) < 2:
+                continue
+            total = self.sum_op(name, generators)
+            self.grad_ops.append(total)
+            self.grad_of[name] = total.output[0]
+
+    def sum_op(self, name: str, generators: list[_Generator]) -> OperatorDef:
+        base = next((g.op.output[g.slot] for g in generators if g.op is not None),
+                    f"{name}_grad")
+        parts: list[str] = []
+        renamed = 0
+        first = True
+        for gen in generators:
+            if gen.op is None:
+                if gen.grad == base:
+                    raise GradientError(
+                        f"Cannot accumulate the gradients of {name!r}: the pass-through "
+                        f"gradient {gen.grad!r} has the name the sum should get."
+                    )
+                parts.append(gen.grad)
+            elif first:
+                first = False
+                parts.append(gen.op.output[gen.slot])
+            else:
+                new = f"_{gen.op.output[gen.slot]}_autosplit_{renamed}"
+                renamed += 1
+                gen.op.output[gen.slot] = new
+                parts.append(new)
+        if base in parts:
+            j = parts.index(base)
+            parts[0], parts[j] = parts[j], parts[0]
+        return CreateOperator("Sum", parts, [base])
+
+    # -- result --------------------------------------------------------------------------
+    def gradient_map(self) -> dict[str, str]:
+        return {b: g for b, g in self.grad_of.items() if g is not None}
+
+
+def _stop_gradient_hint(op: OperatorDef) -> str:
+    if not op.output:
+        return "Keep it off the path from the inputs to the loss."
+    out = op.output[0]
+    return (
+        f"If no gradient needs to flow through it, stop the gradients before they reach it "
+        f"by adding net.StopGradient([{out!r}], [{out!r}]) right after it."
+    )
+
+
+def _normalize_ys(ys: Any) -> dict[str, str | None]:
+    if isinstance(ys, (str, bytes)):
+        ys = [ys]
+    if isinstance(ys, Mapping):
+        out: dict[str, str | None] = {}
+        for y, g in ys.items():
+            out[_blob_name(y)] = None if g is None else _blob_name(g)
+        return out
+    if isinstance(ys, (list, tuple)):
+        return {_blob_name(y): None for y in ys}
+    raise TypeError(
+        f"ys should be a list of blobs, a dict {{blob: gradient blob or None}}, or one blob; "
+        f"got {type(ys).__name__}: {ys!r}. E.g. net.AddGradientOperators([loss])."
+    )
+
+
+def _blob_name(b: Any) -> str:
+    if isinstance(b, bytes):
+        return b.decode("utf-8")
+    if isinstance(b, str):
+        return str.__str__(b)
+    raise TypeError(f"expected a blob name or BlobReference, got {type(b).__name__}: {b!r}")
+
+
+def build_backward(
+    ops: Sequence[OperatorDef], ys: Any, offset: int = 0
+) -> tuple[list[OperatorDef], dict[str, str]]:
+    """The gradient ops for forward ``ops`` and the map ``{blob: gradient blob}``.
+
+    Args:
+        ops: the forward operators, in order (they are not modified).
+        ys: blobs to differentiate: a list (each seeded with ones by a ``ConstantFill``
+            into ``<y>_autogen_grad``), a dict ``{y: gradient blob or None}`` (a given
+            blob is used as the gradient of ``y``; None means seed with ones), or one blob.
+        offset: index of ``ops[0]`` in its net (used in error messages).
+
+    Returns:
+        The new operators (seed fills first, then the backward pass in reverse op order
+        with ``Sum`` ops for accumulated gradients) and the gradient map.
+
+    Raises:
+        GradientError: an op on the path has no gradient, a blob needed by a gradient op
+            was overwritten, or a gradient maker failed (the message names the op, its
+            index, its creating line and the fix).
+        TypeError: ``ys`` has an unsupported type.
+    """
+    wanted = _normalize_ys(ys)
+    builder = _Builder(ops, offset)
+    builder.check_stop_gradient_orphans()
+    builder.seed(wanted)
+    builder.walk()
+    return builder.grad_ops, builder.gradient_map()
+
+
+def add_gradient_operators(
+    net: Any, ys: Any, skip: int = 0
+) -> dict[BlobReference, BlobReference]:
+    """Append the backward pass of ``net`` to it; return ``{blob: gradient blob}``.
+
+    This is ``net.AddGradientOperators(ys, skip)``. The first ``skip`` ops are ignored
+    (treated as if they were not in the net). The net's ``external_input`` is left alone.
+    The keys and values of the returned dict are :class:`BlobReference` s with no net;
+    they compare equal to plain names, so ``grad_map["W"]`` works. Every blob that got a
+    gradient is included: the loss (``loss -> loss_autogen_grad``), intermediates and
+    parameters. Several keys may share one gradient blob (Add passes its output gradient
+    straight through to both inputs).
+
+    See :func:`build_backward` for ``ys`` and the errors.
+    """
+    proto = net.Proto()
+    forward = list(proto.op[skip:])
+    grad_ops, grad_map = build_backward(forward, ys, offset=skip)
+    proto.op.extend(grad_ops)
+    defined = getattr(net, "_defined", None)  # core.Net's table behind BlobIsDefined
+    if isinstance(defined, dict):
+        for op in grad_ops:
+            for b in op.output:
+                defined[b] = None
+    return {BlobReference(b): BlobReference(g) for b, g in grad_map.items()}
