@@ -9,6 +9,8 @@ kept (float32 in → float32 out); mixed float inputs promote as NumPy does.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import ShapeError
@@ -23,8 +25,11 @@ LOG_THRESHOLD = 1e-20
 
 
 def _float_dtype(*arrays: np.ndarray) -> np.dtype:
-    """The float dtype NumPy would give an expression mixing ``arrays``."""
-    return np.result_type(*arrays)
+    """The float dtype NumPy would give an expression mixing ``arrays`` (by dtype only)."""
+    first = arrays[0].dtype
+    if all(a.dtype == first for a in arrays[1:]):
+        return first
+    return np.result_type(*[a.dtype for a in arrays])
 
 
 def _matrix(op: str, X: np.ndarray) -> tuple[int, int]:
@@ -36,7 +41,7 @@ def _matrix(op: str, X: np.ndarray) -> tuple[int, int]:
         )
     if X.ndim == 1:
         return 1, X.shape[0]
-    return X.shape[0], int(np.prod(X.shape[1:], dtype=np.int64))
+    return X.shape[0], math.prod(X.shape[1:])
 
 
 def _labels(op: str, label: np.ndarray, N: int, D: int, extra_shapes=()) -> np.ndarray:
@@ -72,9 +77,11 @@ def _labels(op: str, label: np.ndarray, N: int, D: int, extra_shapes=()) -> np.n
 
 def _as_rows(X: np.ndarray) -> np.ndarray:
     """``X`` as ``[N, D]``: ``N = X.shape[0]`` (1 for a 0-d X), ``D`` the rest flattened."""
+    if X.ndim == 2:
+        return X
     if X.ndim == 0:
         return X.reshape(1, 1)
-    return X.reshape(X.shape[0], int(np.prod(X.shape[1:], dtype=np.int64)))
+    return X.reshape(X.shape[0], math.prod(X.shape[1:]))
 
 
 def _sq_l2_grad(g: GradientContext):
@@ -100,7 +107,9 @@ def squared_l2_distance(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
             hint="reshape one of them, e.g. make both [N, 1] for N scalar predictions.",
         )
     diff = _as_rows(X - Y)
-    return 0.5 * np.einsum("ij,ij->i", diff, diff)
+    dist = np.einsum("ij,ij->i", diff, diff)
+    dist *= 0.5
+    return dist
 
 
 @register_op("SquaredL2DistanceGradient", outputs=2)
@@ -156,7 +165,7 @@ def averaged_loss_gradient(X: np.ndarray, dLoss: np.ndarray) -> np.ndarray:
             "(the gradient of a scalar loss)."
         )
     dtype = _float_dtype(X, dLoss)
-    value = dtype.type(np.reshape(dLoss, ())) / dtype.type(max(X.size, 1))
+    value = dtype.type(dLoss.reshape(())) / dtype.type(max(X.size, 1))
     return np.full(X.shape, value, dtype=dtype)
 
 
@@ -257,8 +266,8 @@ def _axis_rows(op: str, X: np.ndarray, axis: int) -> tuple[int, int, int]:
             hint="logits are [N, D] with axis=1 marking where the class dimensions start.",
         )
     axis %= X.ndim
-    N = int(np.prod(X.shape[:axis], dtype=np.int64))
-    D = int(np.prod(X.shape[axis:], dtype=np.int64))
+    N = math.prod(X.shape[:axis])
+    D = math.prod(X.shape[axis:])
     return N, D, axis
 
 

@@ -6,6 +6,8 @@ schema (through ``register_op``) and its documentation together.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import ShapeError
@@ -20,10 +22,10 @@ def _fc_dims(X: np.ndarray, W: np.ndarray, b: np.ndarray, axis: int, axis_w: int
         raise ShapeError(
             f"FC: axis={axis} / axis_w={axis_w} do not fit X {shape_str(X)} and W {shape_str(W)}."
         )
-    M = int(np.prod(X.shape[:axis], dtype=np.int64))
-    K = int(np.prod(X.shape[axis:], dtype=np.int64))
-    N = int(np.prod(W.shape[:axis_w], dtype=np.int64))
-    K_w = int(np.prod(W.shape[axis_w:], dtype=np.int64))
+    M = math.prod(X.shape[:axis])
+    K = math.prod(X.shape[axis:])
+    N = math.prod(W.shape[:axis_w])
+    K_w = math.prod(W.shape[axis_w:])
     if K != K_w or b.ndim != 1 or b.shape[0] != N:
         raise ShapeError(
             f"FC: dimension mismatch: X: {shape_str(X)}, W: {shape_str(W)}, b: {shape_str(b)}, "
@@ -65,8 +67,8 @@ def fc_gradient(X: np.ndarray, W: np.ndarray, dY: np.ndarray, *, axis: int = 1,
     Inputs X ``[M, K]``, W ``[N, K]``, dY ``[M, N]``; outputs (dW like W, db ``[N]``,
     dX like X), in that order (Caffe2's).
     """
-    N = int(np.prod(W.shape[:axis_w], dtype=np.int64))
-    M = int(np.prod(X.shape[:axis], dtype=np.int64))
+    N = math.prod(W.shape[:axis_w])
+    M = math.prod(X.shape[:axis])
     x2 = X.reshape(M, -1)
     dy = dY.reshape(M, N)
     dW = (dy.T @ x2).reshape(W.shape)
@@ -121,8 +123,8 @@ def _rows(op: str, X: np.ndarray, axis: int) -> tuple[int, int]:
             ),
         )
     axis = axis % ndim
-    N = int(np.prod(X.shape[:axis], dtype=np.int64))
-    D = int(np.prod(X.shape[axis:], dtype=np.int64))
+    N = math.prod(X.shape[:axis])
+    D = math.prod(X.shape[axis:])
     return N, D
 
 
