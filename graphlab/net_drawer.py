@@ -1,0 +1,864 @@
+"""Draw nets as Graphviz pictures: Caffe2's ``net_drawer``, plus teaching options.
+
+The seed tutorial draws its train net like this (unchanged in graphlab)::
+
+    graph = net_drawer.GetPydotGraph(train_net.Proto().op, "train", rankdir="LR")
+    display.Image(graph.create_png(), width=800)
+
+Building the picture is pure Python (``pydot`` objects, the DOT text is deterministic).
+Turning DOT into PNG needs a ``dot`` program; graphlab finds one without any system
+Graphviz: the ``graphviz-pure`` wheel (a dependency) installs a self-contained ``dot``
+called ``graphviz-pure`` next to the Python interpreter. See :func:`find_dot`.
+
+What a drawing shows (Caffe2's look):
+
+* each operator is a green filled box labelled ``Type (op#i)`` (or ``name/Type (op#i)``);
+* each blob is an octagon. A blob that an op *rewrites* (in place, or written again
+  later) gets a new node, so the picture stays acyclic: ``W`` is read by ``FC`` as node
+  ``W0`` and written by ``WeightedSum`` as node ``W1``. Node ids are ``name + count``;
+  labels are the plain name;
+* one edge per input or output position, in op order (an op reading a blob twice has
+  two edges).
+
+Teaching options (graphlab's, not Caffe2's), all off in :func:`GetPydotGraph` by default
+so the seed's call looks like Caffe2's: ``style="teaching"`` colours forward, gradient and
+update ops differently and adds a legend; ``params=`` (or automatic detection) highlights
+parameters; ``workspace=`` writes each blob's dtype and shape under its name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pydot
+
+from .errors import GraphlabError
+from .proto import NetDef, OperatorDef
+
+__all__ = [
+    "BLOB_STYLE",
+    "DOT_ENV_VAR",
+    "OP_STYLE",
+    "UPDATE_OP_TYPES",
+    "NetGraph",
+    "RenderError",
+    "RendererNotFoundError",
+    "GetGraphInJson",
+    "GetGraphPngSafe",
+    "GetOpNodeProducer",
+    "GetPydotGraph",
+    "GetPydotGraphMinimal",
+    "find_dot",
+    "main",
+    "net_mimebundle",
+    "op_category",
+    "render",
+    "set_display_options",
+    "show",
+]
+
+# ---- styles ---------------------------------------------------------------------------
+
+#: Caffe2's op node style: Google-green filled box with white text.
+OP_STYLE: dict[str, str] = {
+    "shape": "box",
+    "color": "#0F9D58",
+    "style": "filled",
+    "fontcolor": "#FFFFFF",
+}
+#: Caffe2's blob node style: a plain octagon.
+BLOB_STYLE: dict[str, str] = {"shape": "octagon"}
+
+#: Teaching style: one colour per kind of op (forward keeps Caffe2's green).
+CATEGORY_COLORS: dict[str, str] = {
+    "forward": "#0F9D58",
+    "gradient": "#DB4437",
+    "update": "#4285F4",
+}
+#: Teaching style: fill colour of parameter blobs.
+PARAM_FILL = "#F4B400"
+
+#: Op types that belong to the optimizer (drawn blue in the teaching style).
+UPDATE_OP_TYPES: tuple[str, ...] = (
+    "Iter",
+    "AtomicIter",
+    "LearningRate",
+    "WeightedSum",
+    "ScatterWeightedSum",
+    "MomentumSGD",
+    "MomentumSGDUpdate",
+    "SparseMomentumSGDUpdate",
+    "Adam",
+    "SparseAdam",
+    "RowWiseSparseAdam",
+    "Adagrad",
+    "SparseAdagrad",
+    "RowWiseSparseAdagrad",
+    "RmsProp",
+    "Ftrl",
+    "Lars",
+    "ClipTensorByScaling",
+)
+
+#: Update ops that rewrite a counter, not a parameter.
+_COUNTER_OP_TYPES = ("Iter", "AtomicIter", "LearningRate")
+
+STYLES = ("classic", "teaching")
+
+NodeProducer = Callable[[OperatorDef, int], pydot.Node]
+
+
+def _q(text: str) -> str:
+    """DOT-safe quoted id or label: JSON string syntax, non-ASCII kept as UTF-8.
+
+    JSON escapes ``"`` and ``\\`` and writes a newline as ``\\n``, which DOT also reads
+    as a line break in labels, so every name (``/``, ``:``, spaces, quotes, unicode) is a
+    valid, unambiguous DOT id.
+    """
+    return json.dumps(text, ensure_ascii=False)
+
+
+#: Forward ops whose type happens to end in "Gradient".
+_FORWARD_TYPES = ("StopGradient",)
+
+
+def _is_grad_name(name: str) -> bool:
+    """Caffe2's gradient blob names: ``W_grad``, ``loss_autogen_grad``, ``_X_grad_autosplit_0``."""
+    return name.endswith("_grad") or "_grad_autosplit_" in name
+
+
+def op_category(op: OperatorDef) -> str:
+    """``"gradient"``, ``"update"`` or ``"forward"``: how the teaching style colours ``op``.
+
+    Gradient ops are those with ``is_gradient_op`` set, a type ending in ``Gradient``
+    (except ``StopGradient``, a forward op), or whose outputs are all gradient blobs
+    (``*_grad``: the loss seed ``ConstantFill`` into ``loss_autogen_grad``, and the ``Sum``
+    that accumulates split gradients ``_X_grad_autosplit_0``). Update ops are the
+    optimizer's types listed in :data:`UPDATE_OP_TYPES`.
+    """
+    if op.is_gradient_op or (op.type.endswith("Gradient") and op.type not in _FORWARD_TYPES):
+        return "gradient"
+    if op.output and all(_is_grad_name(name) for name in op.output):
+        return "gradient"
+    if op.type in UPDATE_OP_TYPES:
+        return "update"
+    return "forward"
+
+
+def _op_label(op: OperatorDef, op_id: int, append_output: bool = False) -> str:
+    label = f"{op.name}/{op.type} (op#{op_id})" if op.name else f"{op.type} (op#{op_id})"
+    if append_output:
+        label += "".join("\n" + name for name in op.output)
+    return label
+
+
+def GetOpNodeProducer(append_output: bool, **kwargs: str) -> NodeProducer:  # noqa: N802
+    """A function ``(op, op_id) -> pydot.Node`` making op nodes with attributes ``kwargs``.
+
+    The node's id and label are ``Type (op#i)`` (``name/Type (op#i)`` for a named op);
+    with ``append_output`` each output name follows on its own line.
+    """
+
+    def produce(op: OperatorDef, op_id: int) -> pydot.Node:
+        text = _q(_op_label(op, op_id, append_output))
+        return pydot.Node(text, label=text, **kwargs)
+
+    return produce
+
+
+# ---- input normalisation --------------------------------------------------------------
+
+
+def _rectify(operators_or_net: Any, name: str | None) -> tuple[list[OperatorDef], str]:
+    """``(ops, name)`` from a NetDef, an object with ``.Proto()``, or OperatorDefs.
+
+    Raises:
+        RuntimeError: ``.Proto()`` did not return a NetDef (Caffe2's message).
+        TypeError: an element of an op list is not an OperatorDef.
+    """
+    obj = operators_or_net
+    if not isinstance(obj, NetDef) and hasattr(obj, "Proto"):
+        obj = obj.Proto()
+        if not isinstance(obj, NetDef):
+            raise RuntimeError(f"Expecting NetDef, but got {type(obj).__name__}")
+    if isinstance(obj, NetDef):
+        return list(obj.op), name if name is not None else (obj.name or "unnamed")
+    if isinstance(obj, OperatorDef):
+        obj = [obj]
+    if isinstance(obj, (str, bytes)) or not isinstance(obj, Iterable):
+        raise TypeError(
+            f"Cannot draw a {type(obj).__name__}: pass a core.Net, a NetDef (net.Proto()) "
+            "or a list of OperatorDefs (net.Proto().op)."
+        )
+    ops = list(obj)
+    for i, op in enumerate(ops):
+        if not isinstance(op, OperatorDef):
+            raise TypeError(
+                f"Element {i} of the op list is a {type(op).__name__}, not an OperatorDef. "
+                "Pass net.Proto().op, a NetDef or a core.Net."
+            )
+    return ops, name if name is not None else "unnamed"
+
+
+def _external_inputs(ops: Sequence[OperatorDef]) -> list[str]:
+    """Blobs read before any op writes them, in first-use order."""
+    written: dict[str, None] = {}
+    seen: dict[str, None] = {}
+    for op in ops:
+        for b in op.input:
+            if b not in written:
+                seen.setdefault(b, None)
+        for b in op.output:
+            written.setdefault(b, None)
+    return list(seen)
+
+
+def _detect_params(ops: Sequence[OperatorDef]) -> list[str]:
+    """External inputs that get a gradient ``<name>_grad`` or are rewritten by an update op."""
+    grads: dict[str, None] = {}
+    updated: dict[str, None] = {}
+    for op in ops:
+        cat = op_category(op)
+        if cat == "gradient":
+            for b in op.output:
+                if b.endswith("_grad"):  # W_grad -> W
+                    grads.setdefault(b[: -len("_grad")], None)
+        elif cat == "update" and op.type not in _COUNTER_OP_TYPES:
+            for b in op.output:
+                if b in op.input:
+                    updated.setdefault(b, None)
+    return [b for b in _external_inputs(ops) if b in grads or b in updated]
+
+
+def _shape_table(workspace: Any, names: Iterable[str]) -> dict[str, str]:
+    """``{blob: "float32[1, 2]"}`` for the blobs in ``names`` that ``workspace`` holds.
+
+    ``workspace``: True (the current workspace), a :class:`graphlab.workspace.Workspace`,
+    or a mapping ``{name: array or shape tuple}``.
+    """
+    if workspace is None or workspace is False:
+        return {}
+    if workspace is True:
+        from .workspace import CurrentWorkspaceObject
+
+        workspace = CurrentWorkspaceObject()
+    table: dict[str, str] = {}
+    for name in names:
+        if isinstance(workspace, Mapping):
+            if name not in workspace:
+                continue
+            value = workspace[name]
+            if isinstance(value, (tuple, list)):
+                table[name] = str(list(value))
+                continue
+        elif hasattr(workspace, "has_blob") and hasattr(workspace, "fetch_blob"):
+            if not workspace.has_blob(name):
+                continue
+            value = workspace.fetch_blob(name)
+        else:
+            raise TypeError(
+                "workspace= must be True (the current workspace), a graphlab Workspace, or "
+                f"a dict {{blob name: array or shape}}; got {type(workspace).__name__}."
+            )
+        arr = np.asarray(value)
+        table[name] = f"{arr.dtype}{list(arr.shape)}"
+    return table
+
+
+# ---- graph building -------------------------------------------------------------------
+
+
+class NetGraph(pydot.Dot):
+    """A ``pydot.Dot`` whose ``create_png()``/``create_svg()`` need no system Graphviz.
+
+    Rendering goes through :func:`render`: the renderer found by :func:`find_dot` (unless
+    ``prog`` names another), a size cap for big nets, a check that the bytes really are
+    a PNG/SVG, and an error carrying ``dot``'s stderr when they are not.
+    """
+
+    def __init__(self, graph_name: str, n_ops: int = 0, **attrs: Any) -> None:
+        super().__init__(_q(graph_name), graph_type="digraph", **attrs)
+        self.net_name = graph_name
+        self.n_ops = n_ops
+        try:
+            self._auto_prog: str | None = find_dot()
+        except RendererNotFoundError:
+            self._auto_prog = None
+        self.set_prog(self._auto_prog or "dot")
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.update(net_name=self.net_name, n_ops=self.n_ops, _auto_prog=self._auto_prog)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        self.net_name = state.pop("net_name", "")
+        self.n_ops = state.pop("n_ops", 0)
+        self._auto_prog = state.pop("_auto_prog", None)
+        super().__setstate__(state)
+
+    def create(  # type: ignore[override]
+        self,
+        prog: Any = None,
+        format: str = "ps",  # pydot's keyword name
+        encoding: str | None = None,
+    ) -> bytes:
+        """Render with ``prog`` (default: the found renderer) to ``format`` bytes."""
+        if prog is None:
+            prog = None if self.prog in (self._auto_prog, "dot") else self.prog
+        args: list[str] = []
+        if isinstance(prog, (list, tuple)):
+            prog, args = prog[0], list(prog[1:])
+        return render(self, format=format, dot=prog, extra_args=args)
+
+
+def _blob_attrs(
+    style: str, name: str, producer_cat: str | None, params: Sequence[str],
+    shapes: Mapping[str, str],
+) -> dict[str, str]:
+    label = name if name not in shapes else f"{name}\n{shapes[name]}"
+    attrs = {"label": _q(label), **BLOB_STYLE}
+    if style == "teaching":
+        if name in params:
+            attrs.update(style="filled", fillcolor=PARAM_FILL, penwidth="2")
+        if producer_cat in ("gradient", "update"):
+            attrs.update(color=CATEGORY_COLORS[producer_cat])
+    return attrs
+
+
+def _teaching_op_node(op: OperatorDef, op_id: int, append_output: bool) -> pydot.Node:
+    text = _q(_op_label(op, op_id, append_output))
+    args = ", ".join(f"{a.name}={a.value!r}" for a in op.arg)
+    tip = op.summary() + (f"\n{args}" if args else "")
+    style = dict(OP_STYLE, color=CATEGORY_COLORS[op_category(op)])
+    return pydot.Node(text, label=text, tooltip=_q(tip), **style)
+
+
+def _add_legend(
+    graph: pydot.Dot, cats: Sequence[str], with_param: bool, rankdir: str
+) -> None:
+    """A boxed key: one sample node per op kind used (and for parameters)."""
+    legend = pydot.Cluster("legend", label=_q("legend"), color="#9E9E9E", fontsize="10")
+    nodes = [
+        pydot.Node(
+            _q(f"legend: {cat} op"), label=_q(f"{cat} op"),
+            **dict(OP_STYLE, color=CATEGORY_COLORS[cat]), fontsize="10",
+        )
+        for cat in cats
+    ]
+    if with_param:
+        nodes.append(pydot.Node(
+            _q("legend: parameter"), label=_q("parameter"), shape="octagon",
+            style="filled", fillcolor=PARAM_FILL, penwidth="2", fontsize="10",
+        ))
+    if rankdir in ("LR", "RL"):
+        nodes.reverse()  # unconnected nodes of one rank stack bottom-up in LR layouts
+    for node in nodes:
+        legend.add_node(node)
+    graph.add_subgraph(legend)
+
+
+def _check_style(style: str) -> None:
+    if style not in STYLES:
+        raise ValueError(f"style={style!r}: use one of {', '.join(map(repr, STYLES))}.")
+
+
+def GetPydotGraph(  # noqa: N802
+    operators_or_net: Any,
+    name: str | None = None,
+    rankdir: str = "LR",
+    node_producer: NodeProducer | None = None,
+    *,
+    style: str = "classic",
+    workspace: Any = None,
+    params: Sequence[str] | None = None,
+    legend: bool | None = None,
+    append_output: bool = False,
+) -> NetGraph:
+    """Draw ops *and* blobs: green op boxes, blob octagons, one new node per rewrite.
+
+    Args:
+        operators_or_net: a ``core.Net``, a ``NetDef``, anything with ``.Proto()``, or a
+            list of OperatorDefs (``net.Proto().op``).
+        name: graph name (default: the net's name, or ``"unnamed"`` for an op list).
+        rankdir: Graphviz layout direction: ``"LR"`` (left to right), ``"TB"``, ...
+        node_producer: ``(op, op_id) -> pydot.Node`` for op nodes (see
+            :func:`GetOpNodeProducer`); overrides the style's op look.
+        style: ``"classic"`` (Caffe2's look) or ``"teaching"`` (forward / gradient /
+            update ops in green / red / blue, parameters filled yellow, a legend).
+        workspace: show ``dtype[shape]`` under each blob name: True for the current
+            workspace, a ``Workspace``, or ``{name: array or shape}``. A workspace holds
+            only the latest value, so every version of a blob shows the same shape.
+        params: blob names to highlight as parameters (teaching style). Default: external
+            inputs that receive a ``<name>_grad`` or are rewritten by an update op.
+        legend: draw the legend (default: True in the teaching style).
+        append_output: list each op's outputs under its label.
+
+    Returns:
+        a :class:`NetGraph` (a ``pydot.Dot``); ``create_png()`` gives PNG bytes.
+    """
+    _check_style(style)
+    ops, graph_name = _rectify(operators_or_net, name)
+    graph = NetGraph(graph_name, n_ops=len(ops), rankdir=rankdir)
+    teaching = style == "teaching"
+    if node_producer is None:
+        if teaching:
+            def node_producer(op: OperatorDef, op_id: int) -> pydot.Node:
+                return _teaching_op_node(op, op_id, append_output)
+        else:
+            node_producer = GetOpNodeProducer(append_output, **OP_STYLE)
+    param_names = list(params) if params is not None else (
+        _detect_params(ops) if teaching else []
+    )
+    blob_names = list(dict.fromkeys(b for op in ops for b in [*op.input, *op.output]))
+    shapes = _shape_table(workspace, blob_names)
+
+    latest: dict[str, str] = {}  # blob name -> id of its newest node
+    counts: dict[str, int] = {}  # blob name -> current version number
+    cats_used: dict[str, None] = {}
+    for op_id, op in enumerate(ops):
+        cat = op_category(op)
+        cats_used.setdefault(cat, None)
+        op_node = node_producer(op, op_id)
+        graph.add_node(op_node)
+        op_ref = op_node.get_name()
+        for blob in op.input:
+            if blob not in latest:
+                counts[blob] = 0
+                latest[blob] = _q(f"{blob}0")
+                graph.add_node(pydot.Node(
+                    latest[blob], **_blob_attrs(style, blob, None, param_names, shapes)
+                ))
+            graph.add_edge(pydot.Edge(latest[blob], op_ref))
+        for blob in op.output:
+            counts[blob] = counts[blob] + 1 if blob in latest else 0
+            latest[blob] = _q(f"{blob}{counts[blob]}")
+            graph.add_node(pydot.Node(
+                latest[blob], **_blob_attrs(style, blob, cat, param_names, shapes)
+            ))
+            graph.add_edge(pydot.Edge(op_ref, latest[blob]))
+    if legend if legend is not None else teaching:
+        order = [c for c in CATEGORY_COLORS if c in cats_used]
+        _add_legend(graph, order, bool(param_names), rankdir)
+    return graph
+
+
+def GetPydotGraphMinimal(  # noqa: N802
+    operators_or_net: Any,
+    name: str | None = None,
+    rankdir: str = "LR",
+    minimal_dependency: bool = False,
+    node_producer: NodeProducer | None = None,
+    *,
+    style: str = "classic",
+    legend: bool | None = None,
+    append_output: bool = False,
+) -> NetGraph:
+    """Draw only ops, with an edge from the op that last wrote each input.
+
+    Inputs nobody in the net wrote (external inputs) have no edge; an op reading two
+    blobs from the same parent gets two edges. With ``minimal_dependency`` an edge from a
+    parent is dropped when that parent is already an ancestor of another parent of the
+    same op (the transitive reduction: only direct dependencies stay).
+
+    Ancestry is kept as one Python ``int`` bitmask per op (bit ``j`` = op ``j``), so a
+    3000-op chain costs a few thousand big-int ORs and no recursion.
+    """
+    _check_style(style)
+    ops, graph_name = _rectify(operators_or_net, name)
+    graph = NetGraph(graph_name, n_ops=len(ops), rankdir=rankdir)
+    teaching = style == "teaching"
+    if node_producer is None:
+        if teaching:
+            def node_producer(op: OperatorDef, op_id: int) -> pydot.Node:
+                return _teaching_op_node(op, op_id, append_output)
+        else:
+            node_producer = GetOpNodeProducer(append_output, **OP_STYLE)
+    writer: dict[str, int] = {}  # blob name -> index of the op that wrote it last
+    ancestors: list[int] = []  # bitmask of every op that op i depends on
+    node_ids: list[str] = []
+    cats_used: dict[str, None] = {}
+    for op_id, op in enumerate(ops):
+        cats_used.setdefault(op_category(op), None)
+        node = node_producer(op, op_id)
+        graph.add_node(node)
+        node_ids.append(node.get_name())
+        parents = [writer[b] for b in op.input if b in writer]
+        mask = 0
+        for p in parents:
+            mask |= ancestors[p] | (1 << p)
+        ancestors.append(mask)
+        for k, p in enumerate(parents):
+            if minimal_dependency and any(
+                (ancestors[q] >> p) & 1 for j, q in enumerate(parents) if j != k
+            ):
+                continue
+            graph.add_edge(pydot.Edge(node_ids[p], node_ids[op_id]))
+        for b in op.output:
+            writer[b] = op_id
+    if legend if legend is not None else teaching:
+        _add_legend(graph, [c for c in CATEGORY_COLORS if c in cats_used], False, rankdir)
+    return graph
+
+
+def GetGraphInJson(  # noqa: N802
+    operators_or_net: Any, output_filepath: str | os.PathLike[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The drawing as data: ``{"nodes": [...], "edges": [{"source", "target"}]}``.
+
+    Op nodes are ``{id, label: "Type" or "name/Type", op_id, type: "op"}``, blob nodes
+    ``{id, label, type: "blob"}`` with the same ``name + version`` ids as the picture.
+    Written as JSON to ``output_filepath`` when given; always returned.
+    """
+    ops, _ = _rectify(operators_or_net, None)
+    nodes: list[dict[str, Any]] = []
+    edges: list[dict[str, str]] = []
+    latest: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for op_id, op in enumerate(ops):
+        op_node = _op_label(op, op_id)
+        label = f"{op.name}/{op.type}" if op.name else op.type
+        nodes.append({"id": op_node, "label": label, "op_id": op_id, "type": "op"})
+        for blob in op.input:
+            if blob not in latest:
+                counts[blob] = 0
+                latest[blob] = f"{blob}0"
+                nodes.append({"id": latest[blob], "label": blob, "type": "blob"})
+            edges.append({"source": latest[blob], "target": op_node})
+        for blob in op.output:
+            counts[blob] = counts[blob] + 1 if blob in latest else 0
+            latest[blob] = f"{blob}{counts[blob]}"
+            nodes.append({"id": latest[blob], "label": blob, "type": "blob"})
+            edges.append({"source": op_node, "target": latest[blob]})
+    result = {"nodes": nodes, "edges": edges}
+    if output_filepath is not None:
+        Path(output_filepath).write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    return result
+
+
+# ---- finding a renderer ----------------------------------------------------------------
+
+#: Environment variable naming a ``dot`` executable to use instead of graphviz-pure.
+DOT_ENV_VAR = "GRAPHLAB_DOT"
+_PURE_NAME = "graphviz-pure"
+
+
+class RendererNotFoundError(GraphlabError):
+    """No program to turn DOT text into a picture was found."""
+
+
+class RenderError(GraphlabError):
+    """The renderer ran but did not produce a picture."""
+
+
+def _exe_name(base: str) -> str:
+    return base + ".exe" if os.name == "nt" else base
+
+
+def _interpreter_dirs() -> list[Path]:
+    """Folders where pip puts console scripts for the running interpreter, in order.
+
+    A Jupyter kernel's PATH may not include its venv's ``bin``, so look by location.
+    """
+    dirs: list[Path] = []
+    if sys.executable:
+        dirs.append(Path(sys.executable).parent)
+    for scheme in (None, f"{os.name}_user"):
+        try:
+            scripts = sysconfig.get_path("scripts", scheme) if scheme else sysconfig.get_path(
+                "scripts")
+        except KeyError:
+            continue
+        if scripts:
+            dirs.append(Path(scripts))
+    return list(dict.fromkeys(dirs))
+
+
+def _is_executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def find_dot(dot: str | os.PathLike[str] | None = None) -> str:
+    """Absolute path of the program that renders DOT, chosen in this order:
+
+    1. ``dot``, the argument (a path, or a name looked up on PATH);
+    2. the ``GRAPHLAB_DOT`` environment variable (same);
+    3. ``graphviz-pure`` next to the running interpreter (the ``graphviz-pure`` wheel, a
+       graphlab dependency: a static, self-contained port of Graphviz's ``dot``), then
+       ``graphviz-pure`` on PATH;
+    4. a system Graphviz ``dot`` on PATH.
+
+    Raises:
+        RendererNotFoundError: an explicit choice (1, 2) does not exist, or nothing was
+            found; the message names every route.
+    """
+    for source, choice in (("argument", dot), (DOT_ENV_VAR, os.environ.get(DOT_ENV_VAR))):
+        if choice is None or str(choice) == "":
+            continue
+        path = Path(choice)
+        if _is_executable(path):
+            return str(path.resolve())
+        found = shutil.which(str(choice))
+        if found:
+            return str(Path(found).resolve())
+        raise RendererNotFoundError(
+            f"The renderer named by {source} ({str(choice)!r}) is not an executable file or "
+            f"a program on PATH. Give the full path of a Graphviz 'dot', or unset "
+            f"{DOT_ENV_VAR} to use graphviz-pure."
+        )
+    for folder in _interpreter_dirs():
+        candidate = folder / _exe_name(_PURE_NAME)
+        if _is_executable(candidate):
+            return str(candidate)
+    for name in (_PURE_NAME, "dot"):
+        found = shutil.which(name)
+        if found:
+            return str(Path(found).resolve())
+    looked = ", ".join(str(d) for d in _interpreter_dirs()) or "(no interpreter folder)"
+    raise RendererNotFoundError(
+        "No renderer for net drawings was found. Tried: "
+        f"(1) an explicit dot= argument and the {DOT_ENV_VAR} environment variable (unset); "
+        f"(2) '{_PURE_NAME}' next to the Python interpreter (in {looked}) and on PATH; "
+        "(3) Graphviz 'dot' on PATH. "
+        f"Fix: `{Path(sys.executable).name} -m pip install graphviz-pure` in this environment "
+        f"(no system Graphviz needed), or install Graphviz and set {DOT_ENV_VAR}=/path/to/dot."
+        " The DOT text itself needs no renderer: graph.to_string()."
+    )
+
+
+# ---- rendering -------------------------------------------------------------------------
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_SIGNATURES = {"png": _PNG_SIGNATURE, "jpg": b"\xff\xd8\xff", "jpeg": b"\xff\xd8\xff"}
+
+#: Drawings grow with the net but never beyond this many inches on their long side.
+MAX_SIZE_INCHES = 60.0
+
+
+def size_cap(n_ops: int) -> float:
+    """Largest side of the picture, in inches, for a net of ``n_ops`` ops.
+
+    Small nets keep their natural size (14 in, about 1300 px, fits a notebook), big nets
+    may grow by 0.6 in per op up to :data:`MAX_SIZE_INCHES` (about 5800 px). Uncapped, a
+    300-op chain lays out ~95000 px wide and takes minutes and gigabytes to rasterise;
+    capped it renders in well under a second.
+    """
+    return float(min(MAX_SIZE_INCHES, max(14.0, 8.0 + 0.6 * n_ops)))
+
+
+def _looks_like(data: bytes, fmt: str) -> bool:
+    if fmt in _SIGNATURES:
+        return data.startswith(_SIGNATURES[fmt])
+    if fmt == "svg":
+        return b"<svg" in data[:2048]
+    return len(data) > 0
+
+
+def render(
+    graph: pydot.Dot | str,
+    format: str = "png",  # the word every Graphviz tool uses
+    dot: str | os.PathLike[str] | None = None,
+    *,
+    timeout: float = 120.0,
+    extra_args: Sequence[str] = (),
+) -> bytes:
+    """Run the renderer (:func:`find_dot`) on ``graph`` (a pydot graph or DOT text).
+
+    Unless the graph sets its own ``size``, the picture is capped at
+    :func:`size_cap` inches (from the number of ops of a :class:`NetGraph`).
+
+    Raises:
+        RendererNotFoundError: no renderer (see :func:`find_dot`).
+        RenderError: the renderer failed, timed out, or its output is not a ``format``
+            file; the message includes its stderr.
+    """
+    exe = find_dot(dot)
+    text = graph if isinstance(graph, str) else graph.to_string()
+    args = [exe, "-Kdot", f"-T{format}"]
+    if isinstance(graph, pydot.Dot) and not graph.get_size():
+        n_ops = graph.n_ops if isinstance(graph, NetGraph) else len(graph.get_node_list())
+        cap = size_cap(n_ops)
+        args.append(f"-Gsize={cap:g},{cap:g}")
+    args += list(extra_args)
+    try:
+        proc = subprocess.run(
+            args, input=text.encode("utf-8"), capture_output=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise RenderError(
+            f"{exe} did not finish drawing within {timeout:g} s. Draw fewer ops (e.g. "
+            "GetPydotGraphMinimal, or net.Proto().op[:50]) or raise timeout=."
+        ) from None
+    except OSError as e:
+        raise RenderError(f"Could not run the renderer {exe}: {e}") from None
+    stderr = proc.stderr.decode("utf-8", "replace").strip()
+    if proc.returncode != 0 or not _looks_like(proc.stdout, format):
+        why = f"exit code {proc.returncode}" if proc.returncode else f"no {format} data"
+        raise RenderError(
+            f"{exe} failed to draw the graph as {format} ({why}). Its stderr:\n"
+            f"{stderr or '(empty)'}"
+        )
+    return proc.stdout
+
+
+def GetGraphPngSafe(func: Callable[..., pydot.Dot], *args: Any, **kwargs: Any) -> bytes:  # noqa: N802
+    """PNG bytes of ``func(*args, **kwargs).create_png()``, or a 1×1 blank PNG on failure.
+
+    Like Caffe2's helper: a failure is reported on stderr, never raised.
+    """
+    try:
+        return func(*args, **kwargs).create_png()
+    except Exception as e:  # "safe" is the point of this helper
+        print(f"Failed to draw graph: {e}", file=sys.stderr)
+        return _BLANK_PNG
+
+
+_BLANK_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
+)
+
+# ---- Jupyter ----------------------------------------------------------------------------
+
+_DISPLAY_OPTIONS: dict[str, Any] = {"style": "teaching", "format": "png"}
+
+
+def set_display_options(**options: Any) -> dict[str, Any]:
+    """Change how nets draw themselves in Jupyter; returns the options now in force.
+
+    Keys: ``format`` (``"png"`` or ``"svg"``: SVG is sharper but untrusted notebooks do
+    not show it), ``style``, ``rankdir``, ``minimal``, ``workspace``, ``params``,
+    ``enabled`` (False: text only). Example: ``set_display_options(style="classic")``.
+    """
+    known = ("format", "style", "rankdir", "minimal", "workspace", "params", "enabled")
+    for key in options:
+        if key not in known:
+            raise TypeError(f"set_display_options: unknown option {key!r}; known: {known}.")
+    _DISPLAY_OPTIONS.update(options)
+    return dict(_DISPLAY_OPTIONS)
+
+
+def _build(net: Any, options: Mapping[str, Any]) -> NetGraph:
+    opts = dict(options)
+    opts.pop("format", None)
+    opts.pop("enabled", None)
+    minimal = opts.pop("minimal", False)
+    if minimal:
+        opts.pop("workspace", None)
+        opts.pop("params", None)
+        return GetPydotGraphMinimal(net, minimal_dependency=minimal == "dependency", **opts)
+    return GetPydotGraph(net, **opts)
+
+
+def net_mimebundle(net: Any, text: str | None = None, **options: Any) -> dict[str, Any]:
+    """Jupyter's ``_repr_mimebundle_`` for a net: ``{"image/png": bytes, "text/plain": text}``.
+
+    ``options`` override :func:`set_display_options`. With ``format="svg"`` the picture
+    is ``image/svg+xml`` text instead. If drawing fails (no renderer, a broken ``dot``),
+    only ``text/plain`` is returned, with a one-line note why: a display never raises.
+    """
+    if text is None:
+        ops, name = _rectify(net, None)
+        text = f"net {name!r}: {len(ops)} ops"
+    opts = {**_DISPLAY_OPTIONS, **options}
+    if not opts.get("enabled", True):
+        return {"text/plain": text}
+    fmt = opts.get("format", "png")
+    try:
+        data = render(_build(net, opts), format=fmt)
+    except Exception as e:  # never break the notebook's display
+        note = str(e).splitlines()[0] if str(e) else type(e).__name__
+        return {"text/plain": f"{text}\n(no drawing: {note})"}
+    if fmt == "svg":
+        return {"image/svg+xml": data.decode("utf-8"), "text/plain": text}
+    return {"image/png": data, "text/plain": text}
+
+
+def show(net: Any, format: str = "png", width: int | None = None, **options: Any) -> Any:
+    """Draw ``net`` for a notebook: an ``IPython.display.Image`` (or ``SVG``).
+
+    Options: ``style`` ("teaching" by default here), ``rankdir``, ``workspace``
+    (True: show shapes from the current workspace), ``params``, ``legend``,
+    ``append_output``, ``minimal`` (True, or ``"dependency"`` for the transitive
+    reduction). ``width`` scales the PNG in the notebook. Errors are raised, not hidden.
+    """
+    from IPython.display import SVG, Image
+
+    options.setdefault("style", "teaching")
+    data = render(_build(net, options), format=format)
+    if format == "svg":
+        return SVG(data=data)
+    return Image(data=data, format="png", width=width)
+
+
+# ---- command line --------------------------------------------------------------------
+
+
+def _file_stem(name: str) -> str:
+    return "".join("_" if ch in '/\\:*?"<>|' else ch for ch in name) or "unnamed"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``graphlab-draw --input net.pbtxt [--output_prefix out/] [--minimal] ...``
+
+    Reads a net saved in protobuf text format (``str(net.Proto())``), writes
+    ``<prefix><name>.dot`` and ``<prefix><name>.png``. If the PNG cannot be made the
+    ``.dot`` file is still written and the exit status is 1.
+    """
+    parser = argparse.ArgumentParser(
+        prog="graphlab-draw", description="Draw a graphlab/Caffe2 net saved as protobuf text."
+    )
+    parser.add_argument("--input", required=True, help="a NetDef in protobuf text format")
+    parser.add_argument("--output_prefix", default="", help="prefix of the output files")
+    parser.add_argument("--minimal", action="store_true", help="draw ops only")
+    parser.add_argument(
+        "--minimal_dependency", action="store_true",
+        help="with --minimal: keep only direct dependencies",
+    )
+    parser.add_argument(
+        "--append_output", action="store_true", help="list outputs in op labels"
+    )
+    parser.add_argument("--rankdir", default="LR", help="LR, TB, RL or BT")
+    parser.add_argument(
+        "--style", default="classic", choices=STYLES, help="classic (Caffe2) or teaching"
+    )
+    parser.add_argument("--dot", default=None, help=f"renderer to use (else ${DOT_ENV_VAR})")
+    args = parser.parse_args(argv)
+
+    from .textformat import parse_net
+
+    net = parse_net(Path(args.input).read_text(encoding="utf-8"))
+    if args.minimal:
+        graph = GetPydotGraphMinimal(
+            net, rankdir=args.rankdir, minimal_dependency=args.minimal_dependency,
+            style=args.style, append_output=args.append_output,
+        )
+    else:
+        graph = GetPydotGraph(
+            net, rankdir=args.rankdir, style=args.style, append_output=args.append_output
+        )
+    stem = args.output_prefix + _file_stem(graph.net_name)
+    Path(stem + ".dot").write_text(graph.to_string(), encoding="utf-8")
+    print(f"wrote {stem}.dot")
+    try:
+        Path(stem + ".png").write_bytes(render(graph, "png", dot=args.dot))
+    except (RendererNotFoundError, RenderError) as e:
+        print(f"Could not draw {stem}.png ({e}); the .dot file was written.", file=sys.stderr)
+        return 1
+    print(f"wrote {stem}.png")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
