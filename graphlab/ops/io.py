@@ -1,0 +1,187 @@
+"""Checkpoint operators: ``Save`` and ``Load`` (blobs to and from ``.npz`` files).
+
+As in Caffe2, saving and loading are operators, so a net can checkpoint itself::
+
+    net.Save(["W", "B"], [], db="model.npz", db_type="npz", absolute_path=1)
+    net.Load([], ["W", "B"], db="model.npz", db_type="npz", absolute_path=1)
+    net.Load([], [], db="model.npz", load_all=1)        # every blob in the file
+
+The file format (a NumPy ``.npz`` with a blob-name table, never pickled, written
+atomically) lives in :mod:`graphlab.checkpoint`.
+
+**Where the file goes.** With ``absolute_path=1`` the ``db`` path is used as given
+(a relative path is relative to the current working directory). With the default
+``absolute_path=0`` a relative ``db`` is joined to the workspace's root folder
+(``workspace.ResetWorkspace(root_folder)`` sets it; by default it is the working
+directory), as Caffe2 did. graphlab departs from Caffe2 in one corner: an *absolute*
+``db`` always stays absolute (Caffe2 glued it to the root folder anyway).
+
+Departures from Caffe2 (teaching simplifications): ``db_type`` defaults to ``"npz"``,
+the only format (Caffe2's ``minidb``/``leveldb``/``lmdb`` are not available); Load has
+no ``allow_incomplete`` (every output must be in the file) and no reader input.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from ..errors import did_you_mean
+from ..registry import NO_GRADIENT, OpContext, register_op
+
+_CAFFE2_DB_TYPES = ("minidb", "leveldb", "lmdb", "rocksdb", "protodb")
+
+
+def _check_db_type(op: str, db_type: str) -> None:
+    if db_type == "npz":
+        return
+    extra = (f" Caffe2's {db_type!r} format is not available in graphlab."
+             if db_type.lower() in _CAFFE2_DB_TYPES else "")
+    raise CheckpointError(
+        f"db_type {db_type!r} is not supported; graphlab reads and writes only 'npz' "
+        f"(NumPy .npz files, never pickled).{extra} Use db_type='npz' (the default)."
+    )
+
+
+def resolve_db_path(db: str, absolute_path: int, workspace: Any) -> str:
+    """The absolute file path a Save/Load op with these arguments uses.
+
+    ``absolute_path`` set, or ``db`` absolute: ``db`` relative to the working directory.
+    Otherwise ``db`` is joined to ``workspace.root_folder`` (default: working directory).
+    """
+    if not db:
+        raise CheckpointError("the 'db' argument (the file path) is empty; give a file name, "
+                              "e.g. db='model.npz'.")
+    if absolute_path or os.path.isabs(db):
+        return os.path.abspath(db)
+    root = getattr(workspace, "root_folder", None) or os.getcwd()
+    return os.path.abspath(os.path.join(root, db))
+
+
+def _where(db: str, absolute_path: int, path: str) -> str:
+    """Explain how ``db`` became ``path`` (empty when they are the same text)."""
+    if db == path:
+        return ""
+    if absolute_path or os.path.isabs(db):
+        return f" (db={db!r} is relative to the working directory {os.getcwd()!r})"
+    return (f" (db={db!r} is relative to the workspace root folder; pass absolute_path=1 "
+            "to make it relative to the working directory instead)")
+
+
+def _strip(name: str, prefix: str) -> str:
+    """Caffe2's strip_prefix: drop everything up to and including the first match."""
+    if not prefix:
+        return name
+    pos = name.find(prefix)
+    return name if pos < 0 else name[pos + len(prefix):]
+
+
+# ---- Save ---------------------------------------------------------------------------------
+
+
+@register_op("Save", outputs=0, grad=NO_GRADIENT)
+def save(
+    *blobs: np.ndarray,
+    ctx: OpContext,
+    db: str,
+    db_type: str = "npz",
+    absolute_path: int = 0,
+    strip_prefix: str = "",
+    blob_name_overrides: list[str] | None = None,
+) -> tuple[()]:
+    """Save the input blobs to the ``.npz`` checkpoint ``db``; no outputs.
+
+    Each input is stored under its blob name, or under ``blob_name_overrides[i]`` (one
+    name per input), after removing ``strip_prefix`` and everything before it
+    (``strip_prefix="gpu_0/"`` stores ``gpu_0/W`` as ``W``). Arrays round-trip
+    bit-exactly (dtype, shape, values). The write is atomic: an existing file is
+    replaced only once the new one is complete.
+    """
+    _check_db_type("Save", db_type)
+    names = list(ctx.op.input)
+    if blob_name_overrides:
+        if len(blob_name_overrides) != len(names):
+            raise CheckpointError(
+                f"blob_name_overrides has {len(blob_name_overrides)} name(s) but the op "
+                f"saves {len(names)} blob(s) ({', '.join(names)}); give one name per input."
+            )
+        names = list(blob_name_overrides)
+    names = [_strip(n, strip_prefix) for n in names]
+    seen: dict[str, None] = {}
+    for n in names:
+        if n in seen:
+            raise CheckpointError(
+                f"two inputs would be stored under the same name {n!r}; each saved blob "
+                "needs its own name (check the inputs, strip_prefix and blob_name_overrides)."
+            )
+        seen[n] = None
+    path = resolve_db_path(db, absolute_path, ctx.workspace)
+    try:
+        write_checkpoint(path, dict(zip(names, blobs)))
+    except CheckpointError as exc:
+        raise CheckpointError(f"{exc}{_where(db, absolute_path, path)}") from None
+    return ()
+
+
+# ---- Load ---------------------------------------------------------------------------------
+
+
+@register_op("Load", inputs=0, outputs=(0, None), grad=NO_GRADIENT)
+def load(
+    *,
+    ctx: OpContext,
+    db: str,
+    db_type: str = "npz",
+    absolute_path: int = 0,
+    load_all: int = 0,
+    keep_device: int = 0,
+    add_prefix: str = "",
+    strip_prefix: str = "",
+) -> Any:
+    """Load blobs from the ``.npz`` checkpoint ``db`` into the output blobs.
+
+    A name stored in the file becomes ``add_prefix + name`` (after removing
+    ``strip_prefix`` and everything before it); each output must match one of those
+    names. With ``load_all=1`` every blob in the file is loaded, and the outputs may be
+    empty. The file is read and checked completely before any blob is written, so a
+    missing, truncated or corrupt file raises an error naming it and leaves the
+    workspace unchanged. ``keep_device`` is accepted and ignored (CPU only).
+
+    Implementation note: ``load_all`` writes blobs the op does not list as outputs, so
+    this kernel assigns them into the workspace itself (``ctx.workspace._blobs``) after
+    validation; listed outputs are also returned to the executor as usual.
+    """
+    _check_db_type("Load", db_type)
+    outputs = list(ctx.op.output)
+    if not outputs and not load_all:
+        raise CheckpointError(
+            "no output blobs to load. List them, e.g. Load([], ['W', 'B'], db=...), "
+            "or pass load_all=1 to load every blob in the file."
+        )
+    path = resolve_db_path(db, absolute_path, ctx.workspace)
+    try:
+        stored = read_checkpoint(path)
+    except CheckpointError as exc:
+        raise CheckpointError(f"{exc}{_where(db, absolute_path, path)}") from None
+    data: dict[str, np.ndarray] = {}
+    for name, value in stored.items():
+        data[add_prefix + _strip(name, strip_prefix)] = value
+    missing = [o for o in outputs if o not in data]
+    if missing:
+        raise CheckpointError(
+            f"{path!r} has no blob {missing[0]!r}"
+            + (f" (and {len(missing) - 1} more missing)" if len(missing) > 1 else "")
+            + "." + did_you_mean(missing[0], data)
+            + f" The file holds: {', '.join(data) or 'nothing'}."
+            + (f" Names are read as add_prefix {add_prefix!r} + stored name." if add_prefix
+               else "")
+        )
+    if load_all:
+        for name, value in data.items():
+            ctx.workspace._blobs[name] = value
+    if len(outputs) == 1:
+        return data[outputs[0]]
+    return tuple(data[o] for o in outputs)
