@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import zipfile
 
+import cases_io
 import numpy as np
 import pytest
+from op_case import Case
 
 from graphlab import checkpoint, core, workspace
 from graphlab.checkpoint import NAMES_KEY, CheckpointError
@@ -45,6 +47,40 @@ def _snapshot() -> dict[str, bytes]:
 
 def _run(op_type: str, inputs, outputs, **kwargs) -> None:
     workspace.RunOperatorOnce(core.CreateOperator(op_type, inputs, outputs, **kwargs))
+
+
+# ---- the op cases (tests/cases_io.py) -------------------------------------------------------
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_scratch_file():
+    yield
+    if os.path.exists(cases_io.SCRATCH):
+        os.unlink(cases_io.SCRATCH)
+
+
+@pytest.mark.parametrize(
+    ("op_type", "case"),
+    [pytest.param(op, c, id=f"{op}-{c.id}") for op, cs in cases_io.CASES.items() for c in cs],
+)
+def test_op_cases(op_type: str, case: Case) -> None:
+    inputs = list(case.make_inputs(np.random.default_rng(0)))
+    names = [f"in{i}" for i in range(len(inputs))]
+    for n, v in zip(names, inputs):
+        workspace.FeedBlob(n, v)
+    expected = case.reference(*inputs, **case.args)
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    outs = [f"out{i}" for i in range(case.n_outputs)]
+    workspace.RunOperatorOnce(core.CreateOperator(op_type, names, outs, **case.args))
+    assert len(outs) == len(expected)
+    for o, e in zip(outs, expected):
+        _assert_identical(workspace.FetchBlob(o), e)
+    if op_type == "Save":
+        stored = checkpoint.read_checkpoint(case.args["db"])
+        saved_names = case.args.get("blob_name_overrides", names)
+        assert list(stored) == saved_names
+        for n, v in zip(saved_names, inputs):
+            _assert_identical(stored[n], v)
 
 
 # ---- round trips ---------------------------------------------------------------------------
