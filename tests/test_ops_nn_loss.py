@@ -397,3 +397,52 @@ def test_softmax_runs_in_place() -> None:
     (Y,) = _run("Softmax", [X], inplace=True)
     np.testing.assert_allclose(Y, [[0.25, 0.75]])
     np.testing.assert_allclose(workspace.FetchBlob("in0"), [[0.25, 0.75]])
+
+
+# ---- through the net-level gradient builder ------------------------------------------------
+
+
+def test_seed_loss_chain_gradient_ops_and_values() -> None:
+    net = core.Net("seed_loss_chain")
+    dist = net.SquaredL2Distance(["Y_noise", "Y_pred"], "dist")
+    loss = net.AveragedLoss([dist], ["loss"])
+    net.AddGradientOperators([loss])
+    ops = [(o.type, o.input, o.output) for o in net.Proto().op[2:]]
+    assert ops == [
+        ("ConstantFill", ["loss"], ["loss_autogen_grad"]),
+        ("AveragedLossGradient", ["dist", "loss_autogen_grad"], ["dist_grad"]),
+        ("SquaredL2DistanceGradient", ["Y_noise", "Y_pred", "dist_grad"],
+         ["Y_noise_grad", "Y_pred_grad"]),
+    ]
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(8, 1)).astype(np.float32)
+    b = rng.normal(size=(8, 1)).astype(np.float32)
+    workspace.FeedBlob("Y_noise", a)
+    workspace.FeedBlob("Y_pred", b)
+    workspace.RunNetOnce(net)
+    assert workspace.FetchBlob("loss").dtype == np.float32
+    np.testing.assert_allclose(workspace.FetchBlob("loss"), np.mean(0.5 * (a - b)[:, 0] ** 2),
+                               rtol=1e-6)
+    grad = workspace.FetchBlob("Y_pred_grad")
+    assert grad.dtype == np.float32 and grad.shape == (8, 1)
+    np.testing.assert_allclose(grad, (b - a) / 8, rtol=1e-6)
+
+
+def test_classifier_net_skips_accuracy_in_backward_pass() -> None:
+    net = core.Net("classifier")
+    h = net.Sigmoid(net.FC(["data", "W", "b"], "fc"), "h")
+    prob, loss = net.SoftmaxWithLoss([h, "label"], ["prob", "loss"])
+    net.Accuracy([prob, "label"], "accuracy")
+    grad_map = net.AddGradientOperators([loss])
+    types = [o.type for o in net.Proto().op]
+    assert types[4:] == ["ConstantFill", "SoftmaxWithLossGradient", "SigmoidGradient",
+                         "FCGradient"]
+    assert "label" not in grad_map
+    rng = np.random.default_rng(0)
+    workspace.FeedBlob("data", rng.normal(size=(6, 4)))
+    workspace.FeedBlob("label", rng.integers(0, 3, size=6).astype(np.int32))
+    workspace.FeedBlob("W", rng.normal(size=(3, 4)))
+    workspace.FeedBlob("b", np.zeros(3))
+    workspace.RunNetOnce(net)
+    assert workspace.FetchBlob("W_grad").shape == (3, 4)
+    assert workspace.FetchBlob("accuracy").dtype == np.float32
