@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import cases_loss
 import cases_nn
+import hypothesis.extra.numpy as hnp
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+from hypothesis import given, settings
 from op_case import Case
 
 from graphlab import core, workspace
@@ -446,3 +449,49 @@ def test_classifier_net_skips_accuracy_in_backward_pass() -> None:
     workspace.RunNetOnce(net)
     assert workspace.FetchBlob("W_grad").shape == (3, 4)
     assert workspace.FetchBlob("accuracy").dtype == np.float32
+
+
+# ---- properties --------------------------------------------------------------------------
+
+
+def test_softmax_with_loss_equals_softmax_then_label_cross_entropy_then_mean() -> None:
+    rng = np.random.default_rng(7)
+    X = rng.normal(scale=3.0, size=(6, 5))
+    labels = rng.integers(0, 5, size=6).astype(np.int32)
+    (P,) = _run("Softmax", [X])
+    (xent,) = _run("LabelCrossEntropy", [P, labels])
+    (mean,) = _run("AveragedLoss", [xent])
+    P2, loss = _run("SoftmaxWithLoss", [X, labels], 2)
+    np.testing.assert_allclose(P2, P, rtol=1e-12)
+    np.testing.assert_allclose(loss, mean, rtol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    scores=hnp.arrays(np.float32, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1,
+                                                   max_side=6),
+                      elements=st.integers(-2, 2).map(float)),
+    data=st.data(),
+)
+def test_accuracy_matches_stable_sort_reference(scores, data) -> None:
+    n, d = scores.shape
+    labels = np.array(data.draw(st.lists(st.integers(0, d - 1), min_size=n, max_size=n)),
+                      np.int32)
+    top_k = data.draw(st.integers(1, d))
+    workspace.ResetWorkspace()
+    (acc,) = _run("Accuracy", [scores, labels], top_k=top_k)
+    assert acc == cases_loss.ref_accuracy(scores, labels, top_k=top_k)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    X=hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 5)),
+                 elements=st.floats(-50, 50)),
+    shift=st.floats(-1e3, 1e3),
+)
+def test_softmax_is_shift_invariant_and_normalised(X, shift) -> None:
+    workspace.ResetWorkspace()
+    (P,) = _run("Softmax", [X])
+    (Q,) = _run("Softmax", [X + shift])
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(P, Q, atol=1e-9)
