@@ -51,6 +51,7 @@ __all__ = [
     "check_op_gradient",
     "directional_derivatives",
     "numeric_gradient",
+    "op_blob_names",
 ]
 
 _NET_NAME = "gradient_check"
@@ -375,12 +376,32 @@ def check_gradient(
 # ---- checking one operator ----------------------------------------------------------------
 
 
-def _input_names(op_type: str, n: int) -> list[str]:
-    names = get_schema(op_type).input_names()
-    if len(names) == n and all(not s.startswith("*") for s in names):
-        return names
-    base = names[0].lstrip("*") if names else "X"
-    return [f"{base}{i}" for i in range(n)]
+def op_blob_names(
+    op_type: str, n_inputs: int, n_outputs: int, inplace: bool = False
+) -> tuple[list[str], list[str]]:
+    """Blob names for a one-op test net: ``(input names, output names)``.
+
+    Inputs are named after the kernel's parameters (``X``, ``W``, ``b``; a variadic
+    parameter ``*X`` gives ``X0``, ``X1`` ...); outputs are ``out0``, ``out1`` ... An
+    output that the schema requires to be in place (Iter's counter) gets its input's
+    name; with ``inplace=True`` output 0 is also written over input 0.
+    """
+    schema = get_schema(op_type)
+    params = schema.input_names()
+    if len(params) == n_inputs and not any(p.startswith("*") for p in params):
+        in_names = list(params)
+    else:
+        fixed = [p for p in params if not p.startswith("*")]
+        star = next((p[1:] for p in params if p.startswith("*")), "X")
+        in_names = fixed[:n_inputs] + [f"{star}{i}" for i in range(n_inputs - len(fixed))]
+    out_names = [f"out{j}" for j in range(n_outputs)]
+    in_names = [f"in_{n}" if n in out_names else n for n in in_names]
+    for i, o in schema.enforce_inplace:
+        if i < n_inputs and o < n_outputs:
+            out_names[o] = in_names[i]
+    if inplace and n_inputs and n_outputs:
+        out_names[0] = in_names[0]
+    return in_names, out_names
 
 
 def check_op_gradient(
@@ -391,15 +412,16 @@ def check_op_gradient(
     grad_inputs: Sequence[int] | None = None,
     grad_outputs: Sequence[int] | None = None,
     n_outputs: int | None = None,
+    inplace: bool = False,
     seed: int = 0,
     **options: Any,
 ) -> GradientCheckResult:
     """Check the gradient of one op type on the given input arrays.
 
-    Builds a one-op net (inputs named after the kernel's parameters, outputs ``out0``,
-    ``out1`` ...), seeds each checked output with a random array through the dict form
-    ``{out: "<out>_grad_seed"}``, so ``L = Σ seed ⊙ out`` involves no other op, and
-    compares the gradients of the checked inputs with finite differences.
+    Builds a one-op net (blob names from :func:`op_blob_names`), seeds each checked
+    output with a random array through the dict form ``{out: "<out>_grad_seed"}``, so
+    ``L = Σ seed ⊙ out`` involves no other op, and compares the gradients of the checked
+    inputs with finite differences.
 
     Args:
         op_type: a registered, differentiable op type.
@@ -409,6 +431,8 @@ def check_op_gradient(
         grad_outputs: indices of outputs that get a seed (default: every floating-point
             output).
         n_outputs: number of outputs when the op's schema allows several counts.
+        inplace: write output 0 over input 0 (the gradient of that input is then the
+            gradient with respect to its value *before* the op ran).
         seed: seed of the random seeds, directions and random ops.
         **options: passed on to :func:`check_gradient` (``eps``, ``rtol``, ``atol`` ...).
     """
@@ -416,8 +440,7 @@ def check_op_gradient(
     if n_outputs is None:
         lo, hi = schema.n_outputs
         n_outputs = lo if lo == hi or lo > 0 else 1
-    in_names = _input_names(op_type, len(inputs))
-    out_names = [f"out{j}" for j in range(n_outputs)]
+    in_names, out_names = op_blob_names(op_type, len(inputs), n_outputs, inplace)
     feeds = {n: np.asarray(v) for n, v in zip(in_names, inputs)}
     for n, v in list(feeds.items()):
         if np.issubdtype(v.dtype, np.floating):
