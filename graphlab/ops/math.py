@@ -1,1 +1,637 @@
-"""math operators (being written)."""
+"""Elementwise and matrix arithmetic: Add, Sub, Mul, Div, Sum, Scale, Negative, Exp, Log,
+Sqr, Sqrt, Pow, Abs, MatMul, plus the plumbing ops Copy, StopGradient, Print and
+SumReduceLike.
+
+Each operator keeps its forward kernel, its gradient maker, its gradient kernel, its
+schema (through ``register_op``) and its documentation together.
+
+Broadcasting (a graphlab decision, documented on each op):
+
+* By default the binary ops broadcast the NumPy way (two-way, shapes aligned on the
+  right), as later Caffe2 did.
+* ``broadcast=1`` switches to Caffe2's *legacy* one-way rule: B, with its leading and
+  trailing 1s stripped, must equal a contiguous run of A's dimensions starting at
+  ``axis`` (default: the last ``B.ndim`` dimensions); a B with one element always fits.
+  graphlab implements it by reshaping B so that NumPy broadcasting lines it up.
+* Every gradient is reduced back to its input's exact shape by one shared helper
+  (:func:`graphlab.ops._util.reduce_to_shape`), so ``b_grad`` has ``b``'s shape.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+
+import numpy as np
+
+from ..errors import GradientError, ShapeError
+from ..registry import (
+    NO_GRADIENT,
+    SHOULD_NOT_DO_GRADIENT,
+    GradientContext,
+    OpContext,
+    register_op,
+)
+from ._util import reduce_to_shape, require_float, shape_str
+
+# ---- shared helpers --------------------------------------------------------------------
+
+
+def legacy_broadcast_shape(
+    op: str, a_shape: tuple[int, ...], b_shape: tuple[int, ...], axis: int
+) -> tuple[int, ...]:
+    """The shape B must be viewed as so NumPy broadcasting applies Caffe2's legacy rule.
+
+    B (leading/trailing 1s stripped) is placed at A's dimensions ``axis, axis+1, ...``;
+    every other dimension of the view is 1. ``axis=-1`` means "suffix": ``A.ndim - B.ndim``.
+    Returns a shape with ``len(a_shape)`` entries.
+
+    Raises:
+        ShapeError: B has more dimensions than A, ``axis`` is out of range, or B's
+            dimensions differ from A's ("Broadcast dimension mismatch").
+    """
+    a_shape, b_shape = tuple(a_shape), tuple(b_shape)
+    a_nd, b_nd = len(a_shape), len(b_shape)
+    if int(np.prod(b_shape, dtype=np.int64)) == 1:
+        return (1,) * a_nd
+    a_txt, b_txt = list(a_shape), list(b_shape)
+    if b_nd > a_nd:
+        raise ShapeError(
+            f"{op}: with broadcast=1, B {b_txt} may not have more dimensions than A {a_txt}.",
+            hint="swap A and B (legacy broadcasting only stretches B), or drop broadcast=1 "
+            "to use NumPy two-way broadcasting.",
+        )
+    start = a_nd - b_nd if axis == -1 else axis
+    if not 0 <= start <= a_nd - b_nd:
+        raise ShapeError(
+            f"{op}: Broadcast axis should be in the range of [0, A.ndim - B.ndim] = "
+            f"[0, {a_nd - b_nd}], but axis = {axis} (A {a_txt}, B {b_txt}).",
+            hint=f"pick the first dimension of A that B lines up with, between 0 and "
+            f"{a_nd - b_nd}, or leave axis unset to match B with A's last {b_nd} dimension(s).",
+        )
+    lo = 0
+    while lo < b_nd and b_shape[lo] == 1:
+        lo += 1
+    hi = b_nd - 1
+    while hi >= lo and b_shape[hi] == 1:
+        hi -= 1
+    view = [1] * a_nd
+    for i in range(lo, hi + 1):
+        if a_shape[start + i] != b_shape[i]:
+            raise ShapeError(
+                f"{op}: Broadcast dimension mismatch: A {a_txt}, B {b_txt}, axis = {start}: "
+                f"B's dimension {i} ({b_shape[i]}) must equal A's dimension {start + i} "
+                f"({a_shape[start + i]}).",
+                hint=f"B must equal a run of A's dimensions, e.g. "
+                f"{list(a_shape[start:start + b_nd])} at axis={start}; set axis= to where B "
+                "starts in A, or reshape B.",
+            )
+        view[start + i] = b_shape[i]
+    return tuple(view)
+
+
+def _check_axis_without_broadcast(op: str, broadcast: int, axis: int) -> None:
+    if not broadcast and axis != -1:
+        raise ShapeError(
+            f"{op}: Do not specify axis if broadcast is not enabled (axis = {axis}, "
+            "broadcast = 0).",
+            hint="add broadcast=1 to line B up with A's dimensions starting at axis, or "
+            "drop axis: by default graphlab broadcasts the NumPy way.",
+        )
+
+
+def _align_dtypes(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Int beside float: cast the int operand to the float's dtype (float32 stays float32)."""
+    a_float = np.issubdtype(A.dtype, np.floating)
+    b_float = np.issubdtype(B.dtype, np.floating)
+    if a_float and not b_float:
+        return A, B.astype(A.dtype)
+    if b_float and not a_float:
+        return A.astype(B.dtype), B
+    return A, B
+
+
+def _operands(
+    op: str, A: np.ndarray, B: np.ndarray, broadcast: int, axis: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """A and B, with B reshaped for legacy broadcasting, after checking the shapes fit."""
+    _check_axis_without_broadcast(op, broadcast, axis)
+    A, B = _align_dtypes(np.asarray(A), np.asarray(B))
+    if broadcast:
+        return A, B.reshape(legacy_broadcast_shape(op, A.shape, B.shape, axis))
+    try:
+        np.broadcast_shapes(A.shape, B.shape)
+    except ValueError:
+        raise ShapeError(
+            f"{op}: A {shape_str(A)} and B {shape_str(B)} cannot be broadcast together "
+            "(NumPy rule: aligned from the right, each pair of dimensions must be equal or "
+            "one of them 1).",
+            hint=f"reshape B so its trailing dimensions match A's, e.g. B of shape "
+            f"{list(A.shape[-B.ndim:]) if B.ndim else []}; or use broadcast=1, axis=k to "
+            "line B up with A's dimensions starting at k.",
+        ) from None
+    return A, B
+
+
+def _grad_dtype(dC: np.ndarray, X: np.ndarray) -> np.dtype:
+    """dtype of a gradient for input X: dC's dtype promoted with X's when X is float."""
+    if np.issubdtype(X.dtype, np.floating):
+        return np.result_type(dC.dtype, X.dtype)
+    return dC.dtype
+
+
+def _reduce_a(g: np.ndarray, A: np.ndarray) -> np.ndarray:
+    return reduce_to_shape(g, A.shape).astype(_grad_dtype(g, A), copy=False)
+
+
+def _reduce_b(
+    op: str, g: np.ndarray, A: np.ndarray, B: np.ndarray, broadcast: int, axis: int
+) -> np.ndarray:
+    """Sum ``g`` down to B's shape (through B's legacy view when ``broadcast=1``)."""
+    if broadcast:
+        view = legacy_broadcast_shape(op, A.shape, B.shape, axis)
+        out = reduce_to_shape(g, view).reshape(B.shape)
+    else:
+        out = reduce_to_shape(g, B.shape)
+    return out.astype(_grad_dtype(g, B), copy=False)
+
+
+def _binary_grad(grad_type: str, needs_values: bool):
+    """Gradient maker for Add/Sub/Mul/Div: one ``<Op>Gradient(dC, A, B) -> (dA, dB)`` op.
+
+    In place (C written over A or B): the overwritten input is only needed for its shape
+    by Add/Sub, so dC stands in for it (in place means it had C's shape); Mul/Div need
+    its values, which are gone, so that is an error. ``Op(X, X)`` gives two partial
+    gradients, added by a ``Sum`` into ``X_grad``.
+    """
+    fwd = grad_type.removesuffix("Gradient")
+
+    def maker(g: GradientContext):
+        a, b, c, dc = g.I(0), g.I(1), g.O(0), g.GO(0)
+        if needs_values and c in (a, b):
+            raise GradientError(
+                f"Gradient computation cannot be carried out if {fwd} uses in-place "
+                f"computation: {grad_type} needs the original {c!r}, which {fwd} overwrote. "
+                f"Write {fwd}'s output to a new blob, e.g. {c + '_out'!r}."
+            )
+        inputs = [dc, dc if a == c else a, dc if b == c else b]
+        if a != b:
+            return [g.op(grad_type, inputs, [g.GI(0), g.GI(1)])], [g.GI(0), g.GI(1)]
+        other = f"_{g.GI(1)}_from_B"
+        ops = [
+            g.op(grad_type, inputs, [g.GI(0), other]),
+            g.op("Sum", [g.GI(0), other], [g.GI(0)], copy_args=False),
+        ]
+        return ops, [g.GI(0), g.GI(0)]
+
+    return maker
+
+
+_BINARY_ARGS_DOC = """
+    Broadcasting: NumPy two-way by default. ``broadcast=1`` selects Caffe2's legacy rule:
+    B (leading/trailing 1s stripped) must equal A's dimensions starting at ``axis``
+    (default ``-1``: B lines up with A's last dimensions); C then has A's shape. Giving
+    ``axis`` without ``broadcast=1`` is an error. Int beside float computes in the float
+    dtype; float dtypes promote as in NumPy; ints stay ints.
+
+    In place: C may overwrite A (input 0) or B (input 1).
+"""
+
+
+# ---- Add / Sub / Mul / Div ---------------------------------------------------------------
+
+
+@register_op("Add", inplace=[(0, 0), (1, 0)], grad=_binary_grad("AddGradient", False))
+def add(A: np.ndarray, B: np.ndarray, *, broadcast: int = 0, axis: int = -1) -> np.ndarray:
+    """Elementwise sum ``C = A + B``.
+
+    A, B: broadcastable shapes → C: the broadcast shape.
+    Gradient: ``AddGradient(dC, A, B) -> (dA, dB)`` with ``dA = reduce(dC)`` and
+    ``dB = reduce(dC)``, each summed down to its input's exact shape. (Caffe2 in 2018
+    passed dC straight through because A and B had to have equal shapes; graphlab
+    broadcasts, so like later Caffe2 it emits a reducing gradient op.) In place, the
+    overwritten input's gradient takes C's shape.
+    """
+    A, B = _operands("Add", A, B, broadcast, axis)
+    return np.add(A, B)
+
+
+
+@register_op("AddGradient", outputs=2)
+def add_gradient(dC: np.ndarray, A: np.ndarray, B: np.ndarray, *, broadcast: int = 0,
+                 axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient of Add: ``dA = reduce_to_shape(dC, A)``, ``dB = reduce_to_shape(dC, B)``.
+
+    Inputs dC (the broadcast shape), A, B (read only for their shapes); outputs dA
+    shaped like A and dB shaped like B. With ``broadcast=1``, dB is reduced through B's
+    legacy view and reshaped to B's shape.
+    """
+    return _reduce_a(dC, A), _reduce_b("AddGradient", dC, A, B, broadcast, axis)
+
+
+@register_op("Sub", inplace=[(0, 0), (1, 0)], grad=_binary_grad("SubGradient", False))
+def sub(A: np.ndarray, B: np.ndarray, *, broadcast: int = 0, axis: int = -1) -> np.ndarray:
+    """Elementwise difference ``C = A - B``.
+
+    A, B: broadcastable shapes → C: the broadcast shape.
+    Gradient: ``SubGradient(dC, A, B) -> (dA, dB)`` with ``dA = reduce(dC)`` and
+    ``dB = -reduce(dC)`` (each to its input's exact shape).
+    """
+    A, B = _operands("Sub", A, B, broadcast, axis)
+    return np.subtract(A, B)
+
+
+@register_op("SubGradient", outputs=2)
+def sub_gradient(dC: np.ndarray, A: np.ndarray, B: np.ndarray, *, broadcast: int = 0,
+                 axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient of Sub: ``dA = reduce_to_shape(dC, A)``, ``dB = -reduce_to_shape(dC, B)``.
+
+    A and B are read only for their shapes; dA is shaped like A, dB like B.
+    """
+    return _reduce_a(dC, A), -_reduce_b("SubGradient", dC, A, B, broadcast, axis)
+
+
+@register_op("Mul", inplace=[(0, 0), (1, 0)], grad=_binary_grad("MulGradient", True))
+def mul(A: np.ndarray, B: np.ndarray, *, broadcast: int = 0, axis: int = -1) -> np.ndarray:
+    """Elementwise product ``C = A · B``.
+
+    A, B: broadcastable shapes → C: the broadcast shape.
+    Gradient: ``MulGradient(dC, A, B) -> (dA, dB)`` with ``dA = reduce(dC · B)`` and
+    ``dB = reduce(dC · A)``. The gradient needs A and B, so it cannot be built if Mul
+    ran in place (an error says so, as in Caffe2).
+    """
+    A, B = _operands("Mul", A, B, broadcast, axis)
+    return np.multiply(A, B)
+
+
+@register_op("MulGradient", outputs=2)
+def mul_gradient(dC: np.ndarray, A: np.ndarray, B: np.ndarray, *, broadcast: int = 0,
+                 axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient of Mul: ``dA = reduce_to_shape(dC · B, A)``, ``dB = reduce_to_shape(dC · A, B)``.
+
+    Inputs dC (broadcast shape), A, B; outputs dA shaped like A, dB shaped like B.
+    """
+    A2, B2 = _operands("MulGradient", A, B, broadcast, axis)
+    dA = _reduce_a(dC * B2, A)
+    dB = _reduce_b("MulGradient", dC * A2, A, B, broadcast, axis)
+    return dA, dB
+
+
+@register_op("Div", inplace=[(0, 0), (1, 0)], grad=_binary_grad("DivGradient", True))
+def div(A: np.ndarray, B: np.ndarray, *, broadcast: int = 0, axis: int = -1) -> np.ndarray:
+    """Elementwise quotient ``C = A / B``.
+
+    A, B: broadcastable shapes → C: the broadcast shape. Integer inputs divide as C
+    does (truncating toward zero) and stay integers; an integer division by zero is an
+    error.
+    Gradient: ``DivGradient(dC, A, B) -> (dA, dB)`` with ``dA = reduce(dC / B)`` and
+    ``dB = reduce(-dC · A / B²)``. Not available if Div ran in place (error).
+    """
+    A, B = _operands("Div", A, B, broadcast, axis)
+    if np.issubdtype(A.dtype, np.floating):
+        return np.divide(A, B)
+    if np.any(B == 0):
+        raise ZeroDivisionError("Div: integer division by zero (B contains 0).")
+    q = np.abs(A) // np.abs(B)
+    return np.where((A < 0) != (B < 0), -q, q).astype(np.result_type(A, B), copy=False)
+
+
+@register_op("DivGradient", outputs=2)
+def div_gradient(dC: np.ndarray, A: np.ndarray, B: np.ndarray, *, broadcast: int = 0,
+                 axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient of Div: ``dA = reduce_to_shape(dC / B, A)``,
+    ``dB = reduce_to_shape(-dC · A / B², B)``.
+
+    Inputs dC (broadcast shape), A, B; outputs dA shaped like A, dB shaped like B.
+    """
+    A2, B2 = _operands("DivGradient", A, B, broadcast, axis)
+    dA = _reduce_a(dC / B2, A)
+    dB = _reduce_b("DivGradient", -dC * A2 / (B2 * B2), A, B, broadcast, axis)
+    return dA, dB
+
+
+for _kernel in (add, sub, mul, div):
+    _kernel.schema.doc += "\n\n" + inspect.cleandoc(_BINARY_ARGS_DOC)
+
+
+# ---- Sum -------------------------------------------------------------------------------
+
+
+def _pass_through(g: GradientContext):
+    """No ops: every input's gradient *is* the output's gradient blob."""
+    return [], [g.GO(0)] * len(g.forward.input)
+
+
+@register_op("Sum", inputs=(1, None), inplace=[(0, 0)], grad=_pass_through)
+def sum_(*inputs: np.ndarray) -> np.ndarray:
+    """Elementwise sum of one or more same-shape inputs: ``Y = X0 + X1 + ... + Xn``.
+
+    All inputs must have exactly the same shape (no broadcasting: use Add for that). A
+    single input is copied. The dtype is NumPy's promotion of the inputs' dtypes.
+    In place: only input 0 → output 0.
+    Gradient: none needed: every input's gradient is the output's gradient blob itself
+    (the maker emits no ops and passes ``GO(0)`` through), which is how Caffe2's gradient
+    builder shares one blob between several inputs.
+    """
+    first = inputs[0]
+    if any(x.shape != first.shape for x in inputs[1:]):
+        listed = ", ".join(f"input #{i} {shape_str(x)}" for i, x in enumerate(inputs))
+        raise ShapeError(
+            f"Sum: all inputs must have the same shape; got {listed}.",
+            hint="Sum does not broadcast: use Add (which broadcasts) or reshape the inputs "
+            "to one shape first.",
+        )
+    out = np.array(first, dtype=np.result_type(*inputs), copy=True)
+    for x in inputs[1:]:
+        np.add(out, x, out=out)
+    return out
+
+
+# ---- Scale / Negative ------------------------------------------------------------------
+
+
+def _scale_grad(g: GradientContext):
+    return [g.op("Scale", [g.GO(0)], [g.GI(0)])], [g.GI(0)]
+
+
+@register_op("Scale", inplace=[(0, 0)], grad=_scale_grad)
+def scale(X: np.ndarray, *, scale: float = 1.0) -> np.ndarray:
+    """``Y = scale · X``, elementwise. X: any shape, float → Y: same shape and dtype.
+
+    Gradient: another Scale op on dY with the same ``scale``: ``dX = scale · dY``.
+    """
+    require_float("Scale", "X", X)
+    return X * X.dtype.type(scale)
+
+
+def _negative_grad(g: GradientContext):
+    return [g.op("Negative", [g.GO(0)], [g.GI(0)])], [g.GI(0)]
+
+
+@register_op("Negative", inplace=[(0, 0)], grad=_negative_grad)
+def negative(X: np.ndarray) -> np.ndarray:
+    """``Y = -X``, elementwise; shape and dtype kept. Gradient: ``dX = Negative(dY)``."""
+    return np.negative(X)
+
+
+# ---- unary elementwise functions ---------------------------------------------------------
+
+
+def _unary_grad(grad_type: str, uses_output: bool):
+    """Maker for ``<Op>Gradient(Y or X, dY) -> dX``.
+
+    Ops whose gradient needs the input X cannot be differentiated after running in place
+    (X is gone), which is reported here with the fix.
+    """
+    fwd = grad_type.removesuffix("Gradient")
+
+    def maker(g: GradientContext):
+        if uses_output:
+            return [g.op(grad_type, [g.O(0), g.GO(0)], [g.GI(0)])], [g.GI(0)]
+        if g.I(0) == g.O(0):
+            raise GradientError(
+                f"Gradient computation cannot be carried out if {fwd} uses in-place "
+                f"computation: {grad_type} needs {fwd}'s input {g.I(0)!r}, which {fwd} "
+                f"overwrote. Write {fwd}'s output to a new blob, e.g. {g.I(0) + '_out'!r}."
+            )
+        return [g.op(grad_type, [g.I(0), g.GO(0)], [g.GI(0)])], [g.GI(0)]
+
+    return maker
+
+
+@register_op("Exp", inplace=[(0, 0)], grad=_unary_grad("ExpGradient", True))
+def exp(X: np.ndarray) -> np.ndarray:
+    """``Y = eˣ``, elementwise. X: float, any shape → Y: same shape and dtype.
+
+    Gradient: ``ExpGradient(Y, dY)`` (uses the output, so Exp may run in place).
+    """
+    require_float("Exp", "X", X)
+    return np.exp(X)
+
+
+@register_op("ExpGradient", inplace=[(1, 0)])
+def exp_gradient(Y: np.ndarray, dY: np.ndarray) -> np.ndarray:
+    """``dX = dY · Y`` (since d/dx eˣ = eˣ = Y). Shapes: all like Y."""
+    return dY * Y
+
+
+@register_op("Log", inplace=[(0, 0)], grad=_unary_grad("LogGradient", False))
+def log(X: np.ndarray) -> np.ndarray:
+    """Natural logarithm ``Y = ln X``, elementwise. X: float, any shape → Y: same.
+
+    Gradient: ``LogGradient(X, dY)``.
+    """
+    require_float("Log", "X", X)
+    return np.log(X)
+
+
+@register_op("LogGradient", inplace=[(1, 0)])
+def log_gradient(X: np.ndarray, dY: np.ndarray) -> np.ndarray:
+    """``dX = dY / X``. Shapes: all like X."""
+    return dY / X
+
+
+@register_op("Sqr", inplace=[(0, 0)], grad=_unary_grad("SqrGradient", False))
+def sqr(X: np.ndarray) -> np.ndarray:
+    """Square ``Y = X²``, elementwise; shape and dtype kept. Gradient: ``SqrGradient(X, dY)``."""
+    return X * X
+
+
+@register_op("SqrGradient", inplace=[(1, 0)])
+def sqr_gradient(X: np.ndarray, dY: np.ndarray) -> np.ndarray:
+    """``dX = 2 · X · dY``. Shapes: all like X."""
+    return 2 * X * dY
+
+
+@register_op("Sqrt", inplace=[(0, 0)], grad=_unary_grad("SqrtGradient", True))
+def sqrt(X: np.ndarray) -> np.ndarray:
+    """Square root ``Y = √X``, elementwise. X: float, any shape → Y: same.
+
+    Gradient: ``SqrtGradient(Y, dY)`` (uses the output, so Sqrt may run in place).
+    """
+    require_float("Sqrt", "X", X)
+    return np.sqrt(X)
+
+
+@register_op("SqrtGradient", inplace=[(1, 0)])
+def sqrt_gradient(Y: np.ndarray, dY: np.ndarray) -> np.ndarray:
+    """``dX = dY / (2 · Y)`` (since d/dx √x = 1 / (2√x)). Shapes: all like Y."""
+    return dY / (2 * Y)
+
+
+@register_op("Pow", inplace=[(0, 0)], grad=_unary_grad("PowGradient", False))
+def pow_(X: np.ndarray, *, exponent: float) -> np.ndarray:
+    """``Y = X ** exponent``, elementwise (``exponent`` is a required float argument).
+
+    X: float, any shape → Y: same shape and dtype. Gradient: ``PowGradient(X, dY)``.
+    """
+    require_float("Pow", "X", X)
+    return np.power(X, X.dtype.type(exponent))
+
+
+@register_op("PowGradient", inplace=[(1, 0)])
+def pow_gradient(X: np.ndarray, dY: np.ndarray, *, exponent: float) -> np.ndarray:
+    """``dX = exponent · X^(exponent−1) · dY``. Shapes: all like X."""
+    e = X.dtype.type(exponent)
+    return e * np.power(X, e - 1) * dY
+
+
+@register_op("Abs", inplace=[(0, 0)], grad=_unary_grad("AbsGradient", False))
+def abs_(X: np.ndarray) -> np.ndarray:
+    """``Y = |X|``, elementwise; shape and dtype kept. Gradient: ``AbsGradient(X, dY)``."""
+    return np.abs(X)
+
+
+@register_op("AbsGradient", inplace=[(1, 0)])
+def abs_gradient(X: np.ndarray, dY: np.ndarray) -> np.ndarray:
+    """``dX = sign(X) · dY`` (0 where X = 0). Shapes: all like X."""
+    return np.sign(X) * dY
+
+
+# ---- MatMul ----------------------------------------------------------------------------
+
+
+def _as_matrix(op: str, name: str, X: np.ndarray, axis: int) -> np.ndarray:
+    """View X as 2-D ``[prod(X.shape[:axis]), prod(X.shape[axis:])]``."""
+    ax = axis + X.ndim if axis < 0 else axis
+    if not 0 <= ax <= X.ndim:
+        raise ShapeError(
+            f"{op}: axis_{name.lower()}={axis} is out of range for {name} {shape_str(X)}.",
+            hint=f"use an axis between {-X.ndim} and {X.ndim}; rows are the dimensions "
+            "before it, columns the ones from it on.",
+        )
+    rows = int(np.prod(X.shape[:ax], dtype=np.int64))
+    cols = int(np.prod(X.shape[ax:], dtype=np.int64))
+    return X.reshape(rows, cols)
+
+
+def _matmul_operands(op: str, A: np.ndarray, B: np.ndarray, axis_a: int, axis_b: int,
+                     trans_a: int, trans_b: int) -> tuple[np.ndarray, np.ndarray]:
+    a2 = _as_matrix(op, "A", A, axis_a)
+    b2 = _as_matrix(op, "B", B, axis_b)
+    opa = a2.T if trans_a else a2
+    opb = b2.T if trans_b else b2
+    if opa.shape[1] != opb.shape[0]:
+        raise ShapeError(
+            f"{op}: dimension mismatch: A {shape_str(A)} is used as {list(opa.shape)} "
+            f"(trans_a={int(bool(trans_a))}) and B {shape_str(B)} as {list(opb.shape)} "
+            f"(trans_b={int(bool(trans_b))}); the inner sizes {opa.shape[1]} and "
+            f"{opb.shape[0]} must be equal.",
+            hint="C = A·B needs A's column count to equal B's row count; transpose one of "
+            "them with trans_a=1 or trans_b=1, or fix the shapes.",
+        )
+    return opa, opb
+
+
+def _matmul_grad(g: GradientContext):
+    a, b = g.I(0), g.I(1)
+    if a != b:
+        return [g.op("MatMulGradient", [a, b, g.GO(0)], [g.GI(0), g.GI(1)])], [g.GI(0), g.GI(1)]
+    other = f"_{g.GI(1)}_from_B"
+    ops = [
+        g.op("MatMulGradient", [a, b, g.GO(0)], [g.GI(0), other]),
+        g.op("Sum", [g.GI(0), other], [g.GI(0)], copy_args=False),
+    ]
+    return ops, [g.GI(0), g.GI(0)]
+
+
+@register_op("MatMul", grad=_matmul_grad)
+def matmul(A: np.ndarray, B: np.ndarray, *, axis_a: int = 1, axis_b: int = 1,
+           trans_a: int = 0, trans_b: int = 0) -> np.ndarray:
+    """Matrix product ``C = op(A) · op(B)`` with ``op(X) = Xᵀ`` when ``trans_x=1``.
+
+    A is viewed as a matrix ``[prod(A.shape[:axis_a]), prod(A.shape[axis_a:])]`` and B
+    likewise with ``axis_b``; after the optional transposes op(A) is ``[M, K]`` and op(B)
+    is ``[K, N]``, and C is 2-D ``[M, N]``. Example: A ``[64, 2]``, B ``[2, 3]`` →
+    C ``[64, 3]``.
+
+    Gradient: one ``MatMulGradient(A, B, dC) -> (dA, dB)`` op (a graphlab choice: since
+    A and B may be flattened, two plain MatMul ops could not give dA, dB their inputs'
+    shapes). It computes ``d op(A) = dC · op(B)ᵀ`` and ``d op(B) = op(A)ᵀ · dC``.
+    """
+    opa, opb = _matmul_operands("MatMul", A, B, axis_a, axis_b, trans_a, trans_b)
+    return opa @ opb
+
+
+@register_op("MatMulGradient", outputs=2)
+def matmul_gradient(A: np.ndarray, B: np.ndarray, dC: np.ndarray, *, axis_a: int = 1,
+                    axis_b: int = 1, trans_a: int = 0,
+                    trans_b: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient of MatMul: ``d op(A) = dC · op(B)ᵀ``, ``d op(B) = op(A)ᵀ · dC``.
+
+    With ``trans_a=1`` the result is transposed back (``dA₂ = op(B) · dCᵀ``), likewise
+    for B; dA and dB are then reshaped to A's and B's exact shapes. Inputs A, B, dC
+    ``[M, N]``; outputs (dA like A, dB like B).
+    """
+    opa, opb = _matmul_operands("MatMulGradient", A, B, axis_a, axis_b, trans_a, trans_b)
+    d_opa = dC @ opb.T
+    d_opb = opa.T @ dC
+    dA = (d_opa.T if trans_a else d_opa).reshape(A.shape)
+    dB = (d_opb.T if trans_b else d_opb).reshape(B.shape)
+    return dA, dB
+
+
+# ---- Copy / StopGradient / Print / SumReduceLike -------------------------------------------
+
+
+@register_op("Copy", grad=_pass_through)
+def copy(X: np.ndarray) -> np.ndarray:
+    """``Y = X``: a new array with X's shape, dtype and values (any dtype).
+
+    Gradient: pass-through, no ops: X's gradient is Y's gradient blob. (Caffe2 emitted a
+    device-copy op here; graphlab has one device, so the copy would change nothing.)
+    """
+    return np.array(X, copy=True)
+
+
+@register_op("StopGradient", inplace=[(0, 0)], grad=NO_GRADIENT)
+def stop_gradient(X: np.ndarray) -> np.ndarray:
+    """``Y = X`` in the forward pass; the backward pass stops here (X gets no gradient).
+
+    In place (``StopGradient([b], [b])``) it is a no-op and the gradient builder drops b
+    from the gradient map. Otherwise Y refers to X's array: kernels never modify their
+    inputs, so sharing it is safe and costs nothing.
+    """
+    return X
+
+
+@register_op("Print", outputs=0, grad=SHOULD_NOT_DO_GRADIENT)
+def print_(X: np.ndarray, *, to_file: int = 0, limit: int = 0, every_n: int = 1,
+           ctx: OpContext) -> tuple[()]:
+    """Print the blob's name, dtype, shape and values; no outputs.
+
+    Args: ``limit`` > 0 prints only the first ``limit`` values (flattened);
+    ``every_n`` prints on every n-th run of this op instance (a net made by
+    ``CreateNet`` keeps the count between ``RunNet`` calls); ``to_file=1`` appends the
+    text to ``<blob name>.log`` in the workspace's root folder (the working directory
+    when none was set) instead of stdout.
+    Gradient: SHOULD_NOT_DO_GRADIENT (backprop through Print is a mistake).
+    """
+    count = ctx.state.get("runs", 0)
+    ctx.state["runs"] = count + 1
+    if every_n > 1 and count % every_n:
+        return ()
+    name = ctx.op.input[0]
+    arr = np.asarray(X)
+    values = arr.ravel()[:limit] if limit > 0 else arr
+    text = f"{name} {shape_str(arr)}:\n{np.array2string(values, separator=', ')}"
+    if to_file:
+        folder = getattr(ctx.workspace, "root_folder", None) or os.getcwd()
+        with open(os.path.join(folder, f"{name}.log"), "a", encoding="utf-8") as f:
+            f.write(text + "\n")
+    else:
+        print(text, flush=True)
+    return ()
+
+
+@register_op("SumReduceLike")
+def sum_reduce_like(A: np.ndarray, B: np.ndarray, *, axis: int = -1) -> np.ndarray:
+    """Sum A down to B's shape: the gradient of broadcasting B up to A's shape.
+
+    B lines up with A's dimensions by Caffe2's legacy rule (B, leading/trailing 1s
+    stripped, equals A's dimensions starting at ``axis``; default: A's last dims); every
+    other dimension of A is summed away. Output: B's shape, A's dtype. B is read only
+    for its shape. No in-place use and no gradient (it is a gradient helper).
+    """
+    view = legacy_broadcast_shape("SumReduceLike", A.shape, B.shape, axis)
+    return reduce_to_shape(A, view).reshape(B.shape)

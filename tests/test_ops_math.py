@@ -1,0 +1,498 @@
+"""Tests for the math and shape operators (ops/math.py, ops/shape.py).
+
+Every case in cases_math.py and cases_shape.py is run forward against its NumPy
+reference, and its gradient maker + gradient kernels are checked against central finite
+differences of the reference (without the net-level gradient builder, so the ops are
+tested on their own). Then: error messages, in-place use, dtypes, gradient makers.
+"""
+
+from __future__ import annotations
+
+import cases_math
+import cases_shape
+import numpy as np
+import pytest
+from op_case import Case
+
+from graphlab import core, workspace
+from graphlab.errors import ArgumentError, GradientError, OperatorError
+from graphlab.registry import (
+    NO_GRADIENT,
+    SHOULD_NOT_DO_GRADIENT,
+    GradientContext,
+    all_schemas,
+    get_schema,
+)
+
+MODULES = (cases_math, cases_shape)
+ALL_CASES = [
+    pytest.param(op, case, id=f"{op}-{case.id or i}")
+    for module in MODULES
+    for op, cases in module.CASES.items()
+    for i, case in enumerate(cases)
+]
+
+
+def _as_tuple(x) -> tuple:
+    return x if isinstance(x, tuple) else (x,)
+
+
+def _run(op_type: str, inputs: list[np.ndarray], n_out: int = 1, inplace: bool = False,
+         **args) -> list[np.ndarray]:
+    names = [f"in{i}" for i in range(len(inputs))]
+    for name, value in zip(names, inputs):
+        workspace.FeedBlob(name, value)
+    outs = [f"out{i}" for i in range(n_out)]
+    if inplace:
+        outs[0] = names[0]
+    workspace.RunOperatorOnce(core.CreateOperator(op_type, names, outs, **args))
+    return [workspace.FetchBlob(o) for o in outs]
+
+
+def _grad(op: core.OperatorDef, g_out: list[str | None]):
+    return get_schema(op.type).grad(GradientContext(op, g_out))
+
+
+# ---- every case: forward -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("op_type, case", ALL_CASES)
+def test_forward_matches_reference(op_type: str, case: Case) -> None:
+    inputs = [np.asarray(a) for a in case.make_inputs(np.random.default_rng(0))]
+    expected = _as_tuple(case.reference(*[a.copy() for a in inputs], **case.args))
+    n_out = case.n_outputs if case.n_outputs is not None else len(expected)
+    got = _run(op_type, inputs, n_out, inplace=case.inplace, **case.args)
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        e = np.asarray(e)
+        assert g.shape == e.shape
+        if case.check_dtype:
+            assert g.dtype == e.dtype
+        tol = 1e-5 if g.dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(g, e, rtol=max(case.rtol, tol), atol=case.atol)
+
+
+def test_inputs_are_not_modified() -> None:
+    for op_type, case in [(p.values[0], p.values[1]) for p in ALL_CASES]:
+        inputs = [np.asarray(a) for a in case.make_inputs(np.random.default_rng(0))]
+        before = [a.copy() for a in inputs]
+        workspace.ResetWorkspace()
+        n_out = case.n_outputs
+        if n_out is None:
+            n_out = len(_as_tuple(case.reference(*[a.copy() for a in inputs], **case.args)))
+        names = [f"in{i}" for i in range(len(inputs))]
+        for name, value in zip(names, inputs):
+            workspace.FeedBlob(name, value)
+        op = core.CreateOperator(op_type, names, [f"o{i}" for i in range(n_out)], **case.args)
+        workspace.RunOperatorOnce(op)
+        blobs = workspace.CurrentWorkspaceObject()._blobs
+        for name, b in zip(names, before):
+            np.testing.assert_array_equal(blobs[name], b, err_msg=f"{op_type} changed {name}")
+
+
+# ---- every case: gradient maker + kernels against finite differences ------------------------
+
+
+def _objective(case: Case, inputs, weights: dict[int, np.ndarray]) -> float:
+    outs = _as_tuple(case.reference(*inputs, **case.args))
+    return float(sum(np.sum(np.asarray(outs[i], np.float64) * w) for i, w in weights.items()))
+
+
+DIFFERENTIABLE = [p for p in ALL_CASES if get_schema(p.values[0]).differentiable
+                  and not p.values[1].skip_grad]
+
+
+@pytest.mark.parametrize("op_type, case", DIFFERENTIABLE)
+def test_gradient_matches_finite_differences(op_type: str, case: Case) -> None:
+    rng = np.random.default_rng(1)
+    inputs = [np.asarray(a) for a in case.make_inputs(np.random.default_rng(0))]
+    if not all(np.issubdtype(a.dtype, np.floating) for a in inputs[:1]):
+        pytest.skip("integer case: no gradient")
+    inputs = [a.astype(np.float64) if np.issubdtype(a.dtype, np.floating) else a
+              for a in inputs]
+    names = [f"x{i}" for i in range(len(inputs))]
+    n_out = len(_as_tuple(case.reference(*inputs, **case.args)))
+    outs = [f"y{i}" for i in range(n_out)]
+    for name, value in zip(names, inputs):
+        workspace.FeedBlob(name, value)
+    op = core.CreateOperator(op_type, names, outs, **case.args)
+    workspace.RunOperatorOnce(op)
+    values = [workspace.FetchBlob(o) for o in outs]
+    carried = case.grad_outputs
+    if carried is None:
+        carried = [i for i, v in enumerate(values) if np.issubdtype(v.dtype, np.floating)]
+    weights = {i: rng.normal(size=values[i].shape) for i in carried}
+    g_out = [f"{o}_grad" if i in weights else None for i, o in enumerate(outs)]
+    for i, w in weights.items():
+        workspace.FeedBlob(g_out[i], w)
+    grad_ops, g_in = _grad(op, g_out)
+    assert len(g_in) == len(inputs)
+    for gop in grad_ops:
+        assert gop.is_gradient_op
+        core.check_operator(gop)
+        workspace.RunOperatorOnce(gop)
+    wanted = case.grad_inputs
+    if wanted is None:
+        wanted = [i for i, a in enumerate(inputs) if np.issubdtype(a.dtype, np.floating)]
+    for i in range(len(inputs)):
+        if i not in wanted:
+            assert g_in[i] is None, f"input #{i} should get no gradient"
+    eps = 1e-6
+    for i in wanted:
+        analytic = workspace.FetchBlob(g_in[i])
+        assert analytic.shape == inputs[i].shape
+        assert analytic.dtype == np.float64
+        numeric = np.zeros_like(inputs[i])
+        for idx in np.ndindex(inputs[i].shape):
+            plus = [a.copy() for a in inputs]
+            minus = [a.copy() for a in inputs]
+            plus[i][idx] += eps
+            minus[i][idx] -= eps
+            numeric[idx] = (_objective(case, plus, weights)
+                            - _objective(case, minus, weights)) / (2 * eps)
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6)
+
+
+def test_every_op_has_cases_or_is_a_listed_gradient_op() -> None:
+    cases = {**cases_math.CASES, **cases_shape.CASES}
+    grads = {**cases_math.GRADIENT_OPS, **cases_shape.GRADIENT_OPS}
+    for schema in all_schemas():
+        if schema.family not in ("math", "shape"):
+            continue
+        if schema.type in grads:
+            assert grads[schema.type] in cases
+            assert not schema.differentiable or schema.type in cases
+        else:
+            assert schema.type in cases, f"{schema.type} has no test case"
+    for grad_type, fwd in grads.items():
+        assert get_schema(grad_type).family in ("math", "shape")
+        assert get_schema(fwd).differentiable
+
+
+def test_every_gradient_op_is_emitted_by_its_forward_op() -> None:
+    grads = {**cases_math.GRADIENT_OPS, **cases_shape.GRADIENT_OPS}
+    cases = {**cases_math.CASES, **cases_shape.CASES}
+    for grad_type, fwd in grads.items():
+        case = cases[fwd][0]
+        n_in = len(case.make_inputs(np.random.default_rng(0)))
+        op = core.CreateOperator(fwd, [f"x{i}" for i in range(n_in)], ["y"], **case.args)
+        ops, _ = _grad(op, ["y_grad"])
+        assert grad_type in [o.type for o in ops]
+
+
+# ---- gradient makers ---------------------------------------------------------------------
+
+
+def test_sum_gradient_passes_the_output_gradient_through() -> None:
+    op = core.CreateOperator("Sum", ["a", "b", "c"], ["Y"])
+    ops, g_in = get_schema("Sum").grad(GradientContext(op, ["Y_grad"]))
+    assert ops == []
+    assert g_in == ["Y_grad", "Y_grad", "Y_grad"]
+
+
+def test_copy_gradient_passes_the_output_gradient_through() -> None:
+    op = core.CreateOperator("Copy", ["X"], ["Y"])
+    ops, g_in = get_schema("Copy").grad(GradientContext(op, ["Y_grad"]))
+    assert ops == [] and g_in == ["Y_grad"]
+
+
+def test_no_gradient_markers() -> None:
+    assert get_schema("StopGradient").grad == NO_GRADIENT
+    assert get_schema("Print").grad == SHOULD_NOT_DO_GRADIENT
+    assert get_schema("SumReduceLike").grad is None
+
+
+def test_binary_gradient_ops_have_caffe2_io_and_copy_args() -> None:
+    op = core.CreateOperator("Add", ["A", "B"], ["C"], broadcast=1, axis=1)
+    ops, g_in = _grad(op, ["C_grad"])
+    assert [(o.type, o.input, o.output) for o in ops] == [
+        ("AddGradient", ["C_grad", "A", "B"], ["A_grad", "B_grad"])]
+    assert ops[0].args() == {"broadcast": 1, "axis": 1}
+    assert g_in == ["A_grad", "B_grad"]
+
+
+def test_scale_gradient_is_scale_with_same_argument() -> None:
+    op = core.CreateOperator("Scale", ["X"], ["Y"], scale=0.25)
+    (gop,), g_in = _grad(op, ["Y_grad"])
+    assert (gop.type, gop.input, gop.output, gop.args()) == (
+        "Scale", ["Y_grad"], ["X_grad"], {"scale": 0.25})
+    assert g_in == ["X_grad"]
+
+
+def test_transpose_gradient_uses_the_inverse_permutation() -> None:
+    op = core.CreateOperator("Transpose", ["X"], ["Y"], axes=[2, 0, 1])
+    (gop,), _ = _grad(op, ["Y_grad"])
+    assert gop.args()["axes"] == [1, 2, 0]
+
+
+def test_reshape_gradient_reads_old_shape_and_has_no_shape_argument() -> None:
+    op = core.CreateOperator("Reshape", ["X"], ["Y", "X_shape"], shape=[-1])
+    (gop,), g_in = _grad(op, ["Y_grad", None])
+    assert (gop.type, gop.input, gop.output) == (
+        "Reshape", ["Y_grad", "X_shape"], ["X_grad", "_X_dims"])
+    assert gop.args() == {}
+    assert g_in == ["X_grad"]
+
+
+def test_inplace_add_gradient_uses_output_gradient_for_shape() -> None:
+    A = np.arange(6.0).reshape(2, 3)
+    B = np.array([1.0, 2.0, 3.0])
+    workspace.FeedBlob("A", A)
+    workspace.FeedBlob("B", B)
+    op = core.CreateOperator("Add", ["A", "B"], ["A"])
+    workspace.RunOperatorOnce(op)
+    np.testing.assert_array_equal(workspace.FetchBlob("A"), A + B)
+    workspace.FeedBlob("A_grad_in", np.ones((2, 3)))
+    ops, g_in = _grad(op, ["A_grad_in"])
+    assert "A" not in ops[0].input  # the overwritten A is not read
+    for o in ops:
+        workspace.RunOperatorOnce(o)
+    np.testing.assert_array_equal(workspace.FetchBlob(g_in[0]), np.ones((2, 3)))
+    np.testing.assert_array_equal(workspace.FetchBlob(g_in[1]), [2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize("op_type", ["Mul", "Div"])
+def test_inplace_mul_div_gradient_is_an_error(op_type: str) -> None:
+    op = core.CreateOperator(op_type, ["A", "B"], ["A"])
+    with pytest.raises(GradientError, match=f"cannot be carried out if {op_type} uses in-place"):
+        _grad(op, ["A_grad"])
+
+
+@pytest.mark.parametrize("op_type", ["Log", "Sqr", "Pow", "Abs"])
+def test_inplace_unary_gradient_needing_input_is_an_error(op_type: str) -> None:
+    args = {"exponent": 2.0} if op_type == "Pow" else {}
+    op = core.CreateOperator(op_type, ["X"], ["X"], **args)
+    with pytest.raises(GradientError, match="new blob"):
+        _grad(op, ["X_grad"])
+
+
+@pytest.mark.parametrize("op_type", ["Exp", "Sqrt"])
+def test_inplace_unary_gradient_from_output_is_fine(op_type: str) -> None:
+    op = core.CreateOperator(op_type, ["X"], ["X"])
+    (gop,), _ = _grad(op, ["X_grad"])
+    assert gop.input == ["X", "X_grad"]
+
+
+@pytest.mark.parametrize("op_type, expected", [
+    ("Mul", lambda x: 2 * x), ("Add", lambda x: np.full_like(x, 2.0)),
+    ("Sub", lambda x: np.zeros_like(x)), ("MatMul", None)])
+def test_same_blob_twice_sums_both_partial_gradients(op_type: str, expected) -> None:
+    X = np.array([[1.0, 2.0], [3.0, -1.0]])
+    workspace.FeedBlob("X", X)
+    op = core.CreateOperator(op_type, ["X", "X"], ["Y"])
+    workspace.RunOperatorOnce(op)
+    workspace.FeedBlob("Y_grad", np.ones((2, 2)))
+    ops, g_in = _grad(op, ["Y_grad"])
+    assert g_in == ["X_grad", "X_grad"]
+    assert ops[-1].type == "Sum" and ops[-1].output == ["X_grad"]
+    for o in ops:
+        workspace.RunOperatorOnce(o)
+    want = expected(X) if expected else np.ones((2, 2)) @ X.T + X.T @ np.ones((2, 2))
+    np.testing.assert_allclose(workspace.FetchBlob("X_grad"), want)
+
+
+def test_legacy_broadcast_gradient_has_b_shape() -> None:
+    rng = np.random.default_rng(0)
+    A, B = rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 1))
+    workspace.FeedBlob("A", A)
+    workspace.FeedBlob("B", B)
+    op = core.CreateOperator("Mul", ["A", "B"], ["C"], broadcast=1, axis=1)
+    workspace.RunOperatorOnce(op)
+    np.testing.assert_allclose(workspace.FetchBlob("C"), A * B.reshape(1, 3, 1))
+    dC = rng.normal(size=(2, 3, 4))
+    workspace.FeedBlob("C_grad", dC)
+    for o in _grad(op, ["C_grad"])[0]:
+        workspace.RunOperatorOnce(o)
+    dB = workspace.FetchBlob("B_grad")
+    assert dB.shape == (3, 1)
+    np.testing.assert_allclose(dB[:, 0], (dC * A).sum(axis=(0, 2)))
+
+
+# ---- errors ------------------------------------------------------------------------------
+
+
+def test_broadcast_mismatch_names_both_shapes_and_hint() -> None:
+    with pytest.raises(OperatorError) as info:
+        _run("Add", [np.zeros((2, 3), np.float32), np.zeros((4,), np.float32)])
+    text = str(info.value)
+    assert "float32[2, 3]" in text and "float32[4]" in text
+    assert "cannot be broadcast" in text and "hint:" in text
+
+
+def test_legacy_broadcast_dimension_mismatch() -> None:
+    with pytest.raises(OperatorError) as info:
+        _run("Mul", [np.zeros((2, 3, 4)), np.zeros((5,))], broadcast=1, axis=1)
+    text = str(info.value)
+    assert "Broadcast dimension mismatch" in text
+    assert "[2, 3, 4]" in text and "[5]" in text and "hint:" in text
+
+
+def test_legacy_broadcast_axis_out_of_range() -> None:
+    with pytest.raises(OperatorError, match=r"Broadcast axis should be in the range.*\[0, 1\]"
+                                            r".*axis = 2"):
+        _run("Sub", [np.zeros((2, 3, 4)), np.zeros((3, 4))], broadcast=1, axis=2)
+
+
+def test_legacy_broadcast_b_bigger_than_a() -> None:
+    with pytest.raises(OperatorError, match="more dimensions than A"):
+        _run("Add", [np.zeros((3,)), np.zeros((2, 3))], broadcast=1)
+
+
+def test_axis_without_broadcast_is_an_error() -> None:
+    with pytest.raises(OperatorError, match="Do not specify axis"):
+        _run("Add", [np.zeros((2, 3)), np.zeros((3,))], axis=1)
+
+
+def test_sum_shape_mismatch_names_every_input() -> None:
+    with pytest.raises(OperatorError) as info:
+        _run("Sum", [np.zeros((2, 3)), np.zeros((2, 3)), np.zeros((3,))])
+    text = str(info.value)
+    assert "input #0 float64[2, 3]" in text and "input #2 float64[3]" in text
+    assert "Add" in text
+
+
+def test_matmul_mismatch_names_shapes() -> None:
+    with pytest.raises(OperatorError, match=r"float64\[4, 3\].*float64\[4, 5\].*3 and 4"):
+        _run("MatMul", [np.zeros((4, 3)), np.zeros((4, 5))])
+
+
+def test_reshape_errors() -> None:
+    X = np.zeros((4, 6))
+    with pytest.raises(OperatorError, match="has 10 elements but data has 24"):
+        _run("Reshape", [X], 2, shape=[2, 5])
+    with pytest.raises(OperatorError, match="more than one -1"):
+        _run("Reshape", [X], 2, shape=[-1, -1])
+    with pytest.raises(OperatorError, match="cannot be split"):
+        _run("Reshape", [X], 2, shape=[5, -1])
+    with pytest.raises(OperatorError, match="both"):
+        _run("Reshape", [X, np.array([24], np.int64)], 2, shape=[24])
+    with pytest.raises(OperatorError, match="no new shape"):
+        _run("Reshape", [X], 2)
+
+
+def test_transpose_and_reduce_axis_errors() -> None:
+    with pytest.raises(OperatorError, match="not a permutation"):
+        _run("Transpose", [np.zeros((2, 3))], axes=[0, 0])
+    with pytest.raises(OperatorError, match="axis 3 is out of range"):
+        _run("ReduceSum", [np.zeros((2, 3))], axes=[3])
+
+
+def test_float_only_ops_reject_ints() -> None:
+    for op_type, args in [("Exp", {}), ("Log", {}), ("Sqrt", {}), ("Scale", {"scale": 2.0}),
+                          ("Pow", {"exponent": 2.0}), ("ReduceMean", {})]:
+        with pytest.raises(OperatorError, match="must be a float array"):
+            _run(op_type, [np.arange(3, dtype=np.int32)], **args)
+
+
+def test_pow_needs_exponent_and_sum_forbids_other_inplace() -> None:
+    with pytest.raises(ArgumentError, match="exponent"):
+        core.CreateOperator("Pow", ["X"], ["Y"])
+    with pytest.raises(ArgumentError, match="in place"):
+        core.CreateOperator("Sum", ["a", "b"], ["b"])
+    with pytest.raises(ArgumentError, match="in place"):
+        core.CreateOperator("SumReduceLike", ["a", "b"], ["a"])
+
+
+def test_integer_division_by_zero_is_an_error() -> None:
+    with pytest.raises(OperatorError, match="division by zero"):
+        _run("Div", [np.array([1, 2], np.int32), np.array([1, 0], np.int32)])
+
+
+# ---- in-place and dtypes --------------------------------------------------------------------
+
+
+def test_inplace_into_second_input() -> None:
+    A = np.array([[1.0, 2.0]])
+    B = np.array([[3.0, 5.0]])
+    workspace.FeedBlob("A", A)
+    workspace.FeedBlob("B", B)
+    workspace.RunOperatorOnce(core.CreateOperator("Sub", ["A", "B"], ["B"]))
+    np.testing.assert_array_equal(workspace.FetchBlob("B"), A - B)
+
+
+def test_stop_gradient_inplace_keeps_values() -> None:
+    X = np.arange(4.0)
+    workspace.FeedBlob("X", X)
+    workspace.RunOperatorOnce(core.CreateOperator("StopGradient", ["X"], ["X"]))
+    np.testing.assert_array_equal(workspace.FetchBlob("X"), X)
+
+
+@pytest.mark.parametrize("op_type, n_in, args", [
+    ("Add", 2, {}), ("Sub", 2, {}), ("Mul", 2, {}), ("Div", 2, {}), ("Sum", 3, {}),
+    ("Scale", 1, {"scale": 3.0}), ("Negative", 1, {}), ("Exp", 1, {}), ("Log", 1, {}),
+    ("Sqr", 1, {}), ("Sqrt", 1, {}), ("Pow", 1, {"exponent": 1.5}), ("Abs", 1, {}),
+    ("MatMul", 2, {}), ("Copy", 1, {}), ("StopGradient", 1, {}), ("Transpose", 1, {}),
+    ("ReduceSum", 1, {}), ("ReduceMean", 1, {"axes": [0]})])
+def test_float32_stays_float32(op_type: str, n_in: int, args: dict) -> None:
+    xs = [np.full((3, 3), 1.5, np.float32) for _ in range(n_in)]
+    (out,) = _run(op_type, xs, **args)
+    assert out.dtype == np.float32
+
+
+@pytest.mark.parametrize("op_type", ["AddGradient", "SubGradient", "MulGradient", "DivGradient"])
+def test_binary_gradients_float32_and_promotion(op_type: str) -> None:
+    A = np.full((2, 3), 2.0, np.float32)
+    B = np.full((3,), 4.0, np.float32)
+    dA, dB = _run(op_type, [np.ones((2, 3), np.float32), A, B], 2)
+    assert dA.dtype == dB.dtype == np.float32
+    assert dA.shape == (2, 3) and dB.shape == (3,)
+    # a float32 seed beside float64 inputs gives float64 gradients
+    dA, dB = _run(op_type, [np.ones((2, 3), np.float32), A.astype(np.float64),
+                            B.astype(np.float64)], 2)
+    assert dA.dtype == dB.dtype == np.float64
+
+
+def test_mixed_int_and_float_computes_in_the_float_dtype() -> None:
+    (out,) = _run("Add", [np.ones((2, 2), np.float32), np.arange(2, dtype=np.int64)])
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, [[1.0, 2.0], [1.0, 2.0]])
+
+
+def test_reshape_old_shape_is_int64_and_gradient_roundtrip() -> None:
+    reshaped, old = _run("Reshape", [np.zeros((4, 6), np.float32)], 2, shape=[0, 3, -1])
+    assert reshaped.shape == (4, 3, 2) and reshaped.dtype == np.float32
+    assert old.dtype == np.int64 and old.tolist() == [4, 6]
+
+
+def test_reduce_gradients_promote_and_spread() -> None:
+    X = np.zeros((2, 3), np.float64)
+    (dX,) = _run("ReduceMeanGradient", [np.array([[3.0, 6.0, 9.0]], np.float32), X],
+                 axes=[0])
+    assert dX.dtype == np.float64
+    np.testing.assert_allclose(dX, [[1.5, 3.0, 4.5], [1.5, 3.0, 4.5]])
+    (dX,) = _run("ReduceSumGradient", [np.array([1.0, 2.0]), X], axes=[1], keepdims=0)
+    np.testing.assert_array_equal(dX, [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]])
+
+
+# ---- Print --------------------------------------------------------------------------------
+
+
+def test_print_shows_name_shape_and_values(capsys) -> None:
+    workspace.FeedBlob("weights", np.array([[1.5, -2.0]], np.float32))
+    workspace.RunOperatorOnce(core.CreateOperator("Print", ["weights"], []))
+    out = capsys.readouterr().out
+    assert "weights float32[1, 2]" in out and "1.5" in out and "-2." in out
+
+
+def test_print_every_n_in_a_created_net(capsys) -> None:
+    workspace.FeedBlob("x", np.array([7.0]))
+    net = core.Net("print_every")
+    net.Print(["x"], [], every_n=2)
+    workspace.CreateNet(net)
+    workspace.RunNet(net.Proto().name, num_iter=5)
+    assert capsys.readouterr().out.count("x float64[1]") == 3
+
+
+def test_print_to_file_writes_in_root_folder(tmp_path, capsys) -> None:
+    workspace.ResetWorkspace(str(tmp_path))
+    workspace.FeedBlob("loss", np.array(0.25))
+    workspace.RunOperatorOnce(core.CreateOperator("Print", ["loss"], [], to_file=1))
+    assert capsys.readouterr().out == ""
+    assert "0.25" in (tmp_path / "loss.log").read_text()
+
+
+def test_print_limit(capsys) -> None:
+    workspace.FeedBlob("v", np.arange(100.0))
+    workspace.RunOperatorOnce(core.CreateOperator("Print", ["v"], [], limit=3))
+    out = capsys.readouterr().out
+    assert "float64[100]" in out and "2." in out and "3." not in out
