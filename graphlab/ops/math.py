@@ -111,17 +111,26 @@ def _align_dtypes(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return A, B
 
 
+def _broadcastable(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> bool:
+    """True if NumPy can broadcast the two shapes together (aligned from the right)."""
+    for m, n in zip(reversed(a_shape), reversed(b_shape)):
+        if m != n and m != 1 and n != 1:
+            return False
+    return True
+
+
 def _operands(
     op: str, A: np.ndarray, B: np.ndarray, broadcast: int, axis: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """A and B, with B reshaped for legacy broadcasting, after checking the shapes fit."""
-    _check_axis_without_broadcast(op, broadcast, axis)
-    A, B = _align_dtypes(np.asarray(A), np.asarray(B))
+    da, db = A.dtype, B.dtype
+    if da is not db and da != db:
+        A, B = _align_dtypes(A, B)
     if broadcast:
         return A, B.reshape(legacy_broadcast_shape(op, A.shape, B.shape, axis))
-    try:
-        np.broadcast_shapes(A.shape, B.shape)
-    except ValueError:
+    if axis != -1:
+        _check_axis_without_broadcast(op, broadcast, axis)
+    if A.shape != B.shape and not _broadcastable(A.shape, B.shape):
         raise ShapeError(
             f"{op}: A {shape_str(A)} and B {shape_str(B)} cannot be broadcast together "
             "(NumPy rule: aligned from the right, each pair of dimensions must be equal or "
@@ -129,7 +138,7 @@ def _operands(
             hint=f"reshape B so its trailing dimensions match A's, e.g. B of shape "
             f"{list(A.shape[-B.ndim:]) if B.ndim else []}; or use broadcast=1, axis=k to "
             "line B up with A's dimensions starting at k.",
-        ) from None
+        )
     return A, B
 
 
@@ -212,7 +221,8 @@ def add(A: np.ndarray, B: np.ndarray, *, broadcast: int = 0, axis: int = -1) -> 
     broadcasts, so like later Caffe2 it emits a reducing gradient op.) In place, the
     overwritten input's gradient takes C's shape.
     """
-    A, B = _operands("Add", A, B, broadcast, axis)
+    if broadcast or axis != -1 or A.shape != B.shape or A.dtype is not B.dtype:
+        A, B = _operands("Add", A, B, broadcast, axis)
     return np.add(A, B)
 
 
@@ -237,7 +247,8 @@ def sub(A: np.ndarray, B: np.ndarray, *, broadcast: int = 0, axis: int = -1) -> 
     Gradient: ``SubGradient(dC, A, B) -> (dA, dB)`` with ``dA = reduce(dC)`` and
     ``dB = -reduce(dC)`` (each to its input's exact shape).
     """
-    A, B = _operands("Sub", A, B, broadcast, axis)
+    if broadcast or axis != -1 or A.shape != B.shape or A.dtype is not B.dtype:
+        A, B = _operands("Sub", A, B, broadcast, axis)
     return np.subtract(A, B)
 
 
@@ -260,7 +271,8 @@ def mul(A: np.ndarray, B: np.ndarray, *, broadcast: int = 0, axis: int = -1) -> 
     ``dB = reduce(dC · A)``. The gradient needs A and B, so it cannot be built if Mul
     ran in place (an error says so, as in Caffe2).
     """
-    A, B = _operands("Mul", A, B, broadcast, axis)
+    if broadcast or axis != -1 or A.shape != B.shape or A.dtype is not B.dtype:
+        A, B = _operands("Mul", A, B, broadcast, axis)
     return np.multiply(A, B)
 
 
@@ -287,7 +299,8 @@ def div(A: np.ndarray, B: np.ndarray, *, broadcast: int = 0, axis: int = -1) -> 
     Gradient: ``DivGradient(dC, A, B) -> (dA, dB)`` with ``dA = reduce(dC / B)`` and
     ``dB = reduce(-dC · A / B²)``. Not available if Div ran in place (error).
     """
-    A, B = _operands("Div", A, B, broadcast, axis)
+    if broadcast or axis != -1 or A.shape != B.shape or A.dtype is not B.dtype:
+        A, B = _operands("Div", A, B, broadcast, axis)
     if np.issubdtype(A.dtype, np.floating):
         return np.divide(A, B)
     if np.any(B == 0):
