@@ -16,6 +16,7 @@ from op_case import Case
 
 from graphlab import core, workspace
 from graphlab.errors import ArgumentError, GradientError, OperatorError
+from graphlab.gradient_checker import check_gradient
 from graphlab.registry import (
     NO_GRADIENT,
     SHOULD_NOT_DO_GRADIENT,
@@ -273,22 +274,69 @@ def test_inplace_unary_gradient_from_output_is_fine(op_type: str) -> None:
     assert gop.input == ["X", "X_grad"]
 
 
-@pytest.mark.parametrize("op_type, expected", [
-    ("Mul", lambda x: 2 * x), ("Add", lambda x: np.full_like(x, 2.0)),
-    ("Sub", lambda x: np.zeros_like(x)), ("MatMul", None)])
-def test_same_blob_twice_sums_both_partial_gradients(op_type: str, expected) -> None:
-    X = np.array([[1.0, 2.0], [3.0, -1.0]])
-    workspace.FeedBlob("X", X)
+@pytest.mark.parametrize("op_type", ["Add", "Sub", "Mul", "Div", "MatMul"])
+def test_same_blob_twice_gets_one_partial_gradient_per_slot(op_type: str) -> None:
     op = core.CreateOperator(op_type, ["X", "X"], ["Y"])
-    workspace.RunOperatorOnce(op)
-    workspace.FeedBlob("Y_grad", np.ones((2, 2)))
-    ops, g_in = _grad(op, ["Y_grad"])
-    assert g_in == ["X_grad", "X_grad"]
-    assert ops[-1].type == "Sum" and ops[-1].output == ["X_grad"]
-    for o in ops:
-        workspace.RunOperatorOnce(o)
-    want = expected(X) if expected else np.ones((2, 2)) @ X.T + X.T @ np.ones((2, 2))
-    np.testing.assert_allclose(workspace.FetchBlob("X_grad"), want)
+    (gop,), g_in = _grad(op, ["Y_grad"])
+    assert gop.output == g_in == ["X_grad", "X_grad_from_B"]
+
+
+def _builder_check(build, inputs: dict[str, np.ndarray]) -> None:
+    net = core.Net("check")
+    loss = build(net)
+    check_gradient(net, [loss], inputs).assert_ok()
+
+
+@pytest.mark.parametrize("op_type", ["Add", "Sub", "Mul", "Div", "MatMul"])
+def test_same_blob_twice_through_the_gradient_builder(op_type: str) -> None:
+    def build(net):
+        net.Sqr(["x0"], "x")
+        net.__getattr__(op_type)(["x", "x"], "y")
+        return net.ReduceSum(["y"], "loss", keepdims=0)
+
+    x0 = np.array([[1.2, -0.7], [0.4, 1.5]])
+    _builder_check(build, {"x0": x0})
+    net = core.Net("names")
+    build(net)
+    net.AddGradientOperators(["loss"])
+    sums = [(o.input, o.output) for o in net.Proto().op if o.type == "Sum"]
+    assert sums == [(["x_grad", "_x_grad_from_B_autosplit_0"], ["x_grad"])]
+
+
+def test_a_small_net_of_math_and_shape_ops_through_the_gradient_builder() -> None:
+    def build(net):
+        net.Reshape(["x"], ["r", "x_shape"], shape=[3, -1])
+        net.Transpose(["r"], "rt")
+        net.MatMul(["rt", "w"], "m", trans_b=1)
+        net.Add(["m", "b"], "mb", broadcast=1, axis=1)
+        net.Div(["mb", "d"], "q")
+        net.Exp(["q"], "e")
+        net.Sum(["e", "e", "q"], "s")
+        net.Scale(["s"], "s2", scale=0.5)
+        net.ReduceMean(["s2"], "rm", axes=[0])
+        net.Pow(["rm"], "p", exponent=2.0)
+        return net.ReduceSum(["p"], "loss", keepdims=0)
+
+    rng = np.random.default_rng(3)
+    _builder_check(build, {
+        "x": rng.normal(size=(2, 3, 2)) * 0.3, "w": rng.normal(size=(5, 3)) * 0.3,
+        "b": rng.normal(size=(5,)), "d": rng.uniform(1.0, 2.0, size=(4, 1))})
+
+
+def test_inplace_add_through_the_gradient_builder() -> None:
+    rng = np.random.default_rng(4)
+    h0, b = rng.normal(size=(2, 3)), rng.normal(size=(3,))
+    net = core.Net("inplace_add")
+    net.Copy(["h0"], "h")
+    net.Add(["h", "b"], "h")
+    net.Sqr(["h"], "s")
+    net.ReduceSum(["s"], "loss", keepdims=0)
+    grads = net.AddGradientOperators(["loss"])
+    workspace.FeedBlob("h0", h0)
+    workspace.FeedBlob("b", b)
+    workspace.RunNetOnce(net)
+    np.testing.assert_allclose(workspace.FetchBlob(grads["b"]), (2 * (h0 + b)).sum(axis=0))
+    np.testing.assert_allclose(workspace.FetchBlob(grads["h0"]), 2 * (h0 + b))
 
 
 def test_legacy_broadcast_gradient_has_b_shape() -> None:

@@ -170,8 +170,8 @@ def _binary_grad(grad_type: str, needs_values: bool):
 
     In place (C written over A or B): the overwritten input is only needed for its shape
     by Add/Sub, so dC stands in for it (in place means it had C's shape); Mul/Div need
-    its values, which are gone, so that is an error. ``Op(X, X)`` gives two partial
-    gradients, added by a ``Sum`` into ``X_grad``.
+    its values, which are gone, so that is an error. ``Op(X, X)`` gives one partial
+    gradient per input slot (see :func:`_input_grad_names`).
     """
     fwd = grad_type.removesuffix("Gradient")
 
@@ -184,16 +184,23 @@ def _binary_grad(grad_type: str, needs_values: bool):
                 f"Write {fwd}'s output to a new blob, e.g. {c + '_out'!r}."
             )
         inputs = [dc, dc if a == c else a, dc if b == c else b]
-        if a != b:
-            return [g.op(grad_type, inputs, [g.GI(0), g.GI(1)])], [g.GI(0), g.GI(1)]
-        other = f"_{g.GI(1)}_from_B"
-        ops = [
-            g.op(grad_type, inputs, [g.GI(0), other]),
-            g.op("Sum", [g.GI(0), other], [g.GI(0)], copy_args=False),
-        ]
-        return ops, [g.GI(0), g.GI(0)]
+        names = _input_grad_names(g)
+        return [g.op(grad_type, inputs, names)], names
 
     return maker
+
+
+def _input_grad_names(g: GradientContext) -> list[str]:
+    """``[A_grad, B_grad]``; for ``Op(X, X)``: ``[X_grad, X_grad_from_B]``.
+
+    An op's outputs must be distinct blobs, so when both inputs are the same blob the
+    second slot's partial gradient gets its own name. The gradient builder sees X read
+    twice and adds the two partials with a ``Sum`` into ``X_grad`` (renaming the second
+    ``_X_grad_from_B_autosplit_0``), exactly as for a blob read by two ops.
+    """
+    if g.I(0) != g.I(1):
+        return [g.GI(0), g.GI(1)]
+    return [g.GI(0), g.GI(1) + "_from_B"]
 
 
 _BINARY_ARGS_DOC = """
@@ -227,7 +234,12 @@ def add(A: np.ndarray, B: np.ndarray, *, broadcast: int = 0, axis: int = -1) -> 
 
 
 
-@register_op("AddGradient", outputs=2)
+# In place (see _binary_grad) dC stands in for the overwritten input, so the gradient
+# kernels of Add and Sub may write over it; they never modify their inputs.
+_GRAD_INPLACE = [(0, 0), (1, 0), (0, 1), (2, 1)]
+
+
+@register_op("AddGradient", outputs=2, inplace=_GRAD_INPLACE)
 def add_gradient(dC: np.ndarray, A: np.ndarray, B: np.ndarray, *, broadcast: int = 0,
                  axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     """Gradient of Add: ``dA = reduce_to_shape(dC, A)``, ``dB = reduce_to_shape(dC, B)``.
@@ -252,7 +264,7 @@ def sub(A: np.ndarray, B: np.ndarray, *, broadcast: int = 0, axis: int = -1) -> 
     return np.subtract(A, B)
 
 
-@register_op("SubGradient", outputs=2)
+@register_op("SubGradient", outputs=2, inplace=_GRAD_INPLACE)
 def sub_gradient(dC: np.ndarray, A: np.ndarray, B: np.ndarray, *, broadcast: int = 0,
                  axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     """Gradient of Sub: ``dA = reduce_to_shape(dC, A)``, ``dB = -reduce_to_shape(dC, B)``.
@@ -537,15 +549,8 @@ def _matmul_operands(op: str, A: np.ndarray, B: np.ndarray, axis_a: int, axis_b:
 
 
 def _matmul_grad(g: GradientContext):
-    a, b = g.I(0), g.I(1)
-    if a != b:
-        return [g.op("MatMulGradient", [a, b, g.GO(0)], [g.GI(0), g.GI(1)])], [g.GI(0), g.GI(1)]
-    other = f"_{g.GI(1)}_from_B"
-    ops = [
-        g.op("MatMulGradient", [a, b, g.GO(0)], [g.GI(0), other]),
-        g.op("Sum", [g.GI(0), other], [g.GI(0)], copy_args=False),
-    ]
-    return ops, [g.GI(0), g.GI(0)]
+    names = _input_grad_names(g)
+    return [g.op("MatMulGradient", [g.I(0), g.I(1), g.GO(0)], names)], names
 
 
 @register_op("MatMul", grad=_matmul_grad)
