@@ -1,55 +1,139 @@
 """Turning a NetDef into a plan that runs fast, and explaining failures when it does not.
 
-``CreateNet`` compiles a net once: every op's schema is looked up, its arguments are
-parsed and checked, its kernel is bound to those arguments, and its per-instance
-context (random generator, ``run_once`` state) is made. ``RunNet`` then only calls
-kernels in order. ``RunNetOnce`` compiles a fresh plan each call (so stateful ops start
-afresh every time, as in Caffe2).
+``CreateNet`` compiles a net once:
 
-When an op fails, the plan builds one message naming the net, the op type and index,
-its inputs with shapes and dtypes, the user's line that created it, the cause and the
-likely fix. Outputs are written only after a kernel succeeds, so a failing op never
-leaves a half-written blob.
+1. every op's schema is looked up and its arguments parsed and checked;
+2. its per-instance context (random generator, ``run_once`` state) is made;
+3. its kernel is bound: the op's compile hook (:mod:`graphlab.fastpath`) if it has one,
+   else the plain kernel with the parsed arguments as keywords;
+4. outputs nothing can observe during the run are found (see *Deferred outputs*);
+5. the whole net becomes one generated Python function, one line per op, e.g.::
+
+       blobs['Y_pred'] = _f5(blobs['X'], blobs['W'], blobs['B'], axis=1, axis_w=1)
+
+   so ``RunNet`` does nothing per op but look up its inputs, call the kernel and store
+   the result. ``Plan.source()`` shows that function.
+
+``RunNetOnce`` and ``RunOperatorOnce`` make fresh op instances every call and run
+them through a plain loop over the same compiled steps (generating code would cost more
+than it saves for a single run).
+
+Errors. Nothing per op is guarded: one ``try`` surrounds the run, and when a kernel
+fails the line of the generated function tells which op it was. The message names the
+net, the op type and index, the iteration, its inputs with dtypes and shapes, the line
+of user code that created the op, the cause and the likely fix. A failing op never
+writes any of its outputs.
+
+Deferred outputs. An output that no op of the net reads and that is not an external
+output of the net may be skipped by an op's compile hook; the blob then holds a recipe
+(the op's plain kernel and the input arrays it ran on) and is computed on first lookup
+by ``FetchBlob``, another net or anything else (:class:`graphlab.blobstore.BlobStore`).
+Only stateless ops with a compile hook do this, so recomputing gives the same value.
+Pass ``defer_unread=False`` to ``Workspace.create_net`` to compute everything eagerly.
+
+Divergence guard. With ``check_finite`` on (per net, per run, or for a whole
+workspace), every float output is checked after its op runs; the first op to produce a
+NaN or infinity stops the run with :class:`DivergenceError` before that output is
+stored. When it is off the generated function contains no checks at all.
 """
 
 from __future__ import annotations
 
-import functools
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .errors import GraphlabError, OperatorError, ShapeError, blob_summary, did_you_mean
+from .errors import (
+    GraphlabError,
+    OperatorError,
+    ShapeError,
+    blob_summary,
+    describe_array,
+    did_you_mean,
+)
+from .fastpath import compiler_for
 from .proto import NetDef, OperatorDef
-from .registry import OpContext, get_schema
+from .registry import OpContext, OpSchema, get_schema
 
-__all__ = ["Plan", "compile_op", "operator_failure"]
+__all__ = [
+    "DivergenceError",
+    "Plan",
+    "compile_op",
+    "divergence_error",
+    "operator_failure",
+]
+
+
+class DivergenceError(OperatorError):
+    """The divergence guard found a NaN or infinity in an op's output."""
+
+
+# ---- one op ----------------------------------------------------------------------------
 
 
 class _Step:
-    __slots__ = ("fn", "inputs", "outputs", "single", "op", "index")
+    """One compiled op: what to call, on which blobs, writing which blobs."""
+
+    __slots__ = (
+        "fn", "kwargs", "inputs", "outputs", "single", "op", "index", "schema",
+        "plain_kwargs", "deferrable",
+    )
 
     def __init__(
         self,
         fn: Callable[..., Any],
-        inputs: list[str],
-        outputs: list[str],
+        kwargs: dict[str, Any],
         op: OperatorDef,
         index: int,
+        schema: OpSchema,
+        plain_kwargs: dict[str, Any],
+        deferrable: list[int],
     ) -> None:
-        self.fn = fn
-        self.inputs = inputs
-        self.outputs = outputs
-        self.single = len(outputs) == 1
+        self.fn = fn  # fast kernel (kwargs empty) or plain kernel (called with kwargs)
+        self.kwargs = kwargs
+        self.inputs = list(op.input)
+        self.outputs = list(op.output)
+        self.single = len(self.outputs) == 1
         self.op = op
         self.index = index
+        self.schema = schema
+        self.plain_kwargs = plain_kwargs  # for recomputing a deferred output
+        self.deferrable = deferrable  # output indices the fast kernel may skip
+
+    def __call__(self, *values: Any) -> Any:
+        return self.fn(*values, **self.kwargs)
+
+    def recipe(self, values: tuple[Any, ...], k: int) -> Callable[[], Any]:
+        """How to compute output ``k`` later from the input arrays this run used."""
+        kernel, kwargs, n_out = self.schema.kernel, self.plain_kwargs, len(self.outputs)
+
+        def compute() -> Any:
+            result = kernel(*values, **kwargs)
+            return result if n_out == 1 else result[k]
+
+        return compute
 
 
 def compile_op(
-    op: OperatorDef, index: int, workspace: Any, persistent: bool, net_name: str = ""
+    op: OperatorDef,
+    index: int,
+    workspace: Any,
+    persistent: bool,
+    net_name: str = "",
+    unread: Sequence[bool] | None = None,
 ) -> _Step:
-    """Bind one op's kernel to its parsed arguments (and context, if it is stateful)."""
+    """Bind one op: parse its arguments, make its context, pick its kernel.
+
+    Args:
+        unread: per output, True when nothing can observe it during the run (the op's
+            compile hook may then skip it); None means every output is needed.
+
+    Raises:
+        ArgumentError: the op's arguments do not fit its schema (with op index, net and
+            creating line).
+    """
     schema = get_schema(op.type)
     try:
         args = schema.parse_args(op.arg)
@@ -60,35 +144,310 @@ def compile_op(
         seed = workspace._op_seed(op, index, net_name)
         args["ctx"] = OpContext(op=op, index=index, workspace=workspace,
                                 persistent=persistent, seed=seed)
-    fn = functools.partial(schema.kernel, **args) if args else schema.kernel
-    return _Step(fn, list(op.input), list(op.output), op, index)
+    compiler = compiler_for(op.type)
+    deferrable: list[int] = []
+    if compiler is None:
+        return _Step(schema.kernel, args, op, index, schema, args, deferrable)
+    needed = [True] * len(op.output)
+    if unread is not None and not schema.stateful:
+        for k, skip in enumerate(unread):
+            if skip:
+                needed[k] = False
+                deferrable.append(k)
+    fn = compiler(dict(args), tuple(needed))
+    return _Step(fn, {}, op, index, schema, args, deferrable)
+
+
+def unread_outputs(net: NetDef) -> list[list[bool]]:
+    """Per op and output: True if no op of ``net`` reads it and it is not external output.
+
+    Any read counts, earlier ops included (they see it on the next iteration).
+    """
+    read: dict[str, None] = dict.fromkeys(net.external_output)
+    for op in net.op:
+        read.update(dict.fromkeys(op.input))
+    return [[name not in read for name in op.output] for op in net.op]
+
+
+# ---- the plan ----------------------------------------------------------------------------
 
 
 class Plan:
-    """A compiled net: a list of bound kernels run in order over a workspace's blobs."""
+    """A compiled net: bound kernels run in order over a workspace's blobs.
 
-    def __init__(self, net: NetDef, workspace: Any, persistent: bool) -> None:
+    Args:
+        net: the NetDef (the plan keeps a reference; the workspace passes a snapshot).
+        workspace: the Workspace whose blobs it reads and writes.
+        persistent: True for ``CreateNet`` (op state lives as long as the plan).
+        check_finite: default for the divergence guard of :meth:`run`.
+        defer_unread: let compile hooks skip outputs nothing in the net reads.
+    """
+
+    def __init__(
+        self,
+        net: NetDef,
+        workspace: Any,
+        persistent: bool,
+        check_finite: bool = False,
+        defer_unread: bool = True,
+    ) -> None:
         self.name = net.name
         self.netdef = net
         self.workspace = workspace
-        self.steps = [compile_op(op, i, workspace, persistent, net.name)
+        self.persistent = persistent
+        self.check_finite = check_finite
+        unread = unread_outputs(net) if defer_unread else [None] * len(net.op)
+        self.steps = [compile_op(op, i, workspace, persistent, net.name, unread[i])
                       for i, op in enumerate(net.op)]
+        self._compiled: dict[bool, tuple[Callable[..., None], dict[int, int]]] = {}
 
-    def run(self, num_iter: int = 1) -> None:
-        """Run every op in order, ``num_iter`` times."""
+    @property
+    def deferred_outputs(self) -> list[str]:
+        """Names of outputs the plan may leave as recipes (computed when looked up)."""
+        return [s.outputs[k] for s in self.steps for k in s.deferrable]
+
+    # ---- running ------------------------------------------------------------------------
+    def run(self, num_iter: int = 1, check_finite: bool | None = None) -> None:
+        """Run every op in order, ``num_iter`` times.
+
+        Raises:
+            OperatorError: an op failed (blobs written by earlier ops keep their values).
+            DivergenceError: the guard is on and an op produced a NaN or infinity.
+        """
+        if isinstance(num_iter, bool) or not isinstance(num_iter, (int, np.integer)):
+            raise TypeError(f"num_iter must be an int, got {num_iter!r}")
+        guard = self.check_finite if check_finite is None else bool(check_finite)
         blobs = self.workspace._blobs
-        steps = self.steps
-        for _ in range(num_iter):
-            for step in steps:
-                try:
-                    result = step.fn(*[blobs[n] for n in step.inputs])
-                except Exception as exc:  # noqa: BLE001 - re-raised with context
-                    raise operator_failure(step.op, step.index, self.name, blobs, exc) from exc
-                if step.single:
-                    blobs[step.outputs[0]] = result
-                else:
-                    for name, value in zip(step.outputs, result):
-                        blobs[name] = value
+        if not self.persistent:
+            for it in range(int(num_iter)):
+                run_steps(self.steps, blobs, self.name, guard, it)
+            return
+        fn, lines = self._compiled.get(guard) or self._compile(guard)
+        try:
+            fn(blobs, int(num_iter))
+        except Exception as exc:  # noqa: BLE001 - re-raised with context
+            index, it = _failure_site(exc, fn, lines)
+            if index is None:
+                raise
+            step = self.steps[index]
+            if isinstance(exc, _DivergedError):
+                raise divergence_error(step, exc.k, exc.value, blobs, self.name, it) from None
+            raise operator_failure(step.op, index, self.name, blobs, exc, it) from exc
+
+    def source(self, check_finite: bool = False) -> str:
+        """The Python function ``RunNet`` executes for this net."""
+        return _generate(self.steps, check_finite)[0]
+
+    def _compile(self, guard: bool) -> tuple[Callable[..., None], dict[int, int]]:
+        text, lines, constants = _generate(self.steps, guard)
+        namespace: dict[str, Any] = {"_DivergedError": _DivergedError, "_nonfinite": _nonfinite}
+        namespace.update(constants)
+        code = compile(text, f"<graphlab plan {self.name!r}>", "exec")
+        exec(code, namespace)  # noqa: S102 - our own generated source
+        entry = (namespace["_run"], lines)
+        self._compiled[guard] = entry
+        return entry
+
+
+# ---- the plain loop (RunNetOnce, RunOperatorOnce) ------------------------------------------
+
+
+def run_steps(
+    steps: Sequence[_Step], blobs: Any, net_name: str, guard: bool = False, iteration: int = 0
+) -> None:
+    """Run compiled steps once with the same semantics as a generated plan."""
+    for step in steps:
+        try:
+            values = tuple([blobs[n] for n in step.inputs])
+            result = step(*values)
+            outs = (result,) if step.single else tuple(result) if step.outputs else ()
+            if len(outs) != len(step.outputs):
+                raise GraphlabError(
+                    f"{step.op.type} returned {len(outs)} output(s), expected "
+                    f"{len(step.outputs)}"
+                )
+            if guard:
+                for k, v in enumerate(outs):
+                    if v is not None and _nonfinite(v):
+                        raise _DivergedError(k, v)
+        except Exception as exc:  # noqa: BLE001 - re-raised with context
+            if isinstance(exc, _DivergedError):
+                raise divergence_error(step, exc.k, exc.value, blobs, net_name,
+                                       iteration) from None
+            raise operator_failure(step.op, step.index, net_name, blobs, exc,
+                                   iteration) from exc
+        for k, (name, v) in enumerate(zip(step.outputs, outs)):
+            if v is None and k in step.deferrable:
+                blobs.defer(name, step.recipe(values, k))
+            else:
+                blobs[name] = v
+
+
+# ---- code generation --------------------------------------------------------------------
+
+
+def _literal(value: Any) -> str | None:
+    """Python source for a simple argument value, or None if it needs a constant."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return repr(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    return None
+
+
+def _generate(
+    steps: Sequence[_Step], guard: bool
+) -> tuple[str, dict[int, int], dict[str, Any]]:
+    """Source of ``_run(blobs, n)``, its line → step-index map and its constants."""
+    src = ["def _run(blobs, n):", "    for _it in range(n):"]
+    lines: dict[int, int] = {}
+    constants: dict[str, Any] = {}
+    for step in steps:
+        i = step.index
+        constants[f"_f{i}"] = step.fn
+        args = [f"blobs[{name!r}]" for name in step.inputs]
+        for key, value in step.kwargs.items():
+            text = _literal(value)
+            if text is None:
+                text = f"_c{i}_{len(constants)}"
+                constants[text] = value
+            if key.isidentifier():
+                args.append(f"{key}={text}")
+            else:
+                args.append(f"**{{{key!r}: {text}}}")
+        first = len(src) + 1
+        body = _step_source(step, args, guard, constants)
+        src += [f"        {line}" for line in body]
+        for ln in range(first, len(src) + 1):
+            lines[ln] = i
+    if not steps:
+        src.append("        pass")
+    return "\n".join(src) + "\n", lines, constants
+
+
+def _step_source(step: _Step, args: list[str], guard: bool, constants: dict[str, Any]) -> list[str]:
+    i = step.index
+    targets = [f"blobs[{name!r}]" for name in step.outputs]
+    if not step.deferrable and not guard:
+        call = f"_f{i}({', '.join(args)})"
+        return [f"{', '.join(targets)} = {call}" if targets else call]
+    body = []
+    if step.deferrable:
+        constants[f"_s{i}"] = step
+        n_in = len(step.inputs)
+        body.append(f"_in = ({', '.join(args[:n_in])}{',' if n_in == 1 else ''})")
+        args = ["*_in", *args[n_in:]]
+    body.append(f"_r = _f{i}({', '.join(args)})")
+    outs = ["_r"] if step.single else [f"_o{k}" for k in range(len(targets))]
+    if len(outs) > 1:
+        body.append(f"{', '.join(outs)} = _r")
+    if guard:
+        for k, o in enumerate(outs):
+            check = f"_nonfinite({o})"
+            if k in step.deferrable:
+                check = f"{o} is not None and {check}"
+            body.append(f"if {check}: raise _DivergedError({k}, {o})")
+    for k, (o, t) in enumerate(zip(outs, targets)):
+        if k in step.deferrable:
+            body.append(f"if {o} is None: blobs.defer({step.outputs[k]!r}, _s{i}.recipe(_in, {k}))")
+            body.append(f"else: {t} = {o}")
+        else:
+            body.append(f"{t} = {o}")
+    # drop the temporaries: a live reference would stop the next run reusing buffers
+    temps = ["_r", *(outs if len(outs) > 1 else []), *(["_in"] if step.deferrable else [])]
+    body.append(" = ".join(temps) + " = None")
+    return body
+
+
+def _failure_site(
+    exc: BaseException, fn: Callable[..., Any], lines: dict[int, int]
+) -> tuple[int | None, int]:
+    """(step index, iteration) of the generated line where ``exc`` passed, if any."""
+    code = fn.__code__
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is code:
+            return lines.get(tb.tb_lineno), int(tb.tb_frame.f_locals.get("_it", 0))
+        tb = tb.tb_next
+    return None, 0
+
+
+# ---- the divergence guard ---------------------------------------------------------------
+
+
+class _DivergedError(Exception):
+    """Internal: output ``k`` of the running op is not finite."""
+
+    def __init__(self, k: int, value: Any) -> None:
+        super().__init__(k)
+        self.k = k
+        self.value = value
+
+
+def _nonfinite(value: Any) -> bool:
+    """True if ``value`` is a float (or complex) array with a NaN or an infinity."""
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fc":
+        return False
+    # one reduction is enough to notice (NaN and ±inf survive a sum); confirm elementwise
+    # because the sum of large finite values can overflow
+    with np.errstate(all="ignore"):
+        if np.isfinite(value.sum()):
+            return False
+    return not bool(np.isfinite(value).all())
+
+
+def _finite_text(value: Any) -> str:
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fc":
+        return "not a float array"
+    n_nan = int(np.isnan(value).sum())
+    n_pos = int(np.isposinf(value).sum())
+    n_neg = int(np.isneginf(value).sum())
+    if not (n_nan or n_pos or n_neg):
+        return "finite"
+    parts = [f"{n} {what}" for n, what in ((n_nan, "NaN"), (n_pos, "+inf"), (n_neg, "-inf"))
+             if n]
+    return f"NOT finite ({', '.join(parts)} of {value.size})"
+
+
+def divergence_error(
+    step: _Step, k: int, value: Any, blobs: Any, net_name: str, iteration: int
+) -> DivergenceError:
+    """The guard's message: which op produced the first NaN/inf, and what to do."""
+    op = step.op
+    where = f" of net {net_name!r}" if net_name else ""
+    lines = [
+        f"Divergence guard: {op.type} (op #{step.index}{where}, iteration {iteration + 1} of "
+        f"this run) produced a non-finite value in output #{k} {step.outputs[k]!r}: "
+        f"{describe_array(value)} is {_finite_text(value)}.",
+        f"  op:      {op.summary()}",
+    ]
+    if op.origin:
+        lines.append(f"  created at {op.origin}")
+    lines.append("  inputs (as the op saw them):")
+    bad_inputs = []
+    for name in step.inputs:
+        v = blobs[name] if name in blobs else None
+        state = _finite_text(v) if v is not None else "<missing>"
+        if state.startswith("NOT"):
+            bad_inputs.append(name)
+        lines.append(f"    {name}: {describe_array(v)} {state}")
+    lines.append(f"  The op's outputs were not written: {', '.join(step.outputs)} keep their "
+                 "previous values (FetchBlob them to look).")
+    if bad_inputs:
+        lines.append(
+            f"  hint: input(s) {', '.join(map(repr, bad_inputs))} were already non-finite "
+            "before this op: check the data you fed (FeedBlob) or the net that wrote them."
+        )
+    else:
+        lines.append(
+            "  hint: all inputs were finite, so this op is where the values blew up. In "
+            "training this usually means the learning rate is too large: try a smaller "
+            "base_lr (e.g. 10x smaller) or a decaying LR policy, and plot the loss."
+        )
+    return DivergenceError("\n".join(lines))
+
+
+# ---- failures -------------------------------------------------------------------------------
 
 
 def _hint_for(op: OperatorDef, blobs: dict[str, Any], exc: BaseException) -> str:
@@ -108,15 +467,21 @@ def _hint_for(op: OperatorDef, blobs: dict[str, Any], exc: BaseException) -> str
 
 
 def operator_failure(
-    op: OperatorDef, index: int, net_name: str, blobs: dict[str, Any], exc: BaseException
+    op: OperatorDef,
+    index: int,
+    net_name: str,
+    blobs: dict[str, Any],
+    exc: BaseException,
+    iteration: int = 0,
 ) -> OperatorError:
-    """Build the error for op ``index`` failing with ``exc``."""
+    """Build the error for op ``index`` failing with ``exc`` (in run ``iteration``)."""
     if isinstance(exc, OperatorError):
         return exc
     cause = str(exc) if not isinstance(exc, KeyError) else "missing input blob"
     where = f" of net {net_name!r}" if net_name else ""
+    when = f", iteration {iteration + 1}" if iteration else ""
     lines = [
-        f"{op.type} (op #{index}{where}) failed: {cause}",
+        f"{op.type} (op #{index}{where}{when}) failed: {cause}",
         f"  op:      {op.summary()}",
         "  inputs:",
         blob_summary(op.input, blobs) if op.input else "    (none)",

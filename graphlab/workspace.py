@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from .blobstore import BlobStore
 from .errors import GraphlabError, did_you_mean
-from .executor import Plan, as_netdef, check_inputs_exist, compile_op, operator_failure
+from .executor import Plan, as_netdef, check_inputs_exist, compile_op, run_steps
 from .proto import NetDef, OperatorDef
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "RunNet",
     "RunNetOnce",
     "RunOperatorOnce",
+    "SetDivergenceGuard",
     "SetRandomSeed",
     "SwitchWorkspace",
     "Workspace",
@@ -53,8 +55,9 @@ class Workspace:
     """
 
     def __init__(self, seed: int | None = None) -> None:
-        self._blobs: dict[str, np.ndarray] = {}
+        self._blobs: BlobStore = BlobStore()
         self._nets: dict[str, tuple[NetDef, Plan]] = {}
+        self._check_finite = False
         self._seed = seed
         self._instances = 0
 
@@ -116,30 +119,42 @@ class Workspace:
 
     # ---- running ---------------------------------------------------------------------
     def run_operator_once(self, op: OperatorDef) -> bool:
-        """Run one OperatorDef with a fresh operator instance."""
+        """Run one OperatorDef with a fresh operator instance.
+
+        Raises:
+            OperatorError: the op failed (its outputs are left as they were).
+            DivergenceError: the divergence guard is on and an output is NaN/inf.
+        """
         step = compile_op(op, 0, self, persistent=False)
-        try:
-            result = step.fn(*[self._blobs[n] for n in step.inputs])
-        except Exception as exc:  # noqa: BLE001
-            raise operator_failure(op, 0, "", self._blobs, exc) from exc
-        if step.single:
-            self._blobs[step.outputs[0]] = result
-        else:
-            for n, v in zip(step.outputs, result):
-                self._blobs[n] = v
+        run_steps([step], self._blobs, "", self._check_finite)
         return True
 
-    def run_net_once(self, net: Any) -> bool:
+    def run_net_once(self, net: Any, check_finite: bool | None = None) -> bool:
         """Compile ``net`` with fresh operator instances, run it once, and discard it."""
-        Plan(as_netdef(net), self, persistent=False).run()
+        guard = self._check_finite if check_finite is None else check_finite
+        Plan(as_netdef(net), self, persistent=False).run(1, guard)
         return True
 
-    def create_net(self, net: Any, overwrite: bool = False, input_blobs: Any = None) -> bool:
+    def create_net(
+        self,
+        net: Any,
+        overwrite: bool = False,
+        input_blobs: Any = None,
+        *,
+        check_finite: bool = False,
+        defer_unread: bool = True,
+    ) -> bool:
         """Compile ``net`` once and keep it under its name for :meth:`run_net`.
 
         The plan is made from a snapshot of the net *now*; ops added later need
         ``overwrite=True``. Creating the identical net again is a no-op (re-running a
-        notebook cell is normal).
+        notebook cell is normal); the plan and its op state (random streams) are kept.
+
+        Args:
+            check_finite: turn the divergence guard on for every run of this net.
+            defer_unread: let ops skip outputs nothing in the net reads (computed on
+                first lookup instead; see ``docs/performance.md``). False computes
+                everything, as Caffe2 did.
 
         Raises:
             OperatorError: an input blob does not exist yet (run the init net or feed it).
@@ -151,6 +166,7 @@ class Workspace:
         existing = self._nets.get(proto.name)
         if existing is not None and not overwrite:
             if existing[0] == proto:
+                existing[1].check_finite = check_finite
                 return True
             raise GraphlabError(
                 f"A different net named {proto.name!r} was already created in this workspace "
@@ -159,22 +175,45 @@ class Workspace:
             )
         check_inputs_exist(proto, self._blobs)
         snapshot = copy.deepcopy(proto)
-        self._nets[proto.name] = (snapshot, Plan(snapshot, self, persistent=True))
+        plan = Plan(snapshot, self, persistent=True, check_finite=check_finite,
+                    defer_unread=defer_unread)
+        self._nets[proto.name] = (snapshot, plan)
         return True
 
-    def run_net(self, name_or_net: Any, num_iter: int = 1) -> bool:
-        """Run a created net ``num_iter`` times (by name or by the Net object)."""
+    def run_net(
+        self, name_or_net: Any, num_iter: int = 1, check_finite: bool | None = None
+    ) -> bool:
+        """Run a created net ``num_iter`` times (by name or by the Net object).
+
+        Args:
+            check_finite: divergence guard for this call (None: the net's setting, on
+                if the workspace guard is on).
+        """
+        plan = self.plan(name_or_net)
+        if check_finite is None and self._check_finite:
+            check_finite = True
+        plan.run(num_iter, check_finite)
+        return True
+
+    def plan(self, name_or_net: Any) -> Plan:
+        """The compiled plan of a created net (``print(ws.plan("train").source())``)."""
         name = _net_name(name_or_net)
         try:
-            _, plan = self._nets[name]
+            return self._nets[name][1]
         except KeyError:
             raise GraphlabError(
                 f"Can't find net {name!r}: it was never created in this workspace."
                 + did_you_mean(name, self._nets)
                 + " Call workspace.CreateNet(net) first (ResetWorkspace also deletes nets)."
             ) from None
-        plan.run(num_iter)
-        return True
+
+    def set_divergence_guard(self, on: bool = True) -> None:
+        """Check every float output of every op for NaN/inf in all runs (off: zero cost).
+
+        The first op that produces a non-finite value stops the run with a
+        ``DivergenceError`` naming it, its inputs and whether they were finite.
+        """
+        self._check_finite = bool(on)
 
     def nets(self) -> list[str]:
         return list(self._nets)
@@ -190,7 +229,9 @@ class Workspace:
         if op.device_option is not None and op.device_option.random_seed is not None:
             return int(op.device_option.random_seed)
         if self._seed is not None:
-            key = zlib.crc32(f"{net_name}/{index}/{op.type}".encode())
+            # Not the net's name: rebuilding a program renames its nets (train → train_1),
+            # and the same program must draw the same numbers.
+            key = zlib.crc32(f"{index}/{op.type}".encode())
             ss = np.random.SeedSequence(self._seed, spawn_key=(self._instances, key))
             return int(ss.generate_state(1, np.uint64)[0])
         return int(np.random.randint(0, 2**63 - 1, dtype=np.int64))
@@ -262,6 +303,7 @@ def ResetWorkspace(root_folder: str | None = None) -> bool:  # noqa: N802
     """Replace the current workspace with an empty one (all blobs and created nets go)."""
     old = _ws()
     _workspaces[_current[0]] = Workspace(seed=old._seed)
+    _workspaces[_current[0]]._check_finite = old._check_finite
     if root_folder is not None:
         _workspaces[_current[0]].root_folder = root_folder  # type: ignore[attr-defined]
     return True
@@ -314,19 +356,35 @@ def RunNetOnce(net: Any) -> bool:  # noqa: N802
     return _ws().run_net_once(net)
 
 
-def CreateNet(net: Any, overwrite: bool = False, input_blobs: Any = None) -> bool:  # noqa: N802
-    """Compile ``net`` into the current workspace for :func:`RunNet`."""
-    return _ws().create_net(net, overwrite=overwrite, input_blobs=input_blobs)
+def CreateNet(  # noqa: N802
+    net: Any, overwrite: bool = False, input_blobs: Any = None, check_finite: bool = False
+) -> bool:
+    """Compile ``net`` into the current workspace for :func:`RunNet`.
+
+    ``check_finite=True`` turns on the divergence guard for this net (graphlab's own).
+    """
+    return _ws().create_net(net, overwrite=overwrite, input_blobs=input_blobs,
+                            check_finite=check_finite)
 
 
-def RunNet(name: Any, num_iter: int = 1, allow_fail: bool = False) -> bool:  # noqa: N802
-    """Run a created net by name (or Net) ``num_iter`` times."""
+def RunNet(  # noqa: N802
+    name: Any, num_iter: int = 1, allow_fail: bool = False, check_finite: bool | None = None
+) -> bool:
+    """Run a created net by name (or Net) ``num_iter`` times.
+
+    ``check_finite`` turns the divergence guard on or off for this call only.
+    """
     if allow_fail:
         try:
-            return _ws().run_net(name, num_iter)
+            return _ws().run_net(name, num_iter, check_finite)
         except GraphlabError:
             return False
-    return _ws().run_net(name, num_iter)
+    return _ws().run_net(name, num_iter, check_finite)
+
+
+def SetDivergenceGuard(on: bool = True) -> None:  # noqa: N802
+    """Guard every run in the current workspace against NaN/inf (graphlab's own)."""
+    _ws().set_divergence_guard(on)
 
 
 class _BlobsView:

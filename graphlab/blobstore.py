@@ -1,0 +1,123 @@
+"""The workspace's blob table: a dict of name → array that can also hold *deferred* blobs.
+
+A created net may skip an output that nothing in the net reads (Caffe2's FCGradient
+always computes ``X_grad``, which costs as much as the rest of a step when ``X`` is
+data). Skipping must stay invisible, so instead of a value the plan leaves a recipe —
+the op's plain kernel, its inputs and arguments — and the blob is computed the first
+time anybody looks it up. To every reader the table behaves like a plain dict that
+holds the value:
+
+* ``store[name]`` computes a deferred blob, keeps the value, and returns it;
+* ``name in store``, ``len``, iteration, ``keys``, ``get``, ``items``, ``values`` see
+  deferred blobs as present (``items``/``values`` compute them);
+* writing a name (``store[name] = value``) makes the written value the current one;
+  deleting or popping a name also forgets its recipe.
+
+Invariant: if ``name`` is a key of the underlying dict, that value is current; else a
+recipe for ``name``, if any, is current. :meth:`defer` removes the dict entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, KeysView
+from typing import Any
+
+__all__ = ["BlobStore"]
+
+_MISSING = object()
+
+
+class BlobStore(dict):  # type: ignore[type-arg]
+    """``dict[str, np.ndarray]`` with deferred entries (see the module docstring)."""
+
+    __slots__ = ("_deferred",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deferred: dict[str, Callable[[], Any]] = {}
+
+    # ---- deferring --------------------------------------------------------------------
+    def defer(self, name: str, compute: Callable[[], Any]) -> None:
+        """Make ``name`` deferred: ``compute()`` gives its value when first looked up."""
+        dict.pop(self, name, None)
+        self._deferred[name] = compute
+
+    def is_deferred(self, name: str) -> bool:
+        """True if ``name`` exists only as a recipe (not computed yet)."""
+        return name in self._deferred and not dict.__contains__(self, name)
+
+    def __missing__(self, name: str) -> Any:
+        compute = self._deferred.pop(name, None)
+        if compute is None:
+            raise KeyError(name)
+        value = compute()
+        dict.__setitem__(self, name, value)
+        return value
+
+    def _live_deferred(self) -> list[str]:
+        # recipes shadowed by a later write are stale: drop them (they hold arrays alive)
+        live = []
+        for name in list(self._deferred):
+            if dict.__contains__(self, name):
+                del self._deferred[name]
+            else:
+                live.append(name)
+        return live
+
+    # ---- the dict interface, deferred entries included ---------------------------------
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or name in self._deferred
+
+    def __iter__(self) -> Iterator[str]:
+        extra = self._live_deferred()
+        return iter([*dict.keys(self), *extra])
+
+    def __len__(self) -> int:
+        return dict.__len__(self) + len(self._live_deferred())
+
+    def keys(self) -> KeysView[str]:  # type: ignore[override]
+        return KeysView(self)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name in self:
+            return self[name]
+        return default
+
+    def items(self) -> list[tuple[str, Any]]:  # type: ignore[override]
+        return [(k, self[k]) for k in list(self)]
+
+    def values(self) -> list[Any]:  # type: ignore[override]
+        return [self[k] for k in list(self)]
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        if name in self:
+            return self[name]
+        dict.__setitem__(self, name, default)
+        return default
+
+    def pop(self, name: str, default: Any = _MISSING) -> Any:
+        if name in self:
+            value = self[name]
+            dict.__delitem__(self, name)
+            self._deferred.pop(name, None)
+            return value
+        if default is _MISSING:
+            raise KeyError(name)
+        return default
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self:
+            raise KeyError(name)
+        dict.pop(self, name, None)
+        self._deferred.pop(name, None)
+
+    def clear(self) -> None:
+        dict.clear(self)
+        self._deferred.clear()
+
+    def copy(self) -> dict[str, Any]:  # type: ignore[override]
+        """A plain dict with every blob computed."""
+        return dict(self.items())
+
+    def __repr__(self) -> str:
+        return f"BlobStore({sorted(self)!r})"
