@@ -12,6 +12,9 @@ import cases_math
 import cases_shape
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
 from op_case import Case
 
 from graphlab import core, workspace
@@ -544,3 +547,24 @@ def test_print_limit(capsys) -> None:
     workspace.RunOperatorOnce(core.CreateOperator("Print", ["v"], [], limit=3))
     out = capsys.readouterr().out
     assert "float64[100]" in out and "2." in out and "3." not in out
+
+
+# ---- property: broadcasting gradients always come back in the input's shape ----------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, max_side=3),
+       op_type=st.sampled_from(["AddGradient", "SubGradient", "MulGradient", "DivGradient"]))
+def test_binary_gradients_reduce_to_each_input_shape(shapes, op_type: str) -> None:
+    (a_shape, b_shape), c_shape = shapes.input_shapes, shapes.result_shape
+    rng = np.random.default_rng(0)
+    A = rng.uniform(0.5, 2.0, size=a_shape)
+    B = rng.uniform(0.5, 2.0, size=b_shape)
+    dC = rng.normal(size=c_shape)
+    dA, dB = _run(op_type, [dC, A, B], 2)
+    assert dA.shape == A.shape and dB.shape == B.shape
+    # Σ over the broadcast of each partial derivative equals the total of the reduction
+    local_b = {"AddGradient": np.ones_like(B), "SubGradient": -np.ones_like(B),
+               "MulGradient": A * np.ones_like(B), "DivGradient": -A / (B * B)}[op_type]
+    np.testing.assert_allclose(dB.sum(), (dC * np.broadcast_to(local_b, c_shape)).sum(),
+                               rtol=1e-9, atol=1e-9)
