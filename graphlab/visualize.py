@@ -40,7 +40,8 @@ __all__ = [
 ]
 
 #: Arguments that make each LearningRate policy's shape visible within ~200 iterations
-#: (Caffe2's defaults are often degenerate, e.g. ``step`` with ``stepsize=0``).
+#: (Caffe2's defaults are often degenerate, e.g. ``step`` with ``stepsize=0``). They
+#: assume ``base_lr = 1`` (the cyclical policies' ``max_lr`` is an absolute rate).
 EXAMPLE_POLICY_ARGS: dict[str, dict[str, Any]] = {
     "fixed": {},
     "step": {"stepsize": 40, "gamma": 0.5},
@@ -55,12 +56,12 @@ EXAMPLE_POLICY_ARGS: dict[str, dict[str, Any]] = {
     "gate": {"multiplier_1": 1.0, "multiplier_2": 0.3, "num_iter": 100},
     "pieceWarmup": {"m1": 0.2, "n1": 50, "m2": 0.6, "n2": 120, "m3": 1.0},
     "slope": {"num_iter_1": 50, "multiplier_1": 1.0, "num_iter_2": 150, "multiplier_2": 0.2},
-    "cyclical": {"max_lr": 0.5, "stepsize": 25, "decay": 0.9},
+    "cyclical": {"max_lr": 2.0, "stepsize": 25, "decay": 0.9},
     "cosine": {"max_lr": 1.0, "min_lr": 0.1, "period": 60, "t_mult": 1.5, "lr_shrink": 0.9},
     "constantThenLinearWarmup": {"start_warmup_multiplier": 0.1,
                                  "constant_warmup_num_iter": 40, "linear_warmup_num_iter": 80},
     "compositeCyclical": {"start_warmup_multiplier": 0.1, "constant_warmup_num_iter": 20,
-                          "linear_warmup_num_iter": 40, "cyclical_max_lr": 0.5,
+                          "linear_warmup_num_iter": 40, "cyclical_max_lr": 2.0,
                           "cyclical_step_size": 20, "cyclical_decay": 1.0},
     "compositeCosine": {"start_warmup_multiplier": 0.1, "constant_warmup_num_iter": 20,
                         "linear_warmup_num_iter": 40, "cosine_max_lr": 1.0,
@@ -450,8 +451,8 @@ def net_predictor(
 
     Each call feeds ``points`` into ``input_blob``, runs ``net`` once with fresh
     operators (``RunNetOnce``), fetches ``output_blob``, and then restores every blob the
-    net wrote (and the input) to what it was, or removes it if it did not exist. So even
-    a training net can be used: its update ops run on the copy and are undone.
+    net wrote (and the input) to what it was, or removes it if it did not exist, so the
+    workspace is unchanged afterwards. Use a forward-only net ending at the scores.
 
     Args:
         net: a Net, ModelHelper or NetDef.
