@@ -119,6 +119,26 @@ def _gt_bad_type(X: np.ndarray) -> np.ndarray:
     return X.copy()
 
 
+def _wrong_count_grad(g: GradientContext):
+    return [g.op("_GTDirectGradient", [g.GO(0)], [g.GI(0)])], [g.GI(0)]
+
+
+@register_op("_GTWrongCount", grad=_wrong_count_grad)
+def _gt_wrong_count(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Y = A + B with a maker that forgets B's entry."""
+    return A + B
+
+
+def _out_of_scope_grad(g: GradientContext):
+    return [g.op("_GTUseInputGradient", ["mystery", g.GO(0)], [g.GI(0)])], [g.GI(0)]
+
+
+@register_op("_GTOutOfScope", grad=_out_of_scope_grad)
+def _gt_out_of_scope(X: np.ndarray) -> np.ndarray:
+    """Y = X with a maker reading an unrelated blob."""
+    return X.copy()
+
+
 def needs(*ops: str):
     missing = [o for o in ops if not has_op(o)]
     return pytest.mark.skipif(bool(missing), reason=f"ops not registered yet: {missing}")
@@ -286,6 +306,43 @@ def test_no_sum_when_only_one_consumer_gives_a_gradient():
     assert grad_listing(net, 3) == [("_GTDirectGradient", ["Z_g"], ["X_grad"])]
 
 
+@needs("Sum")
+def test_sum_passes_its_output_gradient_through():
+    net = core.Net("sumpass")
+    net._GTDirect(["X"], ["A"])
+    net.Sum(["A", "B"], ["C"])
+    gmap = net.AddGradientOperators({"C": "C_g"})
+    assert grad_listing(net, 2) == [("_GTDirectGradient", ["C_g"], ["X_grad"])]
+    assert dict(gmap) == {"C": "C_g", "A": "C_g", "B": "C_g", "X": "X_grad"}
+
+
+@needs("ConstantFill")
+def test_two_seeds_where_one_feeds_the_other_accumulate():
+    net = core.Net("nested")
+    net._GTDirect(["X"], ["Y"])
+    net._GTDirect(["Y"], ["Z"])
+    gmap = net.AddGradientOperators(["Y", "Z"])
+    assert grad_listing(net, 2) == [
+        ("ConstantFill", ["Y"], ["Y_autogen_grad"]),
+        ("ConstantFill", ["Z"], ["Z_autogen_grad"]),
+        ("_GTDirectGradient", ["Z_autogen_grad"], ["_Y_grad_autosplit_0"]),
+        ("Sum", ["Y_autogen_grad", "_Y_grad_autosplit_0"], ["Y_autogen_grad"]),
+        ("_GTDirectGradient", ["Y_autogen_grad"], ["X_grad"]),
+    ]
+    assert dict(gmap) == {"Y": "Y_autogen_grad", "Z": "Z_autogen_grad", "X": "X_grad"}
+
+
+def test_given_seed_takes_part_in_accumulation():
+    net = core.Net("given_nested")
+    net._GTDirect(["Y"], ["Z"])
+    gmap = net.AddGradientOperators({"Y": "Y_g", "Z": "Z_g"})
+    assert grad_listing(net, 1) == [
+        ("_GTDirectGradient", ["Z_g"], ["Y_grad"]),
+        ("Sum", ["Y_grad", "Y_g"], ["Y_grad"]),
+    ]
+    assert gmap["Y"] == "Y_grad"
+
+
 # ---- in-place ops and versions --------------------------------------------------------
 
 
@@ -420,6 +477,17 @@ def test_failing_maker_and_invalid_gradient_op_are_reported():
     net = core.Net("badtype")
     net._GTBadGradType(["X"], ["Z"])
     with pytest.raises(GradientError, match="invalid _GTNoSuchGradient op"):
+        net.AddGradientOperators({"Z": "Z_g"})
+
+
+def test_maker_contract_violations_are_reported():
+    net = core.Net("wrongcount")
+    net._GTWrongCount(["A", "B"], ["Z"])
+    with pytest.raises(GradientError, match="returned 1 input gradient.*for 2 input"):
+        net.AddGradientOperators({"Z": "Z_g"})
+    net = core.Net("scope")
+    net._GTOutOfScope(["X"], ["Z"])
+    with pytest.raises(GradientError, match="reads 'mystery', which is neither"):
         net.AddGradientOperators({"Z": "Z_g"})
 
 
