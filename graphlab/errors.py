@@ -82,9 +82,21 @@ def user_origin(skip_dirs: Sequence[str] = ()) -> str:
     while frame is not None:
         filename = frame.f_code.co_filename
         if not os.path.abspath(filename).startswith(dirs):
-            return f"{filename}:{frame.f_lineno}"
+            return _cell_name(filename, frame.f_lineno)
         frame = frame.f_back
     return "<unknown>"
+
+
+def _cell_name(filename: str, lineno: int) -> str:
+    """``file:line``, or ``Cell In[7], line 2`` for code typed into IPython/Jupyter."""
+    if "ipykernel_" in filename or filename.startswith("<ipython-input-"):
+        ipython = sys.modules.get("IPython")
+        shell = ipython.get_ipython() if ipython is not None else None
+        count = getattr(shell, "execution_count", None)
+        if count is not None:
+            return f"Cell In[{count}], line {lineno}"
+        return f"a notebook cell, line {lineno}"
+    return f"{filename}:{lineno}"
 
 
 def describe_array(value: object) -> str:
