@@ -260,6 +260,8 @@ class OpSchema:
     check_arity: Callable[[int, int], str | None] | None = None
     infer: Callable[..., Any] | None = None
     family: str = ""
+    arg_prefixes: tuple[str, ...] = ()
+    check_args: Callable[[dict[str, Any]], str | None] | None = None
 
     # ---- arity ---------------------------------------------------------------------
     @staticmethod
@@ -341,6 +343,9 @@ class OpSchema:
         for a in op_args:
             if a.name in FRAMEWORK_ARGS and a.name not in self.args:
                 continue
+            if a.name not in self.args and a.name.startswith(self.arg_prefixes or ("\0",)):
+                given[a.name] = a.value  # a documented family of dynamic names (no schema)
+                continue
             if a.name not in self.args:
                 known = ", ".join(self.args) or "none"
                 raise ArgumentError(
@@ -360,6 +365,13 @@ class OpSchema:
                 )
             else:
                 values[name] = spec.default
+        for name, value in given.items():
+            if name not in self.args:
+                values[name] = value
+        if self.check_args is not None:
+            problem = self.check_args(values)
+            if problem is not None:
+                raise ArgumentError(f"{self.type}: {problem}")
         return values
 
     def signature_text(self) -> str:
@@ -415,6 +427,8 @@ def register_op(
     check_arity: Callable[[int, int], str | None] | None = None,
     infer: Callable[..., Any] | None = None,
     doc: str | None = None,
+    arg_prefixes: Sequence[str] = (),
+    check_args: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``kernel`` as operator ``type`` (see the module docstring).
 
@@ -430,6 +444,11 @@ def register_op(
         check_arity: extra ``(n_in, n_out) -> error text or None`` rule (e.g. pairs).
         infer: optional shape rule ``(input_shapes, **args) -> output shapes``.
         doc: documentation (default: the kernel's docstring).
+        arg_prefixes: argument-name prefixes accepted without a schema entry and passed to
+            the kernel's ``**kwargs`` untyped (LearningRate's ``sub_policy_<i>_<name>``).
+        check_args: ``(parsed args) -> error text or None``, run whenever the arguments
+            are parsed (at op creation and at compile), for rules between values
+            (e.g. ``min < max``).
     """
 
     def decorate(kernel: Callable[..., Any]) -> Callable[..., Any]:
@@ -461,6 +480,8 @@ def register_op(
             check_arity=check_arity,
             infer=infer,
             family=kernel.__module__.rsplit(".", 1)[-1],
+            arg_prefixes=tuple(arg_prefixes),
+            check_args=check_args,
         )
         kernel.schema = _REGISTRY[type]  # type: ignore[attr-defined]
         return kernel
