@@ -128,7 +128,8 @@ def hill(iter: Iter, num_iter: int = 0, start_multiplier: float = 0.0, gamma: fl
     ``end_multiplier``: ``max(end_multiplier, inv(iter − num_iter; gamma, power))``."""
     it = _it(iter)
     up = np.asarray(linear_warmup(it, start_multiplier, num_iter))
-    down = np.maximum(float(end_multiplier), np.asarray(inv(it - num_iter, gamma, power)))
+    after = np.maximum(it - num_iter, 0)  # the warm-up part never reads this branch
+    down = np.maximum(float(end_multiplier), np.asarray(inv(after, gamma, power)))
     return _out(iter, np.where(it < num_iter, up, down))
 
 

@@ -1,0 +1,284 @@
+"""Training ops (ops/train.py): Iter, AtomicIter, CreateMutex, WeightedSum, MomentumSGDUpdate,
+Adam — dtypes, in-place rules, errors, and multi-step runs against hand computations."""
+
+from __future__ import annotations
+
+import math
+
+import cases_train
+import numpy as np
+import pytest
+from op_case import Case
+
+from graphlab import core, workspace
+from graphlab.errors import ArgumentError, OperatorError
+from graphlab.registry import NO_GRADIENT, GradientContext, get_schema
+
+
+def _names(op_type: str, n_in: int, n_out: int, inplace: bool) -> tuple[list[str], list[str]]:
+    """Blob names honouring the schema's required in-place pairs."""
+    ins = [f"in{i}" for i in range(n_in)]
+    outs = [f"out{i}" for i in range(n_out)]
+    schema = get_schema(op_type)
+    for i, o in schema.enforce_inplace:
+        if i < n_in and o < n_out:
+            outs[o] = ins[i]
+    if inplace and not schema.enforce_inplace:
+        outs[0] = ins[0]
+    return ins, outs
+
+
+def _run(op_type: str, inputs, n_out: int = 1, inplace: bool = False, **args):
+    ins, outs = _names(op_type, len(inputs), n_out, inplace)
+    for n, v in zip(ins, inputs):
+        workspace.FeedBlob(n, v)
+    workspace.RunOperatorOnce(core.CreateOperator(op_type, ins, outs, **args))
+    return [workspace.FetchBlob(o) for o in outs]
+
+
+@pytest.mark.parametrize(
+    "op_type, case",
+    [pytest.param(op, c, id=f"{op}-{c.id or i}")
+     for op, cs in cases_train.CASES.items() for i, c in enumerate(cs)],
+)
+def test_cases_forward(op_type: str, case: Case) -> None:
+    inputs = [np.asarray(a) for a in case.make_inputs(np.random.default_rng(0))]
+    expected = case.reference(*[a.copy() for a in inputs], **case.args)
+    expected = list(expected) if isinstance(expected, tuple) else [expected]
+    got = _run(op_type, inputs, len(expected), case.inplace, **case.args)
+    for g, e in zip(got, expected):
+        e = np.asarray(e)
+        assert g.shape == e.shape and g.dtype == e.dtype
+        np.testing.assert_allclose(g, e, rtol=1e-5 if g.dtype == np.float32 else 1e-12,
+                                   atol=1e-7)
+
+
+def test_no_gradient_ops() -> None:
+    for op in ("Iter", "AtomicIter", "CreateMutex", "LearningRate", "MomentumSGDUpdate", "Adam"):
+        assert get_schema(op).grad == NO_GRADIENT
+    assert get_schema("WeightedSum").differentiable
+
+
+# ---- Iter ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_iter_counts_and_keeps_dtype(dtype) -> None:
+    workspace.FeedBlob("ITER", np.zeros((1,), dtype))
+    net = core.Net("iter_count")
+    net.Iter("ITER", "ITER")
+    workspace.CreateNet(net)
+    workspace.RunNet(net.Name(), 5)
+    out = workspace.FetchBlob("ITER")
+    assert out.dtype == dtype and out.shape == (1,) and out[0] == 5
+
+
+def test_iter_must_run_in_place() -> None:
+    expected = r"Iter must run in place.*Iter\(\['ITER'\], \['ITER'\]\)"
+    with pytest.raises(ArgumentError, match=expected):
+        core.CreateOperator("Iter", ["ITER"], ["ITER2"])
+    with pytest.raises(ArgumentError, match="AtomicIter must run in place"):
+        core.CreateOperator("AtomicIter", ["mutex", "ITER"], ["ITER2"])
+
+
+@pytest.mark.parametrize(
+    "value, match",
+    [
+        (np.zeros((1,), np.float32), "int32 or int64"),
+        (np.zeros((2,), np.int64), "exactly one number"),
+        (np.array([-1], np.int64), "negative"),
+        (np.array([np.iinfo(np.int32).max], np.int32), "overflow"),
+    ],
+)
+def test_iter_errors(value, match) -> None:
+    workspace.FeedBlob("ITER", value)
+    with pytest.raises(OperatorError, match=match):
+        workspace.RunOperatorOnce(core.CreateOperator("Iter", ["ITER"], ["ITER"]))
+
+
+def test_iter_without_input_starts_an_int64_counter() -> None:
+    op = core.CreateOperator("Iter", [], ["it"])
+    workspace.RunOperatorOnce(op)
+    workspace.RunOperatorOnce(op)
+    out = workspace.FetchBlob("it")
+    assert out.dtype == np.int64 and out.tolist() == [2]
+
+
+def test_atomic_iter_with_mutex() -> None:
+    init = core.Net("atomic_init")
+    init.ConstantFill([], "optimizer_iteration", shape=[1], value=0, dtype=core.DataType.INT64)
+    init.CreateMutex([], ["iteration_mutex"])
+    workspace.RunNetOnce(init)
+    assert workspace.FetchBlob("iteration_mutex").shape == ()
+    net = core.Net("atomic")
+    net.AtomicIter(["iteration_mutex", "optimizer_iteration"], ["optimizer_iteration"])
+    workspace.CreateNet(net)
+    workspace.RunNet(net.Name(), 3)
+    assert workspace.FetchBlob("optimizer_iteration").tolist() == [3]
+
+
+# ---- WeightedSum -----------------------------------------------------------------------------
+
+
+def test_weighted_sum_seed_update_mixes_1_and_0d_weights() -> None:
+    W = np.array([[1.0, 2.0]], np.float32)
+    G = np.array([[0.5, -1.0]], np.float32)
+    (out,) = _run("WeightedSum", [W, np.ones(1, np.float32), G, np.array(-0.1, np.float32)])
+    assert out.dtype == np.float32 and out.shape == (1, 2)
+    np.testing.assert_allclose(out, W - 0.1 * G, rtol=1e-6)
+
+
+def test_weighted_sum_arity_and_inplace_rules() -> None:
+    with pytest.raises(ArgumentError, match="even number of inputs, got 3"):
+        core.CreateOperator("WeightedSum", ["X0", "w0", "X1"], ["Y"])
+    with pytest.raises(ArgumentError, match="takes at least 2"):
+        core.CreateOperator("WeightedSum", [], ["Y"])
+    with pytest.raises(ArgumentError, match=r"cannot write its output #0 into its input #2"):
+        core.CreateOperator("WeightedSum", ["W", "ONE", "G", "LR"], ["G"])
+    core.CreateOperator("WeightedSum", ["W", "ONE", "G", "LR"], ["W"])  # X0 -> Y is fine
+
+
+@pytest.mark.parametrize(
+    "inputs, match",
+    [
+        ([np.ones(3), np.ones(2), np.ones(3), np.ones(1)], "w0 must hold exactly one number"),
+        ([np.ones(3), np.ones(1), np.ones(4), np.ones(1)], r"X1 float64\[4\] has 4 elements"),
+        ([np.ones(3), np.ones(1, np.int32)], "w0 must be a float array"),
+        ([np.ones(3, np.int64), np.ones(1)], "X0 must be a float array"),
+    ],
+)
+def test_weighted_sum_errors(inputs, match) -> None:
+    with pytest.raises(OperatorError, match=match):
+        _run("WeightedSum", inputs)
+
+
+def test_weighted_sum_gradient_maker() -> None:
+    op = core.CreateOperator("WeightedSum", ["W", "ONE", "W_grad", "LR"], ["Y"])
+    ops, g_in = get_schema("WeightedSum").grad(GradientContext(op, ["Y_grad"]))
+    assert [o.type for o in ops] == ["WeightedSumGradient"]
+    assert ops[0].input == ["Y_grad", "W", "ONE", "W_grad", "LR"]
+    assert ops[0].output == ["W_grad", "W_grad_grad"]
+    assert g_in == ["W_grad", None, "W_grad_grad", None]
+    op = core.CreateOperator("WeightedSum", ["A", "a", "B", "b"], ["Y"], grad_on_w=1)
+    ops, g_in = get_schema("WeightedSum").grad(GradientContext(op, ["Y_grad"]))
+    assert ops[0].output == ["A_grad", "B_grad", "a_grad", "b_grad"]
+    assert g_in == ["A_grad", "a_grad", "B_grad", "b_grad"]
+
+
+def test_weighted_sum_gradient_values_and_shapes() -> None:
+    dY = np.arange(6.0).reshape(2, 3)
+    X0, X1 = np.ones((2, 3)), np.arange(6.0).reshape(3, 2)
+    w0, w1 = np.array([2.0]), np.array(-1.0)
+    outs = _run("WeightedSumGradient", [dY, X0, w0, X1, w1], 4, grad_on_w=1)
+    np.testing.assert_allclose(outs[0], 2 * dY)
+    np.testing.assert_allclose(outs[1], (-dY).reshape(3, 2))
+    assert outs[2].shape == (1,) and outs[2][0] == pytest.approx(dY.sum())
+    assert outs[3].shape == () and outs[3] == pytest.approx((dY.ravel() * X1.ravel()).sum())
+
+
+# ---- MomentumSGDUpdate -----------------------------------------------------------------------
+
+
+def test_momentum_sgd_must_run_in_place() -> None:
+    with pytest.raises(ArgumentError, match="must run in place: input #3"):
+        core.CreateOperator("MomentumSGDUpdate", ["g", "m", "lr", "p"], ["g", "m", "p_new"])
+
+
+@pytest.mark.parametrize("nesterov", [0, 1])
+def test_momentum_sgd_several_steps_by_hand(nesterov: int) -> None:
+    mu, lr = 0.9, 0.1
+    p, m = 1.0, 0.0
+    workspace.FeedBlob("p", np.array([p], np.float64))
+    workspace.FeedBlob("m", np.array([m], np.float64))
+    workspace.FeedBlob("lr", np.array([lr], np.float64))
+    net = core.Net("momentum")
+    # loss = p² / 2 → gradient p
+    net.Copy("p", "g")
+    net.MomentumSGDUpdate(["g", "m", "lr", "p"], ["g", "m", "p"], momentum=mu,
+                          nesterov=nesterov)
+    workspace.CreateNet(net)
+    for _ in range(4):
+        workspace.RunNet(net.Name())
+        g = p
+        if nesterov:
+            m_new = mu * m + lr * g
+            step = (1 + mu) * m_new - mu * m
+        else:
+            m_new = step = lr * g + mu * m
+        m, p = m_new, p - step
+        assert workspace.FetchBlob("p")[0] == pytest.approx(p, rel=1e-12)
+        assert workspace.FetchBlob("m")[0] == pytest.approx(m, rel=1e-12)
+        assert workspace.FetchBlob("g")[0] == pytest.approx(step, rel=1e-12)
+
+
+def test_momentum_sgd_checks_sizes_and_lr() -> None:
+    f = np.float32
+    with pytest.raises(OperatorError, match="same number of elements"):
+        _run("MomentumSGDUpdate", [np.ones(3, f), np.ones(2, f), np.ones(1, f), np.ones(3, f)], 3)
+    with pytest.raises(OperatorError, match="lr must hold exactly one number"):
+        _run("MomentumSGDUpdate", [np.ones(3, f), np.ones(3, f), np.ones(2, f), np.ones(3, f)], 3)
+
+
+# ---- Adam ------------------------------------------------------------------------------------
+
+
+def test_adam_several_steps_by_hand() -> None:
+    b1, b2, eps, lr = 0.9, 0.999, 1e-5, -0.01
+    grads = [0.5, -0.2, 0.3]
+    workspace.FeedBlob("p", np.array([1.0]))
+    workspace.FeedBlob("m1", np.array([0.0]))
+    workspace.FeedBlob("m2", np.array([0.0]))
+    workspace.FeedBlob("lr", np.array(lr))
+    workspace.FeedBlob("ITER", np.array([0], np.int64))
+    net = core.Net("adam")
+    net.Iter("ITER", "ITER")
+    net.Adam(["p", "m1", "m2", "g", "lr", "ITER"], ["p", "m1", "m2"])
+    p, m, v = 1.0, 0.0, 0.0
+    for k, g in enumerate(grads, start=1):
+        workspace.FeedBlob("g", np.array([g]))
+        workspace.RunNetOnce(net)
+        t = k + 1  # Iter ran first: iter = k, t = iter + 1
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        p = p + lr * math.sqrt(1 - b2**t) / (1 - b1**t) * m / (math.sqrt(v) + eps)
+        assert workspace.FetchBlob("p")[0] == pytest.approx(p, rel=1e-12)
+        assert workspace.FetchBlob("m1")[0] == pytest.approx(m, rel=1e-12)
+        assert workspace.FetchBlob("m2")[0] == pytest.approx(v, rel=1e-12)
+
+
+def test_adam_keeps_float32_and_accepts_int32_counter() -> None:
+    f = np.float32
+    outs = _run("Adam", [np.ones(3, f), np.zeros(3, f), np.zeros(3, f), np.ones(3, f),
+                         np.array([-0.1], f), np.array([4], np.int32)], 3)
+    assert [o.dtype for o in outs] == [f, f, f]
+
+
+def test_adam_in_place_and_counter_errors() -> None:
+    with pytest.raises(ArgumentError, match="Adam must run in place"):
+        core.CreateOperator("Adam", ["p", "m1", "m2", "g", "lr", "it"], ["p", "m1", "v"])
+    f = np.float32
+    with pytest.raises(OperatorError, match="int32 or int64"):
+        _run("Adam", [np.ones(3, f), np.zeros(3, f), np.zeros(3, f), np.ones(3, f),
+                      np.array([-0.1], f), np.array([4.0], f)], 3)
+
+
+# ---- the seed's update, end to end -----------------------------------------------------------
+
+
+def test_seed_update_ops_in_a_created_net() -> None:
+    workspace.FeedBlob("W", np.array([[1.0, -1.0]], np.float32))
+    workspace.FeedBlob("W_grad", np.array([[0.5, 0.25]], np.float32))
+    workspace.FeedBlob("ONE", np.ones(1, np.float32))
+    workspace.FeedBlob("ITER", np.zeros(1, np.int32))
+    net = core.Net("seed_update")
+    net.Iter("ITER", "ITER")
+    net.LearningRate("ITER", "LR", base_lr=-0.1, policy="step", stepsize=20, gamma=0.9)
+    net.WeightedSum(["W", "ONE", "W_grad", "LR"], "W")
+    workspace.CreateNet(net)
+    w = np.array([[1.0, -1.0]], np.float32)
+    for k in range(1, 41):
+        workspace.RunNet(net.Name())
+        lr = np.float32(-0.1 * 0.9 ** (k // 20))
+        w = (w + lr * np.array([[0.5, 0.25]], np.float32)).astype(np.float32)
+    np.testing.assert_allclose(workspace.FetchBlob("W"), w, rtol=1e-5)
+    assert workspace.FetchBlob("W").dtype == np.float32
