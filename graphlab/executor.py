@@ -53,7 +53,7 @@ from .errors import (
     describe_array,
     did_you_mean,
 )
-from .fastpath import compiler_for
+from .fastpath import compiler_for, fresh_outputs
 from .proto import NetDef, OperatorDef
 from .registry import OpContext, OpSchema, get_schema
 
@@ -147,7 +147,10 @@ def compile_op(
     compiler = compiler_for(op.type)
     deferrable: list[int] = []
     if compiler is None:
-        return _Step(schema.kernel, args, op, index, schema, args, deferrable)
+        # arguments left at their default need not be passed (the kernel's own default
+        # is the same value): LearningRate has ~40 arguments and a call uses ~4
+        given = {k: v for k, v in args.items() if not _is_default(schema, k, v)}
+        return _Step(schema.kernel, given, op, index, schema, given, deferrable)
     needed = [True] * len(op.output)
     if unread is not None and not schema.stateful:
         for k, skip in enumerate(unread):
@@ -156,6 +159,21 @@ def compile_op(
                 deferrable.append(k)
     fn = compiler(dict(args), tuple(needed))
     return _Step(fn, {}, op, index, schema, args, deferrable)
+
+
+def _is_default(schema: OpSchema, name: str, value: Any) -> bool:
+    spec = schema.args.get(name)
+    if spec is None or spec.required:
+        return False
+    default = spec.default
+    return value is default or (type(value) is type(default) and _same(value, default))
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - e.g. arrays: not a plain default
+        return False
 
 
 def unread_outputs(net: NetDef) -> list[list[bool]]:
@@ -218,13 +236,20 @@ class Plan:
             raise TypeError(f"num_iter must be an int, got {num_iter!r}")
         guard = self.check_finite if check_finite is None else bool(check_finite)
         blobs = self.workspace._blobs
+        if guard:
+            with fresh_outputs():
+                self._run(blobs, int(num_iter), guard)
+        else:
+            self._run(blobs, int(num_iter), guard)
+
+    def _run(self, blobs: Any, num_iter: int, guard: bool) -> None:
         if not self.persistent:
-            for it in range(int(num_iter)):
+            for it in range(num_iter):
                 run_steps(self.steps, blobs, self.name, guard, it)
             return
         fn, lines = self._compiled.get(guard) or self._compile(guard)
         try:
-            fn(blobs, int(num_iter))
+            fn(blobs, num_iter)
         except Exception as exc:  # noqa: BLE001 - re-raised with context
             index, it = _failure_site(exc, fn, lines)
             if index is None:

@@ -31,12 +31,13 @@ way to get the errors right). Rules:
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Compiler", "OutBuffer", "compiler_for", "compiles"]
+__all__ = ["Compiler", "OutBuffer", "compiler_for", "compiles", "fresh_outputs"]
 
 Compiler = Callable[[dict[str, Any], tuple[bool, ...]], Callable[..., Any]]
 
@@ -72,6 +73,9 @@ class OutBuffer:
 
     __slots__ = ("array",)
 
+    #: while > 0 (see :func:`fresh_outputs`) every ``get`` returns a new array
+    paused = 0
+
     def __init__(self) -> None:
         self.array: np.ndarray | None = None
 
@@ -80,6 +84,7 @@ class OutBuffer:
         a = self.array
         if (
             a is not None
+            and not OutBuffer.paused
             and a.shape == shape
             and a.dtype == dtype
             and sys.getrefcount(a) <= _PRIVATE_REFS
@@ -88,6 +93,17 @@ class OutBuffer:
         a = np.empty(shape, dtype)
         self.array = a
         return a
+
+
+@contextmanager
+def fresh_outputs() -> Iterator[None]:
+    """Within this block no output buffer is reused, so an op whose result is rejected
+    (the divergence guard) leaves the blobs as they were."""
+    OutBuffer.paused += 1
+    try:
+        yield
+    finally:
+        OutBuffer.paused -= 1
 
 
 def _count_private_refs() -> int:

@@ -21,6 +21,7 @@ import numpy as np
 from .blobstore import BlobStore
 from .errors import GraphlabError, did_you_mean
 from .executor import Plan, as_netdef, check_inputs_exist, compile_op, run_steps
+from .fastpath import fresh_outputs
 from .proto import NetDef, OperatorDef
 
 __all__ = [
@@ -126,7 +127,11 @@ class Workspace:
             DivergenceError: the divergence guard is on and an output is NaN/inf.
         """
         step = compile_op(op, 0, self, persistent=False)
-        run_steps([step], self._blobs, "", self._check_finite)
+        if self._check_finite:
+            with fresh_outputs():
+                run_steps([step], self._blobs, "", True)
+        else:
+            run_steps([step], self._blobs, "", False)
         return True
 
     def run_net_once(self, net: Any, check_finite: bool | None = None) -> bool:

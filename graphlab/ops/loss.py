@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ..errors import ShapeError
+from ..fastpath import OutBuffer, compiles
 from ..registry import SHOULD_NOT_DO_GRADIENT, GradientContext, register_op
 from ._util import require_float, shape_str
 from .nn import softmax_rows
@@ -167,6 +168,95 @@ def averaged_loss_gradient(X: np.ndarray, dLoss: np.ndarray) -> np.ndarray:
     dtype = _float_dtype(X, dLoss)
     value = dtype.type(dLoss.reshape(())) / dtype.type(max(X.size, 1))
     return np.full(X.shape, value, dtype=dtype)
+
+
+# ---- compiled forms for created nets (see graphlab.fastpath) ------------------------------
+# Each checks a new input layout (shapes, dtypes) with the plain kernel above, then, while
+# the layout stays the same, repeats the same arithmetic without the checks, writing into
+# the previous output buffer. Only 2-D inputs with one column ([N, 1], the seed's
+# predictions) take the short road, where each row's sum has a single term.
+
+
+@compiles("SquaredL2Distance")
+def _sq_l2_compiled(args: dict, needed: tuple[bool, ...]):
+    plain = squared_l2_distance
+    out = OutBuffer()
+    seen: list = [None, None]
+
+    def run(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        key = (X.shape, Y.shape, X.dtype, Y.dtype)
+        if key != seen[0]:
+            dist = plain(X, Y)
+            ok = X.ndim == 2 and X.shape[1] == 1
+            seen[:] = [key, dist.dtype] if ok else [None, None]
+            return dist
+        diff = (X - Y).reshape(-1)
+        dist = out.get(diff.shape, seen[1])
+        np.multiply(diff, diff, out=dist)
+        dist *= 0.5
+        return dist
+
+    return run
+
+
+@compiles("SquaredL2DistanceGradient")
+def _sq_l2_gradient_compiled(args: dict, needed: tuple[bool, ...]):
+    plain = squared_l2_distance_gradient
+    want_dx = needed[0]
+    out = OutBuffer()
+    seen: list = [None, None]
+
+    def run(X: np.ndarray, Y: np.ndarray, dDist: np.ndarray):
+        key = (X.shape, Y.shape, dDist.shape, X.dtype, Y.dtype, dDist.dtype)
+        if key != seen[0]:
+            dX, dY = plain(X, Y, dDist)
+            ok = X.ndim == 2 and X.shape[1] == 1
+            seen[:] = [key, dY.dtype] if ok else [None, None]
+            return dX, dY
+        # (Y - X)·d is exactly −((X - Y)·d): IEEE subtraction and products are symmetric
+        dY = out.get(X.shape, seen[1])
+        np.subtract(Y, X, out=dY)
+        dY *= dDist[:, None]
+        return (-dY if want_dx else None), dY
+
+    return run
+
+
+@compiles("AveragedLoss")
+def _averaged_loss_compiled(args: dict, needed: tuple[bool, ...]):
+    plain = averaged_loss
+    seen: list = [None, None]
+
+    def run(X: np.ndarray) -> np.ndarray:
+        key = (X.shape, X.dtype)
+        if key != seen[0]:
+            loss = plain(X)
+            seen[:] = [key, X.dtype.type(X.size)]
+            return loss
+        dtype = key[1]
+        return np.asarray(X.sum(dtype=dtype) / seen[1], dtype=dtype)
+
+    return run
+
+
+@compiles("AveragedLossGradient")
+def _averaged_loss_gradient_compiled(args: dict, needed: tuple[bool, ...]):
+    plain = averaged_loss_gradient
+    out = OutBuffer()
+    seen: list = [None, None, None]
+
+    def run(X: np.ndarray, dLoss: np.ndarray) -> np.ndarray:
+        key = (X.shape, dLoss.shape, X.dtype, dLoss.dtype)
+        if key != seen[0]:
+            dX = plain(X, dLoss)
+            seen[:] = [key, dX.dtype, dX.dtype.type(max(X.size, 1))]
+            return dX
+        dtype = seen[1]
+        dX = out.get(key[0], dtype)
+        dX.fill(dtype.type(dLoss.reshape(())) / seen[2])
+        return dX
+
+    return run
 
 
 # ---- LabelCrossEntropy ---------------------------------------------------------------
