@@ -39,6 +39,7 @@ stored. When it is off the generated function contains no checks at all.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -141,7 +142,9 @@ def compile_op(
         raise type(e)(f"{e}\n  op #{index} in net {net_name!r}: {op.summary()}"
                       + (f"\n  created at {op.origin}" if op.origin else "")) from None
     if schema.stateful:
-        seed = workspace._op_seed(op, index, net_name)
+        # the seed is drawn when the op first uses its generator, so ops that never draw
+        # (Print, Save ...) do not shift the random streams of the ops after them
+        seed = functools.partial(workspace._op_seed, op, index, net_name)
         args["ctx"] = OpContext(op=op, index=index, workspace=workspace,
                                 persistent=persistent, seed=seed)
     compiler = compiler_for(op.type)

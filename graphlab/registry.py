@@ -176,15 +176,16 @@ class OpContext:
     index: int
     workspace: Any
     persistent: bool
-    seed: int | None = None
+    seed: int | Callable[[], int] | None = None
     state: dict[str, Any] = field(default_factory=dict)
     _rng: np.random.Generator | None = None
 
     @property
     def rng(self) -> np.random.Generator:
-        """This op instance's own random generator (created on first use)."""
+        """This op instance's own random generator (created, and seeded, on first use)."""
         if self._rng is None:
-            self._rng = np.random.default_rng(self.seed)
+            seed = self.seed() if callable(self.seed) else self.seed
+            self._rng = np.random.default_rng(seed)
         return self._rng
 
 

@@ -236,7 +236,8 @@ class Workspace:
         if self._seed is not None:
             # Not the net's name: rebuilding a program renames its nets (train → train_1),
             # and the same program must draw the same numbers.
-            key = zlib.crc32(f"{index}/{op.type}".encode())
+            # Nor the op's index: adding a Print must not change the fillers' numbers.
+            key = zlib.crc32(f"{op.type}/{','.join(op.output)}".encode())
             ss = np.random.SeedSequence(self._seed, spawn_key=(self._instances, key))
             return int(ss.generate_state(1, np.uint64)[0])
         return int(np.random.randint(0, 2**63 - 1, dtype=np.int64))
