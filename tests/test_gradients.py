@@ -16,7 +16,6 @@ from graphlab.registry import (
     NO_GRADIENT,
     SHOULD_NOT_DO_GRADIENT,
     GradientContext,
-    has_op,
     register_op,
 )
 
@@ -139,11 +138,6 @@ def _gt_out_of_scope(X: np.ndarray) -> np.ndarray:
     return X.copy()
 
 
-def needs(*ops: str):
-    missing = [o for o in ops if not has_op(o)]
-    return pytest.mark.skipif(bool(missing), reason=f"ops not registered yet: {missing}")
-
-
 def listing(ops) -> list[tuple[str, list[str], list[str]]]:
     return [(op.type, list(op.input), list(op.output)) for op in ops]
 
@@ -172,7 +166,6 @@ def test_chain_with_given_gradient():
     assert net.BlobIsDefined("X_grad")
 
 
-@needs("ConstantFill")
 def test_list_seeds_with_constant_fill():
     net = core.Net("seeded")
     net._GTUseInput(["X"], ["Y"])
@@ -190,7 +183,6 @@ def test_list_seeds_with_constant_fill():
     assert dict(gmap) == {"loss": "loss_autogen_grad", "Y": "Y_grad", "X": "X_grad"}
 
 
-@needs("ConstantFill")
 def test_bare_blob_and_string_are_accepted():
     for ys in ("loss", core.BlobReference("loss")):
         net = core.Net("bare")
@@ -306,7 +298,6 @@ def test_no_sum_when_only_one_consumer_gives_a_gradient():
     assert grad_listing(net, 3) == [("_GTDirectGradient", ["Z_g"], ["X_grad"])]
 
 
-@needs("Sum")
 def test_sum_passes_its_output_gradient_through():
     net = core.Net("sumpass")
     net._GTDirect(["X"], ["A"])
@@ -316,7 +307,6 @@ def test_sum_passes_its_output_gradient_through():
     assert dict(gmap) == {"C": "C_g", "A": "C_g", "B": "C_g", "X": "X_grad"}
 
 
-@needs("ConstantFill")
 def test_two_seeds_where_one_feeds_the_other_accumulate():
     net = core.Net("nested")
     net._GTDirect(["X"], ["Y"])
@@ -411,7 +401,6 @@ def test_no_gradient_op_stops_the_walk():
     assert dict(gmap) == {"Z": "Z_g", "B": "B_grad"}
 
 
-@needs("StopGradient")
 def test_in_place_stop_gradient_erases_the_blob_from_the_map():
     net = core.Net("sg_inplace")
     net._GTDirect(["X"], ["Y"])
@@ -422,7 +411,6 @@ def test_in_place_stop_gradient_erases_the_blob_from_the_map():
     assert dict(gmap) == {"Z": "Z_g"}
 
 
-@needs("StopGradient")
 def test_stop_gradient_to_a_new_blob_keeps_its_output():
     net = core.Net("sg_copy")
     net._GTDirect(["X"], ["Y"])
@@ -432,7 +420,6 @@ def test_stop_gradient_to_a_new_blob_keeps_its_output():
     assert dict(gmap) == {"Z": "Z_g", "Ys": "Ys_grad"}
 
 
-@needs("StopGradient")
 def test_orphan_stop_gradient_is_an_error():
     net = core.Net("sg_orphan")
     net._GTDirect(["X"], ["Y"])
