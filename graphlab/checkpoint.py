@@ -66,6 +66,8 @@ class CheckpointError(GraphlabError):
 
 
 def _check_savable(name: str, value: Any) -> np.ndarray:
+    if isinstance(value, np.generic):  # a NumPy scalar is saved as a 0-d array
+        value = np.asarray(value)
     if not isinstance(value, np.ndarray):
         raise CheckpointError(
             f"blob {name!r} is a {type(value).__name__}, not a NumPy array; only arrays can "
