@@ -577,3 +577,30 @@ def test_accumulated_gradient_runs_correctly():
     workspace.FeedBlob("Z_g", np.ones(3))
     workspace.RunNetOnce(net)
     np.testing.assert_allclose(workspace.FetchBlob(gmap["X"]), 2.0 + 2.0 * x)
+
+
+def test_accumulation_through_real_ops_matches_finite_differences():
+    # H is read by Mul (twice), Tanh and FC, and W by both FCs: several Sums are needed.
+    from graphlab.gradient_checker import check_gradient
+
+    net = core.Net("diamond")
+    net.FC(["X", "W", "b"], "H")
+    net.Mul(["H", "H"], "H2")
+    net.Tanh(["H"], "T")
+    net.Add(["H2", "T"], "S")
+    net.FC(["H", "W", "b"], "U")
+    net.Sum(["S", "U"], "V")
+    net.SquaredL2Distance(["V", "target"], "dist")
+    net.AveragedLoss(["dist"], "loss")
+    grad_ops, _ = build_backward(net.Proto().op, ["loss"])
+    sums = [op for op in grad_ops if op.type == "Sum"]
+    assert [op.output[0] for op in sums] == ["H_grad", "W_grad", "b_grad"]
+    assert any("_H_grad_autosplit_" in name for op in sums for name in op.input)
+    rng = np.random.default_rng(3)
+    inputs = {
+        "X": rng.normal(size=(5, 3)),
+        "W": rng.normal(size=(3, 3)) * 0.5,
+        "b": rng.normal(size=3),
+        "target": rng.normal(size=(5, 3)),
+    }
+    check_gradient(net, ["loss"], inputs, wrt=["X", "W", "b"]).assert_ok()
