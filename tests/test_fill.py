@@ -351,3 +351,23 @@ def test_the_seed_init_net() -> None:
     w = workspace.FetchBlob("W")
     assert w.shape == (1, 2) and np.all((w >= -1) & (w < 1))
     np.testing.assert_array_equal(workspace.FetchBlob("W_gt"), [[2.0, 1.5]])
+
+
+def test_compiled_fillers_match_plain_kernels() -> None:
+    net = core.Net("compiled_fill")
+    net.GaussianFill([], "X", shape=[5, 2], mean=1.5, std=0.25)
+    net.ConstantFill(["X"], "ones", value=1.0)
+    net.ConstantFill(["L"], "seed", value=1.0)
+    net.Proto().op[0].device_option = DeviceOption(random_seed=5)
+    workspace.FeedBlob("L", np.array(2.0, np.float64))
+    workspace.RunNetOnce(net)
+    plain = {b: workspace.FetchBlob(b) for b in ("X", "ones", "seed")}
+    workspace.CreateNet(net)
+    workspace.RunNet(net.Name())
+    for b, want in plain.items():
+        got = workspace.FetchBlob(b)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    workspace.FeedBlob("L", np.zeros((2, 3)))  # the seed follows a new loss shape
+    workspace.RunNet(net.Name())
+    np.testing.assert_array_equal(workspace.FetchBlob("seed"), np.ones((2, 3), np.float32))

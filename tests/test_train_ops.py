@@ -282,3 +282,93 @@ def test_seed_update_ops_in_a_created_net() -> None:
         w = (w + lr * np.array([[0.5, 0.25]], np.float32)).astype(np.float32)
     np.testing.assert_allclose(workspace.FetchBlob("W"), w, rtol=1e-5)
     assert workspace.FetchBlob("W").dtype == np.float32
+
+
+# ---- compiled forms (CreateNet) give the plain kernels' results -------------------------------
+
+
+def _created_and_plain(net: core.Net, feeds: dict, steps: int, fetch: list[str]):
+    """Run ``net`` ``steps`` times through CreateNet/RunNet and through RunNetOnce."""
+    results = []
+    for created in (True, False):
+        workspace.ResetWorkspace()
+        for k, v in feeds.items():
+            workspace.FeedBlob(k, v)
+        if created:
+            workspace.CreateNet(net, overwrite=True)
+        trace = []
+        for _ in range(steps):
+            if created:
+                workspace.RunNet(net.Name())
+            else:
+                workspace.RunNetOnce(net)
+            trace.append([workspace.FetchBlob(b) for b in fetch])
+        results.append(trace)
+    return results
+
+
+def test_compiled_update_matches_plain_kernels_bit_for_bit() -> None:
+    net = core.Net("compiled_update")
+    net.Iter("ITER", "ITER")
+    net.LearningRate("ITER", "LR", base_lr=-0.05, policy="inv", gamma=0.01, power=0.5)
+    net.WeightedSum(["W", "ONE", "G", "LR"], "W")
+    net.WeightedSum(["B", "ONE", "G2", "LR", "B", "LR"], "B2")
+    rng = np.random.default_rng(0)
+    feeds = {"ITER": np.zeros(1, np.int32), "ONE": np.ones(1, np.float32),
+             "W": rng.normal(size=(3, 2)).astype(np.float32),
+             "G": rng.normal(size=(3, 2)).astype(np.float32),
+             "B": rng.normal(size=(4,)).astype(np.float32),
+             "G2": rng.normal(size=(2, 2)).astype(np.float32)}
+    created, plain = _created_and_plain(net, feeds, 30, ["ITER", "LR", "W", "B2"])
+    for a, b in zip(created, plain):
+        for x, y in zip(a, b):
+            assert x.dtype == y.dtype and x.shape == y.shape
+            np.testing.assert_array_equal(x, y)
+
+
+def test_compiled_learning_rate_across_blocks_and_counter_resets() -> None:
+    workspace.FeedBlob("ITER", np.array([1020], np.int64))
+    net = core.Net("lr_blocks")
+    net.Iter("ITER", "ITER")
+    net.LearningRate("ITER", "LR", base_lr=0.1, policy="exp", gamma=0.999)
+    workspace.CreateNet(net)
+    for k in list(range(1021, 1031)) + [1, 2, 3]:
+        if k == 1:
+            workspace.FeedBlob("ITER", np.array([0], np.int64))  # re-run of an init net
+        workspace.RunNet(net.Name())
+        assert float(workspace.FetchBlob("LR")) == pytest.approx(0.1 * 0.999**k, rel=1e-6)
+
+
+def test_compiled_iter_still_checks_the_counter() -> None:
+    workspace.FeedBlob("ITER", np.zeros(1, np.int32))
+    net = core.Net("iter_checks")
+    net.Iter("ITER", "ITER")
+    workspace.CreateNet(net)
+    workspace.RunNet(net.Name())
+    workspace.FeedBlob("ITER", np.array([-4], np.int32))
+    with pytest.raises(OperatorError, match="negative"):
+        workspace.RunNet(net.Name())
+    workspace.FeedBlob("ITER", np.array([np.iinfo(np.int32).max], np.int32))
+    with pytest.raises(OperatorError, match="overflow"):
+        workspace.RunNet(net.Name())
+    workspace.FeedBlob("ITER", np.array([1.0], np.float32))
+    with pytest.raises(OperatorError, match="int32 or int64"):
+        workspace.RunNet(net.Name())
+
+
+def test_compiled_weighted_sum_rechecks_new_layouts() -> None:
+    workspace.FeedBlob("X", np.ones(3, np.float32))
+    workspace.FeedBlob("w", np.ones(1, np.float32))
+    net = core.Net("ws_layout")
+    net.WeightedSum(["X", "w", "X", "w"], "Y")
+    workspace.CreateNet(net)
+    workspace.RunNet(net.Name())
+    np.testing.assert_array_equal(workspace.FetchBlob("Y"), [2, 2, 2])
+    workspace.FeedBlob("w", np.ones(2, np.float32))
+    with pytest.raises(OperatorError, match="exactly one number"):
+        workspace.RunNet(net.Name())
+    workspace.FeedBlob("w", np.array(0.5, np.float64))  # mixed dtypes: NumPy promotion
+    workspace.RunNet(net.Name())
+    y = workspace.FetchBlob("Y")
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y, [1, 1, 1])

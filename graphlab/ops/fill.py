@@ -27,6 +27,7 @@ import numpy as np
 
 from ..core import DataType
 from ..errors import ShapeError
+from ..fastpath import compiles
 from ..registry import NO_GRADIENT, OpContext, register_op
 from ._util import shape_str
 
@@ -367,11 +368,17 @@ def gaussian_fill(input: np.ndarray | None = None, *, mean: float = 0.0, std: fl
     """float32 values drawn from the normal distribution ``N(mean, std²)`` (std > 0)."""
     out_shape = _output_shape("GaussianFill", input, shape, extra_shape, input_as_shape)
 
-    def make() -> np.ndarray:
-        z = ctx.rng.standard_normal(out_shape, dtype=np.float32)
-        return np.float32(mean) + np.float32(std) * z
+    return _filled(ctx, run_once, lambda: _gaussian(ctx.rng, out_shape, mean, std))
 
-    return _filled(ctx, run_once, make)
+
+def _gaussian(rng: np.random.Generator, shape: tuple[int, ...], mean: float,
+              std: float) -> np.ndarray:
+    z = rng.standard_normal(shape, dtype=np.float32)
+    if std != 1.0:
+        z *= np.float32(std)
+    if mean != 0.0:
+        z += np.float32(mean)
+    return z
 
 
 @_register_filler("XavierFill")
@@ -435,3 +442,49 @@ def range_fill(input: np.ndarray | None = None, *,
     size = int(np.prod(out_shape, dtype=np.int64))
     return _filled(ctx, run_once,
                    lambda: np.arange(size, dtype=np.float32).reshape(out_shape))
+
+
+# ---- compiled forms for created nets (see graphlab.fastpath) ------------------------------
+# A filler with a fixed shape (no input) and run_once=0 does the same work every run: the
+# checks and the shape are settled once here, and each run only draws or copies.
+
+
+def _static(args: dict[str, Any]) -> bool:
+    return not args["run_once"] and not args["extra_shape"] and not args["input_as_shape"]
+
+
+@compiles("GaussianFill")
+def _gaussian_compiled(args: dict[str, Any], needed: tuple[bool, ...]) -> Callable[..., Any]:
+    plain_args = dict(args)
+    if not _static(args):
+        return lambda input=None: gaussian_fill(input, **plain_args)
+    rng, mean, std = args["ctx"].rng, args["mean"], args["std"]
+    fixed_shape = tuple(int(d) for d in args["shape"])
+
+    def run(input: np.ndarray | None = None) -> np.ndarray:
+        if input is not None:
+            return gaussian_fill(input, **plain_args)
+        return _gaussian(rng, fixed_shape, mean, std)
+
+    return run
+
+
+@compiles("ConstantFill")
+def _constant_compiled(args: dict[str, Any], needed: tuple[bool, ...]) -> Callable[..., Any]:
+    """The loss seed ``ConstantFill([loss], value=1.0)`` runs every step: keep one filled
+    array per input shape and hand out copies."""
+    plain_args = dict(args)
+    if not _static(args) or args["shape"]:
+        return lambda input=None: constant_fill(input, **plain_args)
+    seen: list[Any] = [None, None]  # [input shape, filled template]
+
+    def run(input: np.ndarray | None = None) -> np.ndarray:
+        if input is None:
+            return constant_fill(input, **plain_args)
+        if input.shape != seen[0]:
+            out = constant_fill(input, **plain_args)
+            seen[:] = [input.shape, out.copy()]
+            return out
+        return seen[1].copy()
+
+    return run

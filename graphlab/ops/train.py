@@ -15,12 +15,14 @@ graphlab checks that when the op is created.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .. import schedules
 from ..errors import ShapeError
+from ..fastpath import compiles
 from ..registry import NO_GRADIENT, GradientContext, OpContext, register_op
 from ._util import require_float, shape_str
 
@@ -398,3 +400,93 @@ def adam(param: np.ndarray, moment_1: np.ndarray, moment_2: np.ndarray, grad: np
     v = moment_2.reshape(param.shape) * beta2 + g * g * (1 - beta2)
     new_param = param + rate * correction * m / (np.sqrt(v) + epsilon)
     return new_param, m.reshape(moment_1.shape), v.reshape(moment_2.shape)
+
+
+# ---- compiled forms for created nets (see graphlab.fastpath) ------------------------------
+# Iter, LearningRate and WeightedSum run on every training step. The plain kernel checks
+# each new input layout (shapes, dtypes); while the layout stays the same these repeat the
+# same arithmetic without the checks, giving bit-identical results.
+
+
+@compiles("Iter")
+def _iter_compiled(args: dict[str, Any], needed: tuple[bool, ...]) -> Callable[..., Any]:
+    plain_args = dict(args)
+    seen: list[Any] = [None, 0]  # [checked (shape, dtype), dtype max]
+
+    def run(iter: np.ndarray | None = None) -> np.ndarray:
+        if iter is None or type(iter) is not np.ndarray:
+            return iter_op(iter, **plain_args)
+        if (iter.shape, iter.dtype) != seen[0]:
+            out = iter_op(iter, **plain_args)
+            seen[:] = [(iter.shape, iter.dtype), int(np.iinfo(iter.dtype).max)]
+            return out
+        value = iter.item()
+        if value < 0 or value >= seen[1]:
+            return iter_op(iter, **plain_args)  # raises the right error
+        return iter + 1
+
+    return run
+
+
+_LR_BLOCK = 1024
+
+
+@compiles("LearningRate")
+def _learning_rate_compiled(args: dict[str, Any],
+                            needed: tuple[bool, ...]) -> Callable[..., Any]:
+    """The rate depends only on the counter, so it is tabulated for blocks of
+    ``_LR_BLOCK`` iterations at once (one vectorised schedule call) and looked up."""
+    plain_args = dict(args)
+    table: list[Any] = [None, 0]  # [float32 rates, first iteration]
+
+    def run(iter: np.ndarray) -> np.ndarray:
+        if type(iter) is not np.ndarray or iter.size != 1 or iter.dtype not in _COUNTER_DTYPES:
+            return learning_rate(iter, **plain_args)
+        k = iter.item()
+        rates, start = table
+        if rates is None or not start <= k < start + _LR_BLOCK:
+            first = learning_rate(iter, **plain_args)  # checks and binds the schedule
+            if not 0 <= k < 2**62:
+                return first
+            fn, resolved = plain_args["ctx"].state["schedule"]
+            ks = np.arange(k, k + _LR_BLOCK, dtype=np.int64)
+            with np.errstate(all="ignore"):
+                rates = (args["base_lr"] * np.asarray(fn(ks, **resolved))).astype(np.float32)
+            table[:] = [rates, k]
+            start = k
+        return np.array(rates[k - start])
+
+    return run
+
+
+@compiles("WeightedSum")
+def _weighted_sum_compiled(args: dict[str, Any],
+                           needed: tuple[bool, ...]) -> Callable[..., Any]:
+    """Pairs whose arrays and weights all share one float dtype: weights are read as
+    Python floats (NumPy keeps the arrays' dtype), a weight of exactly 1 skips its
+    multiply (``1·x == x``)."""
+    plain_args = dict(args)
+    seen: list[Any] = [None]
+
+    def run(*xw: np.ndarray) -> np.ndarray:
+        key = [(a.shape, a.dtype) for a in xw]
+        if key != seen[0]:
+            out = weighted_sum(*xw, **plain_args)
+            dtypes = [d for _, d in key]
+            same = all(d == dtypes[0] for d in dtypes) and out.dtype == dtypes[0]
+            seen[0] = key if same else None
+            return out
+        shape = xw[0].shape
+        out = None
+        for k in range(0, len(xw), 2):
+            X, w = xw[k], xw[k + 1].item()
+            X = X if X.shape == shape else X.reshape(shape)
+            if out is None:
+                out = X * w if w != 1.0 else X.copy()
+            elif w == 1.0:
+                out += X
+            else:
+                out += X * w
+        return out
+
+    return run
