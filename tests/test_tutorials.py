@@ -373,3 +373,201 @@ def test_basics_net_draws_and_runs_both_ways(basics):
     timing = section(printed, "timing").splitlines()
     assert [t.split(":")[0] for t in timing] == ["RunNetOnce", "RunNet"]
     assert all(float(t.split(": ")[1]) > 0 for t in timing)
+
+
+# ---- 2. the 2018 toy regression (ModelHelper + brew + optimizer) -----------------------------
+
+TOY_2018 = '''
+import numpy as np
+from caffe2.python import workspace, brew, optimizer
+from caffe2.python.model_helper import ModelHelper
+
+# Part I: fit y = b2 * x^2 + b1 * x + b0 with features [x, x^2]
+num_samples = 200
+learning_rate = 0.05
+training_iters = 100
+initial_weights = [0., 0.]
+
+x = np.random.randn(num_samples)
+Y_gt = (x ** 2 + np.random.uniform(size=num_samples)).reshape(-1, 1)
+X = np.hstack((x.reshape(-1, 1), x.reshape(-1, 1) ** 2))
+
+regression_model = ModelHelper(name="regression_model")
+y_pred = brew.fc(regression_model, 'X', 'y_pred', dim_in=2, dim_out=1)
+print("== predict net ==")
+print(regression_model.net.Proto())
+print("== init net ==")
+print(regression_model.param_init_net.Proto())
+
+dist = regression_model.net.SquaredL2Distance(['Y_gt', y_pred], "dist")
+loss = regression_model.net.AveragedLoss(dist, "loss")
+regression_model.AddGradientOperators([loss])
+optimizer.build_sgd(regression_model, base_learning_rate=learning_rate)
+
+workspace.FeedBlob("Y_gt", Y_gt.astype(np.float32))
+workspace.FeedBlob("X", X.astype(np.float32))
+workspace.RunNetOnce(regression_model.param_init_net)
+workspace.CreateNet(regression_model.net)
+workspace.FeedBlob("y_pred_w", np.array([initial_weights]).astype(np.float32))
+workspace.FeedBlob("y_pred_b", np.array([0.]).astype(np.float32))
+
+print("== training ==")
+for i in range(training_iters):
+    workspace.RunNet(regression_model.net)
+print("Training Complete")
+
+coes = workspace.FetchBlob("y_pred_w")[0]
+intercept = workspace.FetchBlob("y_pred_b")
+print("Best Fit Line: {}*x^2 + {}*x + {}".format(
+    round(coes[1], 5), round(coes[0], 5), round(intercept[0], 5)))
+part1 = {"X": X, "Y_gt": Y_gt, "w": coes, "b": intercept,
+         "loss": workspace.FetchBlob("loss")}
+
+# Part II: a straight line, the loss and optimizer called through the model helper
+X2 = np.random.randn(100, 1)
+Y2 = (42.0 * X2 + 10.0 * np.random.randn(100, 1)) / 100.
+
+line_model = ModelHelper(name="regression_model")
+y_pred = brew.fc(line_model, 'X', 'y_pred', dim_in=1, dim_out=1)
+dist = line_model.SquaredL2Distance(['Y_gt', y_pred], "dist")
+loss = line_model.AveragedLoss(dist, "loss")
+line_model.AddGradientOperators([loss])
+optimizer.build_sgd(line_model, base_learning_rate=0.05)
+
+workspace.FeedBlob("Y_gt", Y2.astype(np.float32))
+workspace.FeedBlob("X", X2.astype(np.float32))
+workspace.RunNetOnce(line_model.param_init_net)
+workspace.CreateNet(line_model.net)
+workspace.FeedBlob("y_pred_w", np.array([[0.]]).astype(np.float32))
+workspace.FeedBlob("y_pred_b", np.array([0.]).astype(np.float32))
+for i in range(100):
+    workspace.RunNet(line_model.net.Proto().name)
+coe = workspace.FetchBlob("y_pred_w")[0]
+line_intercept = workspace.FetchBlob("y_pred_b")
+iterations = workspace.FetchBlob("optimizer_iteration")
+'''
+
+PREDICT_NET = '''
+    name: "regression_model"
+    op {
+      input: "X"
+      input: "y_pred_w"
+      input: "y_pred_b"
+      output: "y_pred"
+      name: ""
+      type: "FC"
+    }
+    external_input: "X"
+    external_input: "y_pred_w"
+    external_input: "y_pred_b"
+'''
+INIT_NET = '''
+    name: "regression_model_init"
+    op {
+      output: "y_pred_w"
+      name: ""
+      type: "XavierFill"
+      arg {
+        name: "shape"
+        ints: 1
+        ints: 2
+      }
+    }
+    op {
+      output: "y_pred_b"
+      name: ""
+      type: "ConstantFill"
+      arg {
+        name: "shape"
+        ints: 1
+      }
+    }
+'''
+
+
+def _full_batch_sgd(X: np.ndarray, Y: np.ndarray, lr: float, steps: int):
+    """The tutorial's training by hand: FC, ½‖y − ŷ‖² per row averaged, fixed-LR SGD from 0."""
+    X = X.astype(np.float32).astype(np.float64)
+    Y = Y.astype(np.float32).astype(np.float64)
+    w = np.zeros((1, X.shape[1]))
+    b = np.zeros(1)
+    for _ in range(steps):
+        d_pred = (X @ w.T + b - Y) / len(X)  # d(mean ½(ŷ − y)²)/dŷ
+        w, b = w - lr * d_pred.T @ X, b - lr * d_pred.sum(0)
+    return w, b
+
+
+@pytest.fixture(scope="module")
+def toy_2018() -> tuple[dict[str, Any], str]:
+    workspace.SwitchWorkspace("default")
+    workspace.ResetWorkspace()
+    np.random.seed(7)
+    workspace.SetRandomSeed(2018)
+    optimizer.reset_optimizer_instance_count()
+    return run_program(TOY_2018, "toy_regression_2018")
+
+
+def test_toy_2018_prints_both_protos_like_caffe2(toy_2018):
+    ns, printed = toy_2018
+    # Caffe2's ModelHelper also printed three GPU arguments on the FC op (use_cudnn, order,
+    # cudnn_exhaustive_search); graphlab's arg_scope is empty (docs/caffe2-compatibility.md).
+    assert section(printed, "predict net") == proto_text(PREDICT_NET) + "\n"
+    assert section(printed, "init net").startswith(proto_text(INIT_NET))
+    # the print happened before build_sgd; the init net has grown since
+    assert [op.type for op in ns["regression_model"].param_init_net.Proto().op] == [
+        "XavierFill", "ConstantFill", "ConstantFill", "CreateMutex", "ConstantFill",
+        "ConstantFill",
+    ]
+
+
+def test_toy_2018_train_net_is_caffe2s(toy_2018):
+    ns, _ = toy_2018
+    ops = ns["regression_model"].net.Proto().op
+    assert [(op.type, list(op.input), list(op.output)) for op in ops] == [
+        ("FC", ["X", "y_pred_w", "y_pred_b"], ["y_pred"]),
+        ("SquaredL2Distance", ["Y_gt", "y_pred"], ["dist"]),
+        ("AveragedLoss", ["dist"], ["loss"]),
+        ("ConstantFill", ["loss"], ["loss_autogen_grad"]),
+        ("AveragedLossGradient", ["dist", "loss_autogen_grad"], ["dist_grad"]),
+        ("SquaredL2DistanceGradient", ["Y_gt", "y_pred", "dist_grad"],
+         ["Y_gt_grad", "y_pred_grad"]),
+        ("FCGradient", ["X", "y_pred_w", "y_pred_grad"],
+         ["y_pred_w_grad", "y_pred_b_grad", "X_grad"]),
+        ("AtomicIter", ["iteration_mutex", "optimizer_iteration"], ["optimizer_iteration"]),
+        ("LearningRate", ["optimizer_iteration"], ["SgdOptimizer_0_lr_cpu"]),
+        ("WeightedSum", ["y_pred_w", "ONE_0_0", "y_pred_w_grad", "SgdOptimizer_0_lr_cpu"],
+         ["y_pred_w"]),
+        ("WeightedSum", ["y_pred_b", "ONE_0_0", "y_pred_b_grad", "SgdOptimizer_0_lr_cpu"],
+         ["y_pred_b"]),
+    ]
+    assert ops[8].args() == {"base_lr": -0.05, "policy": "fixed"}
+
+
+def test_toy_2018_fit_matches_the_hand_computed_descent(toy_2018):
+    ns, printed = toy_2018
+    part1 = ns["part1"]
+    # the zeros fed after CreateNet are where training started: the created net reads them
+    w, b = _full_batch_sgd(part1["X"], part1["Y_gt"], 0.05, 100)
+    np.testing.assert_allclose(part1["w"], w[0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(part1["b"], b, rtol=1e-4, atol=1e-5)
+    assert part1["w"].dtype == np.float32 and part1["b"].shape == (1,)
+    # a sensible fit of y = x^2 + U(0, 1): about 1·x², 0·x, 0.5
+    np.testing.assert_allclose([part1["w"][1], part1["w"][0], part1["b"][0]], [1, 0, 0.5],
+                               atol=0.2)
+    assert ns["iterations"].tolist() == [100] and ns["iterations"].dtype == np.int64
+    line = section(printed, "training")
+    assert line.startswith("Training Complete\nBest Fit Line: ")
+    b2, b1, b0 = re.findall(r"-?\d+\.\d+(?:e-?\d+)?", line.split(": ")[1])
+    # (rounding a float32 and printing it shows float32 digits: 1.0288000106811523)
+    np.testing.assert_allclose([float(b2), float(b1), float(b0)],
+                               [part1["w"][1], part1["w"][0], part1["b"][0]], atol=1e-5)
+    assert part1["loss"].shape == () and part1["loss"] < 0.1
+
+
+def test_toy_2018_part_two_fits_the_line(toy_2018):
+    ns, _ = toy_2018
+    w, b = _full_batch_sgd(ns["X2"], ns["Y2"], 0.05, 100)
+    np.testing.assert_allclose(ns["coe"], w[0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ns["line_intercept"], b, rtol=1e-4, atol=1e-5)
+    assert abs(ns["coe"][0] - 0.42) < 0.05  # most of the way there in 100 steps
+    assert ns["line_model"].net.Name() == "regression_model_1"  # renamed, as in Caffe2
