@@ -21,7 +21,9 @@ from typing import Any
 import numpy as np
 
 from . import workspace as _workspace_module
+from .errors import did_you_mean
 from .executor import as_netdef
+from .proto import NetDef, OperatorDef
 from .workspace import Workspace
 
 __all__ = [
@@ -449,17 +451,19 @@ def net_predictor(
 ) -> Callable[[np.ndarray], np.ndarray]:
     """Turn a net into ``f(points) -> outputs`` without disturbing the workspace.
 
-    Each call feeds ``points`` into ``input_blob``, runs ``net`` once with fresh
-    operators (``RunNetOnce``), fetches ``output_blob``, and then restores every blob the
-    net wrote (and the input) to what it was, or removes it if it did not exist, so the
-    workspace is unchanged afterwards. Use a forward-only net ending at the scores.
+    Each call feeds ``points`` into ``input_blob``, runs — with fresh operators — only the
+    ops of ``net`` that ``output_blob`` depends on (up to its first producer, so a training
+    net's loss, gradient and update ops are left out), fetches ``output_blob``, and then
+    restores every blob those ops wrote (and the input) to what it was, or removes it if
+    it did not exist, so the workspace is unchanged afterwards. Pick an output computed
+    from the input alone (the scores, not a loss op's probabilities that also need labels).
 
     Args:
         net: a Net, ModelHelper or NetDef.
         input_blob, output_blob: blob names.
         dtype: the dtype the points are fed as.
     """
-    proto = as_netdef(net)
+    proto = _forward_slice(as_netdef(net), str(input_blob), str(output_blob))
     touched = [str(input_blob)]
     for op in proto.op:
         for b in op.output:
@@ -481,6 +485,24 @@ def net_predictor(
                     ws.remove_blob(b)
 
     return predict
+
+
+def _forward_slice(net: NetDef, input_blob: str, output_blob: str) -> NetDef:
+    """The ops of ``net`` needed to compute ``output_blob`` from ``input_blob``, in order."""
+    ops = list(net.op)
+    end = next((i for i, op in enumerate(ops) if output_blob in op.output), None)
+    if end is None:
+        raise ValueError(
+            f"no op of net {net.name!r} writes {output_blob!r}."
+            + did_you_mean(output_blob, [b for op in ops for b in op.output])
+        )
+    needed = [output_blob]
+    kept: list[OperatorDef] = []
+    for op in reversed(ops[: end + 1]):
+        if any(b in needed for b in op.output):
+            kept.append(op)
+            needed.extend(b for b in op.input if b != input_blob and b not in needed)
+    return NetDef(name=net.name + "_predict", op=kept[::-1])
 
 
 def _classes(scores: np.ndarray, n: int, threshold: float) -> np.ndarray:
