@@ -571,3 +571,158 @@ def test_toy_2018_part_two_fits_the_line(toy_2018):
     np.testing.assert_allclose(ns["line_intercept"], b, rtol=1e-4, atol=1e-5)
     assert abs(ns["coe"][0] - 0.42) < 0.05  # most of the way there in 100 steps
     assert ns["line_model"].net.Name() == "regression_model_1"  # renamed, as in Caffe2
+
+
+# ---- 3. the 2017 toy regression (the seed's tutorial), with its second half ------------------
+
+TOY_2017 = '''
+from caffe2.python import core, cnn, net_drawer, workspace, visualize
+import numpy as np
+from IPython import display
+from matplotlib import pyplot
+
+init_net = core.Net("init")
+W_gt = init_net.GivenTensorFill([], "W_gt", shape=[1, 2], values=[2.0, 1.5])
+B_gt = init_net.GivenTensorFill([], "B_gt", shape=[1], values=[0.5])
+ONE = init_net.ConstantFill([], "ONE", shape=[1], value=1.)
+ITER = init_net.ConstantFill([], "ITER", shape=[1], value=0, dtype=core.DataType.INT32)
+W = init_net.UniformFill([], "W", shape=[1, 2], min=-1., max=1.)
+B = init_net.ConstantFill([], "B", shape=[1], value=0.0)
+print("Created init net.")
+
+train_net = core.Net("train")
+X = train_net.GaussianFill([], "X", shape=[64, 2], mean=0.0, std=1.0, run_once=0)
+Y_gt = X.FC([W_gt, B_gt], "Y_gt")
+noise = train_net.GaussianFill([], "noise", shape=[64, 1], mean=0.0, std=1.0, run_once=0)
+Y_noise = Y_gt.Add(noise, "Y_noise")
+Y_noise = Y_noise.StopGradient([], "Y_noise")
+Y_pred = X.FC([W, B], "Y_pred")
+dist = train_net.SquaredL2Distance([Y_noise, Y_pred], "dist")
+loss = dist.AveragedLoss([], ["loss"])
+
+pictures = []
+graph = net_drawer.GetPydotGraph(train_net.Proto().op, "train", rankdir="LR")
+pictures.append(display.Image(graph.create_png(), width=800))
+
+gradient_map = train_net.AddGradientOperators([loss])
+graph = net_drawer.GetPydotGraph(train_net.Proto().op, "train", rankdir="LR")
+pictures.append(display.Image(graph.create_png(), width=800))
+
+train_net.Iter(ITER, ITER)
+LR = train_net.LearningRate(ITER, "LR", base_lr=-0.1, policy="step", stepsize=20, gamma=0.9)
+train_net.WeightedSum([W, ONE, gradient_map[W], LR], W)
+train_net.WeightedSum([B, ONE, gradient_map[B], LR], B)
+graph = net_drawer.GetPydotGraph(train_net.Proto().op, "train", rankdir="LR")
+pictures.append(display.Image(graph.create_png(), width=800))
+
+workspace.RunNetOnce(init_net)
+print(workspace.CreateNet(train_net))
+print("Before training, W is: {}".format(workspace.FetchBlob("W")))
+print("Before training, B is: {}".format(workspace.FetchBlob("B")))
+W_before = workspace.FetchBlob("W")
+
+for i in range(100):
+    workspace.RunNet(train_net.Proto().name)
+
+print("After training, W is: {}".format(workspace.FetchBlob("W")))
+print("After training, B is: {}".format(workspace.FetchBlob("B")))
+print("Ground truth W is: {}".format(workspace.FetchBlob("W_gt")))
+print("Ground truth B is: {}".format(workspace.FetchBlob("B_gt")))
+trained = {name: workspace.FetchBlob(name) for name in ["W", "B", "ITER", "LR"]}
+blobs_after_training = workspace.Blobs()
+
+# Re-initialise and watch the parameters move
+workspace.RunNetOnce(init_net)
+restarted = {name: workspace.FetchBlob(name) for name in ["W", "B", "ITER"]}
+w_history = []
+b_history = []
+lr_history = []
+for i in range(50):
+    workspace.RunNet(train_net.Proto().name)
+    w_history.append(workspace.FetchBlob("W"))
+    b_history.append(workspace.FetchBlob("B"))
+    lr_history.append(workspace.FetchBlob("LR"))
+w_history = np.vstack(w_history)
+b_history = np.vstack(b_history)
+pyplot.plot(w_history[:, 0], w_history[:, 1], 'r')
+pyplot.axis('equal')
+pyplot.xlabel('w_0')
+pyplot.ylabel('w_1')
+pyplot.grid(True)
+pyplot.figure()
+pyplot.plot(b_history)
+pyplot.xlabel('iter')
+pyplot.ylabel('b')
+pyplot.grid(True)
+final_iter = workspace.FetchBlob("ITER")
+'''
+
+
+@pytest.fixture(scope="module")
+def toy_2017() -> tuple[dict[str, Any], str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    workspace.SwitchWorkspace("default")
+    workspace.ResetWorkspace()
+    workspace.SetRandomSeed(2017)
+    yield run_program(TOY_2017, "toy_regression_2017")
+    pyplot.close("all")
+
+
+def test_toy_2017_trains_and_prints(toy_2017):
+    ns, printed = toy_2017
+    lines = printed.splitlines()
+    assert lines[:2] == ["Created init net.", "True"]
+    assert lines[2] == f"Before training, W is: {ns['W_before']}"
+    assert lines[3] == "Before training, B is: [0.]"
+    trained = ns["trained"]
+    assert lines[4:6] == [f"After training, W is: {trained['W']}",
+                          f"After training, B is: {trained['B']}"]
+    assert lines[6:] == ["Ground truth W is: [[2.  1.5]]", "Ground truth B is: [0.5]"]
+    np.testing.assert_allclose(trained["W"], [[2.0, 1.5]], atol=0.15)
+    np.testing.assert_allclose(trained["B"], [0.5], atol=0.15)
+    assert trained["ITER"].tolist() == [100]
+    # step policy, counter read after Iter: 100 // 20 = 5 decays
+    np.testing.assert_allclose(trained["LR"], -0.1 * 0.9**5, rtol=1e-6)
+    assert trained["LR"].shape == () and trained["LR"].dtype == np.float32
+
+
+def test_toy_2017_draws_the_three_stages(toy_2017):
+    ns, _ = toy_2017
+    assert len(ns["pictures"]) == 3
+    assert all(p.data[:8] == b"\x89PNG\r\n\x1a\n" for p in ns["pictures"])
+    labels = {n.get_label() for n in ns["graph"].get_nodes()}
+    assert '"WeightedSum (op#15)"' in labels and '"Iter (op#12)"' in labels
+
+
+def test_toy_2017_blobs_are_caffe2s_sorted_list(toy_2017):
+    ns, _ = toy_2017
+    assert ns["blobs_after_training"] == [
+        "B", "B_grad", "B_gt", "ITER", "LR", "ONE", "W", "W_grad", "W_gt", "X", "X_grad",
+        "Y_gt", "Y_noise", "Y_noise_grad", "Y_pred", "Y_pred_grad", "dist", "dist_grad",
+        "loss", "loss_autogen_grad", "noise",
+    ]
+    assert sorted(str(k) for k in ns["gradient_map"]) == [
+        "B", "W", "X", "Y_pred", "dist", "loss",
+    ]
+
+
+def test_toy_2017_reinitialising_restarts_parameters_counter_and_schedule(toy_2017):
+    ns, _ = toy_2017
+    restarted = ns["restarted"]
+    assert restarted["ITER"].tolist() == [0] and restarted["ITER"].dtype == np.int32
+    assert restarted["B"].tolist() == [0.0]
+    assert not np.allclose(restarted["W"], ns["trained"]["W"])  # a new random start
+    # the created net sees the re-filled blobs: the schedule starts again at iteration 1
+    lrs = np.array(ns["lr_history"])
+    expected = -0.1 * 0.9 ** (np.arange(1, 51) // 20)
+    np.testing.assert_allclose(lrs, expected, rtol=1e-6)
+    assert ns["final_iter"].tolist() == [50]
+    w, b = ns["w_history"], ns["b_history"]
+    assert w.shape == (50, 2) and b.shape == (50, 1)
+    start = np.linalg.norm(restarted["W"][0] - [2.0, 1.5])
+    assert np.linalg.norm(w[-1] - [2.0, 1.5]) < 0.25 * start  # it heads to (2, 1.5)
+    assert abs(b[-1, 0] - 0.5) < 0.15 and b[0, 0] > 0  # and b rises toward 0.5
