@@ -31,11 +31,13 @@ __all__ = [
     "FeedBlob",
     "FetchBlob",
     "HasBlob",
+    "LoadBlobs",
     "Nets",
     "ResetWorkspace",
     "RunNet",
     "RunNetOnce",
     "RunOperatorOnce",
+    "SaveBlobs",
     "SetDivergenceGuard",
     "SetRandomSeed",
     "SwitchWorkspace",
@@ -391,6 +393,22 @@ def RunNet(  # noqa: N802
 def SetDivergenceGuard(on: bool = True) -> None:  # noqa: N802
     """Guard every run in the current workspace against NaN/inf (graphlab's own)."""
     _ws().set_divergence_guard(on)
+
+
+def SaveBlobs(path: str, names: list[str] | None = None) -> list[str]:  # noqa: N802
+    """Save blobs of the current workspace to an ``.npz`` checkpoint (all if ``names`` is
+    None); see :func:`graphlab.checkpoint.save_blobs`."""
+    from .checkpoint import save_blobs
+
+    return save_blobs(path, names)
+
+
+def LoadBlobs(path: str, names: list[str] | None = None, prefix: str = "") -> list[str]:  # noqa: N802
+    """Load blobs from an ``.npz`` checkpoint into the current workspace, all or nothing;
+    see :func:`graphlab.checkpoint.load_blobs`."""
+    from .checkpoint import load_blobs
+
+    return load_blobs(path, names, prefix=prefix)
 
 
 class _BlobsView:

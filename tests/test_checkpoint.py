@@ -405,3 +405,13 @@ def test_plain_numpy_npz_loads_with_member_names(tmp_path):
     np.savez(path, weights=np.eye(2), bias=np.zeros(2, np.float32))
     assert checkpoint.load_blobs(path) == ["weights", "bias"]
     np.testing.assert_array_equal(workspace.FetchBlob("weights"), np.eye(2))
+
+
+def test_workspace_module_functions(tmp_path):
+    workspace.FeedBlob("W", np.ones((1, 2), np.float32))
+    workspace.FeedBlob("B", np.zeros(1, np.float32))
+    path = str(tmp_path / "m.npz")
+    assert workspace.SaveBlobs(path) == ["B", "W"]
+    workspace.ResetWorkspace()
+    assert workspace.LoadBlobs(path, ["W"], prefix="saved/") == ["saved/W"]
+    assert workspace.Blobs() == ["saved/W"]

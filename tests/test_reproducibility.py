@@ -111,6 +111,21 @@ def test_module_functions_with_set_random_seed_and_reset():
     assert program() != first
 
 
+def test_debugging_ops_do_not_change_the_numbers(tmp_path):
+    init_net, train_net = build_toy_regression()
+    plain = train(Workspace(seed=11), init_net, train_net, iters=5)
+    init2, train2 = build_toy_regression()
+    # A learner adds a checkpoint and a printout at the front of the train net.
+    extra = [
+        core.CreateOperator("Save", ["W"], [], db=str(tmp_path / "w.npz"), absolute_path=1),
+        core.CreateOperator("Print", ["W"], [], to_file=1),
+    ]
+    train2.Proto().op[:0] = extra
+    ws = Workspace(seed=11)
+    ws.root_folder = str(tmp_path)  # Print(to_file=1) writes W.log here
+    assert train(ws, init2, train2, iters=5) == plain
+
+
 def test_run_net_once_twice_continues_but_program_repeats():
     init_net, _ = build_toy_regression()
     workspace.SetRandomSeed(9)
