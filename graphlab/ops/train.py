@@ -477,16 +477,16 @@ def _weighted_sum_compiled(args: dict[str, Any],
             seen[0] = key if same else None
             return out
         shape = xw[0].shape
-        out = None
+        terms = []  # (array, is it a fresh array we may write into)
         for k in range(0, len(xw), 2):
             X, w = xw[k], xw[k + 1].item()
             X = X if X.shape == shape else X.reshape(shape)
-            if out is None:
-                out = X * w if w != 1.0 else X.copy()
-            elif w == 1.0:
-                out += X
-            else:
-                out += X * w
+            terms.append((X, False) if w == 1.0 else (X * w, True))
+        if len(terms) > 1 and not terms[0][1] and terms[1][1]:
+            terms[0], terms[1] = terms[1], terms[0]  # t0 + t1 == t1 + t0 exactly
+        out = terms[0][0] if terms[0][1] else terms[0][0].copy()
+        for term, _ in terms[1:]:
+            out += term
         return out
 
     return run
