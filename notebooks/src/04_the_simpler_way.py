@@ -67,16 +67,17 @@ print("build_sgd added these operators to the training net:")
 for i, op in enumerate(model.net.Proto().op[before:], start=before):
     print(f"  #{i} {op.type}({', '.join(op.input)}) -> {', '.join(op.output)}")
 print("and these to the init net:")
-for op in model.param_init_net.Proto().op[-3:]:
+for op in model.param_init_net.Proto().op[2:]:
     print(f"  {op.type}({', '.join(op.input)}) -> {', '.join(op.output)}")
 
 # %% [markdown]
 # Compare with notebook 2: a counter (`AtomicIter` on `optimizer_iteration`, protected by a mutex),
-# one `LearningRate`, and one `WeightedSum([param, ONE, grad, lr], param)` per parameter. The same
-# picture, drawn in the teaching style:
+# one `LearningRate`, and one `WeightedSum([param, ONE, grad, lr], param)` per parameter. (Caffe2's
+# optimizer adds the `ONE_0_0` filler once per parameter; filling it twice is harmless.) The same
+# picture, drawn in the teaching style — parameters highlighted:
 
 # %%
-net_drawer.show(model.net, style="teaching")
+net_drawer.show(model.net, style="teaching", params=model.params)
 
 # %% [markdown]
 # ## Training
@@ -137,7 +138,7 @@ for label, build, kw in [
 ]:
     m, hist = fit(build, **kw)
     visualize.plot_loss(hist, ax=ax, smooth=None, log=True, label=label)
-ax.set_title("the same model, three optimizers")
+ax.set(title="the same model, three optimizers", ylabel="loss")
 print("Adam's update op:", [op.type for op in m.net.Proto().op if op.type == "Adam"])
 
 # %% [markdown]
@@ -179,7 +180,7 @@ print("final accuracy on the training points: %.3f" % hist["accuracy"][-1])
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
 visualize.plot_loss(hist["xent"], ax=ax1, log=True, label="cross-entropy")
 visualize.plot_decision_boundary(clf.net, points, labels, ax=ax2,
-                                 input_blob="data", output_blob="probs")
+                                 input_blob="data", output_blob="scores")
 ax2.set_title("decision boundary")
 plt.tight_layout()
 
