@@ -237,6 +237,15 @@ def test_known_dtype_gaps_in_gradient_kernels(op_type):
     assert ws.fetch_blob(grad_map["x"]).dtype == np.float64
 
 
+@pytest.mark.xfail(strict=True, reason="a full reduction returns a NumPy scalar, not an array")
+@pytest.mark.parametrize("op_type", ["ReduceSum", "ReduceMean"])
+def test_full_reductions_store_arrays(op_type):
+    ws = Workspace()
+    ws.feed_blob("x", np.arange(3.0))
+    ws.run_operator_once(core.CreateOperator(op_type, ["x"], ["s"], axes=[0], keepdims=0))
+    assert isinstance(ws._blobs["s"], np.ndarray)
+
+
 @pytest.mark.xfail(strict=True, reason="pass-through gradient is the float32 seed itself")
 def test_passthrough_gradient_keeps_the_blob_dtype():
     net = core.Net("passthrough")
