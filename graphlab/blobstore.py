@@ -34,23 +34,28 @@ class BlobStore(dict):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._deferred: dict[str, Callable[[], Any]] = {}
+        # name -> (function, *arguments); the value is function(*arguments)
+        self._deferred: dict[str, tuple[Any, ...]] = {}
 
     # ---- deferring --------------------------------------------------------------------
-    def defer(self, name: str, compute: Callable[[], Any]) -> None:
-        """Make ``name`` deferred: ``compute()`` gives its value when first looked up."""
+    def defer(self, name: str, compute: Callable[..., Any], *args: Any) -> None:
+        """Make ``name`` deferred: ``compute(*args)`` gives its value when first looked up.
+
+        (A compiled plan does the same two steps inline: drop the dict entry, then set
+        ``_deferred[name] = (compute, *args)``.)
+        """
         dict.pop(self, name, None)
-        self._deferred[name] = compute
+        self._deferred[name] = (compute, *args)
 
     def is_deferred(self, name: str) -> bool:
         """True if ``name`` exists only as a recipe (not computed yet)."""
         return name in self._deferred and not dict.__contains__(self, name)
 
     def __missing__(self, name: str) -> Any:
-        compute = self._deferred.pop(name, None)
-        if compute is None:
+        recipe = self._deferred.pop(name, None)
+        if recipe is None:
             raise KeyError(name)
-        value = compute()
+        value = recipe[0](*recipe[1:])
         dict.__setitem__(self, name, value)
         return value
 

@@ -106,15 +106,10 @@ class _Step:
     def __call__(self, *values: Any) -> Any:
         return self.fn(*values, **self.kwargs)
 
-    def recipe(self, values: tuple[Any, ...], k: int) -> Callable[[], Any]:
-        """How to compute output ``k`` later from the input arrays this run used."""
-        kernel, kwargs, n_out = self.schema.kernel, self.plain_kwargs, len(self.outputs)
-
-        def compute() -> Any:
-            result = kernel(*values, **kwargs)
-            return result if n_out == 1 else result[k]
-
-        return compute
+    def recompute(self, values: tuple[Any, ...], k: int) -> Any:
+        """Output ``k`` computed by the plain kernel from the input arrays of a past run."""
+        result = self.schema.kernel(*values, **self.plain_kwargs)
+        return result if self.single else result[k]
 
 
 def compile_op(
@@ -268,7 +263,8 @@ class Plan:
 
     def _compile(self, guard: bool) -> tuple[Callable[..., None], dict[int, int]]:
         text, lines, constants = _generate(self.steps, guard)
-        namespace: dict[str, Any] = {"_DivergedError": _DivergedError, "_nonfinite": _nonfinite}
+        namespace: dict[str, Any] = {"_DivergedError": _DivergedError, "_nonfinite": _nonfinite,
+                                     "_pop": dict.pop}
         namespace.update(constants)
         code = compile(text, f"<graphlab plan {self.name!r}>", "exec")
         exec(code, namespace)  # noqa: S102 - our own generated source
@@ -306,7 +302,7 @@ def run_steps(
                                    iteration) from exc
         for k, (name, v) in enumerate(zip(step.outputs, outs)):
             if v is None and k in step.deferrable:
-                blobs.defer(name, step.recipe(values, k))
+                blobs.defer(name, step.recompute, values, k)
             else:
                 blobs[name] = v
 
@@ -377,7 +373,9 @@ def _step_source(step: _Step, args: list[str], guard: bool, constants: dict[str,
             body.append(f"if {check}: raise _DivergedError({k}, {o})")
     for k, (o, t) in enumerate(zip(outs, targets)):
         if k in step.deferrable:
-            body.append(f"if {o} is None: blobs.defer({step.outputs[k]!r}, _s{i}.recipe(_in, {k}))")
+            name = step.outputs[k]
+            body.append(f"if {o} is None: _pop(blobs, {name!r}, None); "
+                        f"blobs._deferred[{name!r}] = (_s{i}.recompute, _in, {k})")
             body.append(f"else: {t} = {o}")
         else:
             body.append(f"{t} = {o}")

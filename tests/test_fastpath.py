@@ -133,3 +133,15 @@ def test_compiled_kernel_rechecks_when_the_layout_changes():
     with pytest.raises(ShapeError, match="dimension mismatch"):
         fast(X, W, np.zeros(3, np.float32))
     assert fast(X, W, b).shape == (4, 2)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("seed", range(6))
+def test_compiled_averages_round_like_the_plain_kernels(dtype: Any, seed: int):
+    # the compiled AveragedLoss(Gradient) divide in float64 and round once to float32
+    rng = np.random.default_rng(seed)
+    for n in [1, 3, 7, 64, 100, 1000, 4097]:
+        scale = 10.0 ** rng.integers(-30, 30)
+        x = (rng.standard_normal(n) * scale).astype(dtype)
+        check_compiled("AveragedLoss", [x], {}, 1)
+        check_compiled("AveragedLossGradient", [x, np.asarray(scale, dtype)], {}, 1)

@@ -172,29 +172,27 @@ def averaged_loss_gradient(X: np.ndarray, dLoss: np.ndarray) -> np.ndarray:
 
 # ---- compiled forms for created nets (see graphlab.fastpath) ------------------------------
 # Each checks a new input layout (shapes, dtypes) with the plain kernel above, then, while
-# the layout stays the same, repeats the same arithmetic without the checks, writing into
-# the previous output buffer. Only 2-D inputs with one column ([N, 1], the seed's
-# predictions) take the short road, where each row's sum has a single term.
+# the layout stays the same, repeats the same arithmetic without the checks. The distance
+# ops take the short road only for one column ([N, 1], the seed's predictions), where each
+# row's sum has a single term.
 
 
 @compiles("SquaredL2Distance")
 def _sq_l2_compiled(args: dict, needed: tuple[bool, ...]):
     plain = squared_l2_distance
-    out = OutBuffer()
-    seen: list = [None, None]
+    seen: list = [None, None]  # [layout, ½ in the output dtype]
 
     def run(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
         key = (X.shape, Y.shape, X.dtype, Y.dtype)
         if key != seen[0]:
             dist = plain(X, Y)
             ok = X.ndim == 2 and X.shape[1] == 1
-            seen[:] = [key, dist.dtype] if ok else [None, None]
+            seen[:] = [key, np.array(0.5, dist.dtype)] if ok else [None, None]
             return dist
-        diff = (X - Y).reshape(-1)
-        dist = out.get(diff.shape, seen[1])
-        np.multiply(diff, diff, out=dist)
-        dist *= 0.5
-        return dist
+        d = (X - Y).reshape(key[0][0])
+        np.multiply(d, d, out=d)
+        d *= seen[1]
+        return d
 
     return run
 
@@ -203,19 +201,17 @@ def _sq_l2_compiled(args: dict, needed: tuple[bool, ...]):
 def _sq_l2_gradient_compiled(args: dict, needed: tuple[bool, ...]):
     plain = squared_l2_distance_gradient
     want_dx = needed[0]
-    out = OutBuffer()
-    seen: list = [None, None]
+    seen: list = [None]
 
     def run(X: np.ndarray, Y: np.ndarray, dDist: np.ndarray):
         key = (X.shape, Y.shape, dDist.shape, X.dtype, Y.dtype, dDist.dtype)
         if key != seen[0]:
             dX, dY = plain(X, Y, dDist)
-            ok = X.ndim == 2 and X.shape[1] == 1
-            seen[:] = [key, dY.dtype] if ok else [None, None]
+            one_dtype = X.dtype == Y.dtype == dDist.dtype
+            seen[0] = key if one_dtype and X.ndim == 2 and X.shape[1] == 1 else None
             return dX, dY
         # (Y - X)·d is exactly −((X - Y)·d): IEEE subtraction and products are symmetric
-        dY = out.get(X.shape, seen[1])
-        np.subtract(Y, X, out=dY)
+        dY = Y - X
         dY *= dDist[:, None]
         return (-dY if want_dx else None), dY
 
@@ -225,16 +221,20 @@ def _sq_l2_gradient_compiled(args: dict, needed: tuple[bool, ...]):
 @compiles("AveragedLoss")
 def _averaged_loss_compiled(args: dict, needed: tuple[bool, ...]):
     plain = averaged_loss
-    seen: list = [None, None]
+    seen: list = [None, 1.0]  # [layout, X.size]
+    total = np.add.reduce
 
     def run(X: np.ndarray) -> np.ndarray:
         key = (X.shape, X.dtype)
         if key != seen[0]:
             loss = plain(X)
-            seen[:] = [key, X.dtype.type(X.size)]
+            ok = X.dtype in (np.float32, np.float64)
+            seen[:] = [key if ok else None, float(X.size)]
             return loss
         dtype = key[1]
-        return np.asarray(X.sum(dtype=dtype) / seen[1], dtype=dtype)
+        # the sum X.sum(dtype=...) computes; a float32 quotient rounded from the float64
+        # one equals the float32 division (53 >= 2*24 + 2 bits: no double-rounding error)
+        return np.array(total(X, axis=None, dtype=dtype).item() / seen[1], dtype)
 
     return run
 
@@ -243,17 +243,19 @@ def _averaged_loss_compiled(args: dict, needed: tuple[bool, ...]):
 def _averaged_loss_gradient_compiled(args: dict, needed: tuple[bool, ...]):
     plain = averaged_loss_gradient
     out = OutBuffer()
-    seen: list = [None, None, None]
+    seen: list = [None, 1.0]  # [layout, X.size]
 
     def run(X: np.ndarray, dLoss: np.ndarray) -> np.ndarray:
         key = (X.shape, dLoss.shape, X.dtype, dLoss.dtype)
         if key != seen[0]:
             dX = plain(X, dLoss)
-            seen[:] = [key, dX.dtype, dX.dtype.type(max(X.size, 1))]
+            same = dLoss.dtype == dX.dtype and dLoss.size == 1 and dX.dtype.kind == "f"
+            same = same and dX.dtype in (np.float32, np.float64)
+            seen[:] = [key if same else None, float(max(X.size, 1))]
             return dX
-        dtype = seen[1]
-        dX = out.get(key[0], dtype)
-        dX.fill(dtype.type(dLoss.reshape(())) / seen[2])
+        dX = out.get(key[0], key[3])
+        # a float32 quotient rounded from the float64 one equals the float32 division
+        dX.fill(dLoss.item() / seen[1])
         return dX
 
     return run
