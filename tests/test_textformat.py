@@ -238,3 +238,25 @@ def test_load_net_errors(tmp_path):
     bad.write_text('name: "x"\nop {\n', encoding="utf-8")
     with pytest.raises(TextFormatError, match=rf"{bad}:3:1: expected '}}'"):
         load_net(bad)
+
+
+def test_real_programs_round_trip():
+    # The seed program (forward, gradients, updates) and a ModelHelper/brew/optimizer model.
+    from test_reproducibility import build_toy_regression
+
+    from graphlab import brew, model_helper, optimizer
+
+    init_net, train_net = build_toy_regression()
+    model = model_helper.ModelHelper(name="mlp")
+    hidden = brew.fc(model, "data", "hidden", dim_in=2, dim_out=4)
+    hidden = brew.relu(model, hidden, hidden)
+    pred = brew.fc(model, hidden, "pred", dim_in=4, dim_out=1)
+    dist = model.net.SquaredL2Distance([pred, "target"], "dist")
+    loss = model.net.AveragedLoss(dist, "loss")
+    model.AddGradientOperators([loss])
+    optimizer.build_sgd(model, base_learning_rate=0.1, policy="step", stepsize=10, gamma=0.9)
+    nets = [init_net, train_net, model.param_init_net, model.net]
+    for net in nets:
+        proto = net.Proto()
+        assert len(proto.op) > 0
+        assert parse_net(str(proto)) == proto
