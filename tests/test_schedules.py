@@ -281,3 +281,16 @@ def test_op_max_lr_default_depends_on_policy() -> None:
         "LearningRate", ["ITER"], ["LR"], base_lr=1.0, policy="cosine"))
     assert float(workspace.FetchBlob("LR")) == pytest.approx(_cos(3, 0.5, 0.1, 50, 1, 0.99),
                                                              rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "policy, args",
+    [pytest.param(p, a, id=f"{p}-{k}") for k, (p, a, _) in enumerate(CLOSED)],
+)
+def test_array_and_scalar_evaluation_agree_exactly(policy, args) -> None:
+    # The compiled LearningRate tabulates rates with one array call; it must give the
+    # very same float as evaluating one iteration at a time.
+    ks = np.array([0, 1, 2, 19, 20, 99, 100, 101, 299, 300, 401, 777, 1023, 5000])
+    table = schedules.learning_rate(ks, -0.3, policy, **args)
+    one_by_one = [schedules.learning_rate(int(k), -0.3, policy, **args) for k in ks]
+    np.testing.assert_array_equal(table, one_by_one)
