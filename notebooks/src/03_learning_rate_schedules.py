@@ -48,7 +48,7 @@ def lr_from_op(policy, steps=200, base_lr=1.0, **args):
 
 
 lr = lr_from_op("step", steps=100, base_lr=-0.1, stepsize=20, gamma=0.9)
-print("the seed's schedule, first iterations:", lr[:3], "... iteration 20:", lr[19])
+print("the seed's schedule, first iterations:", lr[:3], "... iteration 20:", round(lr[19], 6))
 
 # %% [markdown]
 # ## Every policy
@@ -97,7 +97,8 @@ except Exception as err:
 # A function builds fresh nets, trains for 150 steps and returns the loss per step.
 
 # %%
-def train_toy(policy="fixed", base_lr=-0.1, steps=150, seed=0, **args):
+def build_toy(policy="fixed", base_lr=-0.1, seed=0, **args):
+    """Fresh init and train nets for the toy regression; returns the created train net."""
     workspace.ResetWorkspace()
     workspace.SetRandomSeed(seed)  # same data and initial W for every run: a fair comparison
     init = core.Net("toy_init")
@@ -119,6 +120,12 @@ def train_toy(policy="fixed", base_lr=-0.1, steps=150, seed=0, **args):
         net.WeightedSum([param, ONE, grads[param], LR], param)
     workspace.RunNetOnce(init)
     workspace.CreateNet(net)
+    return net
+
+
+def train_toy(policy="fixed", base_lr=-0.1, steps=150, seed=0, **args):
+    """Train the toy regression and return the loss after each step."""
+    net = build_toy(policy, base_lr, seed, **args)
     losses = []
     for _ in range(steps):
         workspace.RunNet(net.Name())
@@ -160,20 +167,17 @@ ax.legend();
 
 # %% [markdown]
 # With `base_lr = -2.5` the loss grows without bound: the run has **diverged**. In a longer run the
-# numbers overflow to `inf` and then `nan`. graphlab can stop training the moment that happens and
-# name the operator that produced the first non-finite value:
+# numbers overflow to `inf` and then `nan`. graphlab's *divergence guard* (`check_finite=True`, off by
+# default because it costs time) stops training the moment that happens and names the operator that
+# produced the first non-finite value:
 
 # %%
-from graphlab import training
-
-workspace.ResetWorkspace()
-workspace.SetRandomSeed(0)
-train_toy(policy="fixed", base_lr=-2.1, steps=1)  # build and create the nets
+net = build_toy(policy="fixed", base_lr=-2.5)
 try:
     with np.errstate(over="ignore", invalid="ignore"):
-        training.train("toy_train", 2000, record=["loss"], progress=False, check_finite=True)
-except Exception as err:
-    print(type(err).__name__, ":", str(err)[:600])
+        workspace.RunNet(net.Name(), num_iter=2000, check_finite=True)
+except RuntimeError as err:
+    print(err)
 
 # %% [markdown]
 # ## Summary

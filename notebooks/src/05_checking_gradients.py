@@ -17,6 +17,7 @@ from graphlab import core, gradient_checker, registry, workspace
 
 np.random.seed(0)
 rng = np.random.default_rng(0)
+print("operators with a gradient:", sum(s.differentiable for s in registry.all_schemas()))
 
 # %% [markdown]
 # ## One function, by hand
@@ -53,7 +54,7 @@ plt.xlabel("ε")
 plt.ylabel("max |numeric − exact|")
 plt.title("finite-difference error against step size")
 plt.grid(True, alpha=0.3)
-plt.legend()
+plt.legend();
 
 # %% [markdown]
 # ## One operator
