@@ -192,8 +192,10 @@ def train(
         live_plot: in a notebook, redraw a plot of the first recorded blob about 25
             times during training (ignored outside IPython).
         every: record after runs ``every``, ``2·every``, ... (and always after the last).
-        check_finite: stop with ``FloatingPointError`` as soon as a recorded value is
-            NaN or infinite (usually: the learning rate is too large).
+        check_finite: turn on the executor's divergence guard for these runs (the first
+            op producing NaN or infinity stops the run with a ``DivergenceError`` naming
+            it), and also stop with ``FloatingPointError`` if a recorded value is not
+            finite. Usually the learning rate is too large.
 
     Returns:
         A :class:`History`.
@@ -226,7 +228,10 @@ def train(
     i = 0
     try:
         for i in range(1, int(num_iter) + 1):
-            ws.run_net(name)
+            if check_finite:
+                ws.run_net(name, check_finite=True)
+            else:
+                ws.run_net(name)
             if i % every == 0 or i == num_iter:
                 row = {n: _snapshot(ws, n) for n in names}
                 history.append(i, row)

@@ -14,6 +14,7 @@ def fresh_workspace():
     workspace.SwitchWorkspace("default")
     workspace.ResetWorkspace()
     workspace.SetRandomSeed(None)
+    workspace.SetDivergenceGuard(False)  # ResetWorkspace keeps the guard; tests start without
     yield
     workspace.SwitchWorkspace("default")
     workspace.ResetWorkspace()

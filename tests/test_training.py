@@ -8,6 +8,7 @@ import pytest
 
 from graphlab import brew, core, optimizer, training, workspace
 from graphlab.errors import GraphlabError, OperatorError, ShapeError
+from graphlab.executor import DivergenceError
 from graphlab.model_helper import ModelHelper
 from graphlab.registry import OpContext, register_op
 from graphlab.workspace import Workspace
@@ -126,11 +127,22 @@ def test_error_mid_way_keeps_the_history_so_far():
 
 def test_check_finite_stops_a_diverging_run():
     model = _regression("tr_diverge", lr=5.0)
-    with pytest.raises(FloatingPointError, match="smaller learning rate") as e:
+    with np.errstate(all="ignore"), pytest.raises(DivergenceError, match="smaller") as e:
         training.train(model.net, 200, check_finite=True, progress=False)
     losses = e.value.history["loss"]
-    assert not np.isfinite(losses[-1]) and np.all(np.isfinite(losses[:-1]))
-    assert len(losses) < 200
+    assert 0 < len(losses) < 200 and np.all(np.isfinite(losses))
+    assert losses[-1] > losses[0]  # it was diverging
+
+
+def test_check_finite_also_checks_recorded_values():
+    net = core.Net("tr_nan_record")
+    net.Copy("a", "b")
+    workspace.FeedBlob("a", np.ones(1, np.float32))
+    workspace.FeedBlob("x", np.array([1.0, np.nan], np.float32))  # no op writes it
+    workspace.CreateNet(net)
+    with pytest.raises(FloatingPointError, match="'x' has NaN/inf entries at iteration 1") as e:
+        training.train(net, 3, record=["b", "x"], check_finite=True, progress=False)
+    assert e.value.history.num_records == 1
 
 
 def test_progress_bar_and_live_plot_work_headless(capsys):
