@@ -23,6 +23,15 @@ def _fail_on_run(X: np.ndarray, *, fail_at: int = 3, ctx: OpContext) -> np.ndarr
     return X.copy()
 
 
+@register_op("_TRInterruptOnRun")
+def _interrupt_on_run(X: np.ndarray, *, at: int = 2, ctx: OpContext) -> np.ndarray:
+    """Test-only: copies X, but raises KeyboardInterrupt (as Jupyter's stop button does)."""
+    ctx.state["runs"] = ctx.state.get("runs", 0) + 1
+    if ctx.state["runs"] == at:
+        raise KeyboardInterrupt
+    return X.copy()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_counters():
     optimizer.reset_optimizer_instance_count()
@@ -123,6 +132,17 @@ def test_error_mid_way_keeps_the_history_so_far():
     assert training.last_history() is history
     if hasattr(e.value, "__notes__"):
         assert "stopped at iteration 4 of 10" in e.value.__notes__[0]
+
+
+def test_interrupting_the_kernel_keeps_the_history():
+    net = core.Net("tr_interrupt")
+    net._TRInterruptOnRun("x", "y", at=3)
+    workspace.FeedBlob("x", np.ones(2, np.float32))
+    workspace.CreateNet(net)
+    with pytest.raises(KeyboardInterrupt) as e:
+        training.train(net, 10, record="y", progress=False)
+    assert e.value.history.iterations.tolist() == [1, 2]
+    assert training.last_history() is e.value.history
 
 
 def test_check_finite_stops_a_diverging_run():
