@@ -23,6 +23,8 @@ import inspect
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
 from . import core
 from .errors import did_you_mean
 from .model_helper import ModelHelper, ParameterTags
@@ -157,6 +159,13 @@ def fc(
     Returns:
         The output BlobReference.
     """
+    for arg, value in (("dim_in", dim_in), ("dim_out", dim_out)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(
+                f"brew.fc({str(blob_out)!r}): {arg} must be a positive int, got {value!r}. "
+                "dim_in is the number of input features (X's last dimension), dim_out the "
+                "number of outputs."
+            )
     out = str(blob_out)
     w = model.create_param(out + "_w", [dim_out, dim_in], weight_init or ("XavierFill", {}),
                            ParameterTags.WEIGHT)

@@ -64,6 +64,14 @@ def test_brew_fc_custom_initializers_and_extra_args():
     assert model.net.Proto().op[0].args() == {"axis": 1}
 
 
+@pytest.mark.parametrize("dims", [(0, 1), (2, -1), (2.0, 1), (True, 1)])
+def test_brew_fc_checks_its_dimensions(dims):
+    model = ModelHelper(name="mh_dims")
+    with pytest.raises(ValueError, match="must be a positive int"):
+        brew.fc(model, "X", "y", *dims)
+    assert model.params == [] and len(model.param_init_net) == 0
+
+
 def test_init_params_false_registers_params_without_fillers():
     model = ModelHelper(name="mh_noinit", init_params=False)
     brew.fc(model, "X", "y", dim_in=2, dim_out=1)
