@@ -125,6 +125,15 @@ class Optimizer:
         """``<Class>_<k>_<base>_cpu``, e.g. ``SgdOptimizer_0_lr_cpu``."""
         return f"{type(self).__name__}_{self._instance_num}_{base}_cpu"
 
+    def learning_rate_args(self) -> dict[str, Any]:
+        """The arguments this optimizer gives its ``LearningRate`` op (sign included),
+        ready for plotting: ``visualize.plot_lr_schedule(**opt.learning_rate_args())``."""
+        return {"base_lr": -float(self._signed_lr()), "policy": self.policy,
+                **self.init_kwargs}
+
+    def _signed_lr(self) -> float:
+        raise NotImplementedError
+
     def build_lr(
         self,
         net: core.Net,
@@ -205,12 +214,14 @@ class SgdOptimizer(Optimizer):
         self.nesterov = nesterov
         self.init_kwargs = dict(policy_args)
 
+    def _signed_lr(self) -> float:
+        return self.base_learning_rate * (-1.0 if self.momentum else 1.0)
+
     def _run(self, net: core.Net, param_init_net: core.Net, info: ParameterInfo) -> None:
         if self.base_learning_rate == 0:
             return
         param, grad = info.blob, info.grad
-        sign = -1.0 if self.momentum else 1.0
-        lr, _ = self.build_lr(net, param_init_net, self.base_learning_rate * sign,
+        lr, _ = self.build_lr(net, param_init_net, self._signed_lr(),
                               policy=self.policy, **self.init_kwargs)
         one = param_init_net.ConstantFill([], "ONE_0_0", shape=[1], value=1.0)
         if self.momentum > 0:
@@ -259,6 +270,9 @@ class AdamOptimizer(Optimizer):
         self.epsilon = epsilon
         self.policy = policy
         self.init_kwargs = dict(policy_args)
+
+    def _signed_lr(self) -> float:
+        return self.alpha
 
     def _run(self, net: core.Net, param_init_net: core.Net, info: ParameterInfo) -> None:
         if self.alpha == 0:

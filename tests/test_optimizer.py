@@ -80,6 +80,17 @@ def test_build_sgd_adds_exactly_caffe2s_ops():
     assert _arg_fields(lr_op) == {"base_lr": "f", "policy": "s", "stepsize": "i", "gamma": "f"}
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_learning_rate_args_match_the_op(momentum):
+    model = _regression_model()
+    opt = optimizer.build_sgd(model, 0.1, momentum=momentum, policy="exp", gamma=0.99)
+    lr_op = next(op for op in model.net.Proto().op if op.type == "LearningRate")
+    assert opt.learning_rate_args() == lr_op.args()
+    assert opt.learning_rate_args()["base_lr"] == (0.1 if momentum else -0.1)
+    adam = optimizer.build_adam(_regression_model("adam_args"), 0.01)
+    assert adam.learning_rate_args() == {"base_lr": -0.01, "policy": "fixed"}
+
+
 def test_optimizer_instances_are_numbered_per_class():
     a = optimizer.build_sgd(_regression_model("a"), 0.1)
     b = optimizer.build_sgd(_regression_model("b"), 0.1)
