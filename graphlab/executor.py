@@ -132,7 +132,7 @@ def compile_op(
     """
     schema = get_schema(op.type)
     try:
-        args = schema.parse_args(op.arg)
+        args = _parse_args(schema, op)
     except GraphlabError as e:
         raise type(e)(f"{e}\n  op #{index} in net {net_name!r}: {op.summary()}"
                       + (f"\n  created at {op.origin}" if op.origin else "")) from None
@@ -157,6 +157,30 @@ def compile_op(
                 deferrable.append(k)
     fn = compiler(dict(args), tuple(needed))
     return _Step(fn, {}, op, index, schema, args, deferrable)
+
+
+#: parsed arguments by (op type, argument values): RunNetOnce of the same net, or nets
+#: built from the same helper, parse each distinct op once (bounded, cleared when full)
+_PARSED: dict[tuple[Any, ...], dict[str, Any]] = {}
+_PARSED_MAX = 4096
+
+
+def _parse_args(schema: OpSchema, op: OperatorDef) -> dict[str, Any]:
+    """``schema.parse_args(op.arg)``, remembered for ops with the same argument values."""
+    key: list[Any] = [op.type]
+    for a in op.arg:
+        if a.n is not None or a.nets:
+            return schema.parse_args(op.arg)  # nested nets: not worth a key
+        key.append((a.name, a.f, a.i, a.s, tuple(a.floats), tuple(a.ints), tuple(a.strings)))
+    frozen = tuple(key)
+    parsed = _PARSED.get(frozen)
+    if parsed is None:
+        parsed = schema.parse_args(op.arg)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[frozen] = parsed
+    # each op instance gets its own lists, in case a kernel keeps or changes one
+    return {k: list(v) if type(v) is list else v for k, v in parsed.items()}
 
 
 def _is_default(schema: OpSchema, name: str, value: Any) -> bool:
