@@ -241,7 +241,7 @@ class GradientContext:
         )
 
 
-GradientMaker = Callable[[GradientContext], tuple[list[OperatorDef], list[Union[str, None]]]]
+GradientMaker = Callable[[GradientContext], tuple[list[OperatorDef], list[str | None]]]
 
 
 @dataclass
@@ -312,7 +312,8 @@ class OpSchema:
             for i, inp in enumerate(inputs):
                 if inp != out:
                     continue
-                if self.inplace == "all" or (i, o) in self.inplace or (i, o) in self.enforce_inplace:
+                pair = (i, o)
+                if self.inplace == "all" or pair in self.inplace or pair in self.enforce_inplace:
                     continue
                 allowed = self._allowed_inplace_text()
                 return (
@@ -388,7 +389,9 @@ class OpSchema:
         return callable(self.grad)
 
 
-def _arg_specs(kernel: Callable[..., Any]) -> tuple[dict[str, ArgSpec], bool, tuple[int, int | None]]:
+def _arg_specs(
+    kernel: Callable[..., Any],
+) -> tuple[dict[str, ArgSpec], bool, tuple[int, int | None]]:
     sig = inspect.signature(kernel)
     hints = typing.get_type_hints(kernel)
     args: dict[str, ArgSpec] = {}

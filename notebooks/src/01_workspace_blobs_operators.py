@@ -83,7 +83,7 @@ op = core.CreateOperator("GaussianFill", [], ["Z"], shape=[100, 100], mean=1.0, 
 print(op)
 workspace.RunOperatorOnce(op)
 Z = workspace.FetchBlob("Z")
-print("Z has shape", Z.shape, "mean %.3f" % Z.mean(), "std %.3f" % Z.std())
+print(f"Z has shape {Z.shape}, mean {Z.mean():.3f}, std {Z.std():.3f}")
 
 # %% [markdown]
 # Misspelt argument names are caught when the operator is created, with a suggestion. (Caffe2

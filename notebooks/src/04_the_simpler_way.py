@@ -174,7 +174,7 @@ workspace.FeedBlob("label", labels)
 workspace.RunNetOnce(clf.param_init_net)
 workspace.CreateNet(clf.net)
 hist = training.train(clf.net, 600, record=["xent", "accuracy"], progress=False)
-print("final accuracy on the training points: %.3f" % hist["accuracy"][-1])
+print(f"final accuracy on the training points: {hist['accuracy'][-1]:.3f}")
 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
