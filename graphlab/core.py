@@ -14,10 +14,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .errors import ArgumentError, did_you_mean, user_origin
-from .proto import DeviceOption, NetDef, OperatorDef, make_argument
+from .proto import DeviceOption as DeviceOptionProto
+from .proto import NetDef, OperatorDef, make_argument
 from .registry import get_schema, has_op, op_names
 
-__all__ = ["BlobReference", "CreateOperator", "DataType", "Net", "ScopedBlobReference"]
+__all__ = [
+    "BlobReference", "CreateOperator", "DataType", "DeviceOption", "Net", "ScopedBlobReference",
+]
 
 
 class DataType:
@@ -38,6 +41,22 @@ class DataType:
     DOUBLE = 13
 
 
+def DeviceOption(  # noqa: N802 - Caffe2's name
+    device_type: int,
+    cuda_gpu_id: int = 0,
+    random_seed: int | None = None,
+    node_name: str | None = None,
+) -> DeviceOptionProto:
+    """A device option, as Caffe2 user code writes it: ``core.DeviceOption(caffe2_pb2.CPU)``.
+
+    graphlab runs every op on the CPU: ``device_type`` and ``cuda_gpu_id`` are recorded and
+    printed (``device_option { device_type: 0 cuda_gpu_id: 0 }``) but change nothing;
+    ``random_seed`` seeds the op's random generator.
+    """
+    return DeviceOptionProto(device_type=int(device_type), cuda_gpu_id=int(cuda_gpu_id),
+                             random_seed=random_seed, node_name=node_name)
+
+
 #: Keywords of ``CreateOperator`` that configure the OperatorDef instead of becoming args.
 _OP_FIELDS = ("name", "control_input", "device_option", "arg", "engine", "random_seed")
 
@@ -48,7 +67,7 @@ def CreateOperator(  # noqa: N802 - Caffe2's name
     outputs: str | BlobReference | Sequence[str | BlobReference],
     name: str = "",
     control_input: Sequence[str] | None = None,
-    device_option: DeviceOption | None = None,
+    device_option: DeviceOptionProto | None = None,
     arg: Sequence[Any] | None = None,
     engine: str | None = None,
     random_seed: int | None = None,
@@ -74,7 +93,7 @@ def CreateOperator(  # noqa: N802 - Caffe2's name
         origin=user_origin(),
     )
     if random_seed is not None:
-        op.device_option = copy.copy(op.device_option) or DeviceOption()
+        op.device_option = copy.copy(op.device_option) or DeviceOptionProto()
         op.device_option.random_seed = int(random_seed)
     for k, v in kwargs.items():
         try:
@@ -243,6 +262,7 @@ class Net:
         for op in self._net.op:
             for b in op.output:
                 self._defined[b] = None
+        self._ops_seen = len(self._net.op)
         self._next_name_counts: dict[str, int] = {}
 
     @classmethod
@@ -282,8 +302,20 @@ class Net:
             lines.append(f"  external inputs: {', '.join(self._net.external_input)}")
         return "\n".join(lines)
 
+    def _sync_defined(self) -> None:
+        """Re-read the defined blobs if ops were added to or removed from ``Proto().op``
+        directly (the Basics tutorial's ``net.Proto().op.append(op)``), so their outputs
+        do not turn into external inputs when a later op reads them."""
+        if len(self._net.op) == self._ops_seen:
+            return
+        self._defined = dict.fromkeys(self._net.external_input)
+        for op in self._net.op:
+            self._defined.update(dict.fromkeys(op.output))
+        self._ops_seen = len(self._net.op)
+
     def BlobIsDefined(self, blob: str) -> bool:  # noqa: N802
         """True if an op of this net produces ``blob`` or it is an external input."""
+        self._sync_defined()
         return str(blob) in self._defined
 
     def UsesBlob(self, blob: str) -> bool:  # noqa: N802
@@ -356,6 +388,7 @@ class Net:
     NextScopedBlob = NextBlob
 
     def _add_op(self, op_type: str, inputs: Any, outputs: Any, **kwargs: Any) -> Any:
+        self._sync_defined()
         in_refs = _as_list(inputs)
         for b in in_refs:
             name = str(b)
@@ -374,6 +407,7 @@ class Net:
             out_names = [str(b) for b in _as_list(outputs)]
         op = CreateOperator(op_type, [str(b) for b in in_refs], out_names, **kwargs)
         self._net.op.append(op)
+        self._ops_seen = len(self._net.op)
         for b in out_names:
             self._defined[b] = None
         refs = tuple(BlobReference(b, self) for b in out_names)
@@ -439,7 +473,7 @@ class Net:
     def set_rand_seed(self, seed: int = 100, sequence_seed: bool = True) -> None:
         """Give every op a fixed ``random_seed`` (``seed + i`` for op i, or ``seed`` for all)."""
         for i, op in enumerate(self._net.op):
-            op.device_option = copy.copy(op.device_option) or DeviceOption()
+            op.device_option = copy.copy(op.device_option) or DeviceOptionProto()
             op.device_option.random_seed = seed + i if sequence_seed else seed
 
     # ---- Jupyter -------------------------------------------------------------------

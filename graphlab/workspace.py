@@ -30,9 +30,11 @@ __all__ = [
     "CurrentWorkspace",
     "FeedBlob",
     "FetchBlob",
+    "GlobalInit",
     "HasBlob",
     "LoadBlobs",
     "Nets",
+    "NumCudaDevices",
     "ResetWorkspace",
     "RunNet",
     "RunNetOnce",
@@ -320,6 +322,26 @@ def ResetWorkspace(root_folder: str | None = None) -> bool:  # noqa: N802
 def CurrentWorkspaceObject() -> Workspace:  # noqa: N802
     """The :class:`Workspace` behind the module functions."""
     return _ws()
+
+
+def GlobalInit(args: list[str]) -> bool:  # noqa: N802
+    """Accept Caffe2's process flags (``["caffe2", "--caffe2_log_level=0"]``) and ignore them.
+
+    Caffe2 scripts call this first to set logging and threading flags; graphlab has none, so
+    the call only checks it got a list of strings (as Caffe2 did) and returns True.
+    """
+    if not isinstance(args, (list, tuple)) or not all(isinstance(a, str) for a in args):
+        raise TypeError(f"GlobalInit expects a list of strings, got {args!r}")
+    return True
+
+
+#: graphlab runs on the CPU (Caffe2 scripts test this before building GPU nets).
+has_gpu_support = False
+
+
+def NumCudaDevices() -> int:  # noqa: N802
+    """Always 0: graphlab has no GPU."""
+    return 0
 
 
 def SetRandomSeed(seed: int | None) -> None:  # noqa: N802
