@@ -26,24 +26,28 @@ from graphlab import optimizer, workspace
 
 # ---- running a Caffe2 program ---------------------------------------------------------------
 
-_IMPORT = re.compile(r"^(?P<head>\s*(?:from|import) )caffe2\.python(?P<tail>[.\w]*\b)", re.M)
+_IMPORT = re.compile(r"^(?P<head>\s*from )caffe2\.python(?P<tail>[.\w]*) import ", re.M)
+_PB2 = re.compile(r"^(?P<head>\s*)from caffe2\.proto import caffe2_pb2$", re.M)
 
 
 def port(source: str) -> str:
-    """``from caffe2.python[.mod] import ...`` → ``from graphlab[.mod] import ...``; nothing else.
+    """Change only the import lines: ``from caffe2.python[.mod] import ...`` → ``from
+    graphlab[.mod] import ...`` and ``from caffe2.proto import caffe2_pb2`` → ``from graphlab
+    import caffe2_pb2``.
 
     Raises:
         AssertionError: the program mentions caffe2 anywhere but an import line.
     """
-    ported = _IMPORT.sub(lambda m: f"{m['head']}graphlab{m['tail']}", source)
+    ported = _IMPORT.sub(lambda m: f"{m['head']}graphlab{m['tail']} import ", source)
+    ported = _PB2.sub(lambda m: f"{m['head']}from graphlab import caffe2_pb2", ported)
     changed = [
         (a, b) for a, b in zip(source.splitlines(), ported.splitlines(), strict=True) if a != b
     ]
     assert changed, "the program has no caffe2 import to change"
-    for before, after in changed:
-        assert re.match(r"\s*(from|import) caffe2\.python", before), before
-        assert after == before.replace("caffe2.python", "graphlab", 1)
-    assert "caffe2" not in ported, "caffe2 is used outside an import line"
+    for before, _ in changed:
+        assert re.match(r"\s*from caffe2\.(python|proto)\b.* import ", before), before
+    leftover = [ln for ln in ported.splitlines() if re.search(r"\bcaffe2\.(python|proto)", ln)]
+    assert not leftover, f"a caffe2 module is used outside an import line: {leftover}"
     return ported
 
 
@@ -80,8 +84,9 @@ def _deterministic():
 def test_port_changes_only_import_lines():
     src = "from caffe2.python import core\nfrom caffe2.python.brew import fc\nx = 1\n"
     assert port(src) == "from graphlab import core\nfrom graphlab.brew import fc\nx = 1\n"
+    assert port("from caffe2.proto import caffe2_pb2\n") == "from graphlab import caffe2_pb2\n"
     with pytest.raises(AssertionError):
-        port("from caffe2.python import core\nprint('caffe2')\n")
+        port("from caffe2.python import core\nimport caffe2.python.brew\n")
 
 
 # ---- 1. the Basics tutorial ------------------------------------------------------------------
@@ -91,6 +96,7 @@ import time
 
 import numpy as np
 from caffe2.python import core, workspace
+from caffe2.proto import caffe2_pb2
 
 print("== empty ==")
 print("Blobs: {}".format(workspace.Blobs()))
@@ -303,6 +309,8 @@ MORE_OPS = '''
 @pytest.fixture(scope="module")
 def basics() -> tuple[dict[str, Any], str]:
     """The Basics program, run once for all the tests that read its output."""
+    workspace.SwitchWorkspace("gutentag", True)  # another test may have used it: empty it
+    workspace.ResetWorkspace()
     workspace.SwitchWorkspace("default")
     workspace.ResetWorkspace()
     np.random.seed(1234)
@@ -511,8 +519,19 @@ def test_toy_2018_prints_both_protos_like_caffe2(toy_2018):
     ns, printed = toy_2018
     # Caffe2's ModelHelper also printed three GPU arguments on the FC op (use_cudnn, order,
     # cudnn_exhaustive_search); graphlab's arg_scope is empty (docs/caffe2-compatibility.md).
-    assert section(printed, "predict net") == proto_text(PREDICT_NET) + "\n"
-    assert section(printed, "init net").startswith(proto_text(INIT_NET))
+    # "regression_model" in a fresh process, "regression_model_<k>" if the name was taken
+    # (and "regression_model_init_<k>": each net's name is made unique on its own)
+    model = ns["regression_model"]
+    name, init_name = model.net.Name(), model.param_init_net.Name()
+    assert re.fullmatch(r"regression_model(_\d+)?", name)
+    assert re.fullmatch(r"regression_model_init(_\d+)?", init_name)
+    renamed = {"regression_model": name, "regression_model_init": init_name}
+    predict, init = (
+        proto_text(t).replace(f'"{old}"', f'"{renamed[old]}"', 1)
+        for t, old in [(PREDICT_NET, "regression_model"), (INIT_NET, "regression_model_init")]
+    )
+    assert section(printed, "predict net") == predict + "\n"
+    assert section(printed, "init net").startswith(init)
     # the print happened before build_sgd; the init net has grown since
     assert [op.type for op in ns["regression_model"].param_init_net.Proto().op] == [
         "XavierFill", "ConstantFill", "ConstantFill", "CreateMutex", "ConstantFill",
@@ -570,7 +589,9 @@ def test_toy_2018_part_two_fits_the_line(toy_2018):
     np.testing.assert_allclose(ns["coe"], w[0], rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(ns["line_intercept"], b, rtol=1e-4, atol=1e-5)
     assert abs(ns["coe"][0] - 0.42) < 0.05  # most of the way there in 100 steps
-    assert ns["line_model"].net.Name() == "regression_model_1"  # renamed, as in Caffe2
+    # the second ModelHelper(name="regression_model") is renamed, as in Caffe2
+    first, second = ns["regression_model"].net.Name(), ns["line_model"].net.Name()
+    assert second != first and second.startswith("regression_model_")
 
 
 # ---- 3. the 2017 toy regression (the seed's tutorial), with its second half ------------------
@@ -726,3 +747,169 @@ def test_toy_2017_reinitialising_restarts_parameters_counter_and_schedule(toy_20
     start = np.linalg.norm(restarted["W"][0] - [2.0, 1.5])
     assert np.linalg.norm(w[-1] - [2.0, 1.5]) < 0.25 * start  # it heads to (2, 1.5)
     assert abs(b[-1, 0] - 0.5) < 0.15 and b[0, 0] > 0  # and b rises toward 0.5
+
+
+# ---- 4. idioms from Caffe2 user code ---------------------------------------------------------
+
+IDIOMS = '''
+import numpy as np
+from caffe2.python import core, workspace, brew
+from caffe2.python.model_helper import ModelHelper
+from caffe2.proto import caffe2_pb2
+
+workspace.GlobalInit(["caffe2", "--caffe2_log_level=0"])
+gpu = workspace.has_gpu_support and workspace.NumCudaDevices() > 0
+device = core.DeviceOption(caffe2_pb2.CUDA if gpu else caffe2_pb2.CPU, 0)
+
+# ops made by hand and appended to the proto, as the Basics tutorial explains net.SomeOp
+net = core.Net("idioms")
+fill = core.CreateOperator("ConstantFill", [], ["ones"], shape=[2, 3], value=1.0,
+                           device_option=device)
+net.Proto().op.append(fill)
+doubled = net.Scale("ones", "doubled", scale=2.0)
+data = net.AddExternalInput("data")
+total = net.Add([doubled, data], "total")
+net.AddExternalOutput(total)
+print("== net ==")
+print(net.Proto())
+print(net)
+
+workspace.blobs["data"] = np.arange(6, dtype=np.float32).reshape(2, 3)
+workspace.RunNetOnce(net)
+has_total = workspace.HasBlob("total")
+total_value = workspace.blobs["total"]
+copy = net.Clone("idioms_copy")
+
+# a ModelHelper's two nets and a gradient map
+model = ModelHelper(name="idioms_model")
+pred = brew.fc(model, "x", "pred", dim_in=3, dim_out=1)
+loss = model.net.AveragedLoss(model.net.SquaredL2Distance([pred, "target"], "dist"), "loss")
+gradient_map = model.net.AddGradientOperators([loss])
+W = model.params[0]
+init_proto = model.param_init_net.Proto()
+int_zero = model.param_init_net.ConstantFill([], "counter", shape=[1], value=0,
+                                             dtype=core.DataType.INT32)
+
+errors = {}
+try:
+    workspace.FetchBlob("not_there")
+except RuntimeError as err:
+    errors["FetchBlob"] = err
+try:
+    workspace.RunNet("never_created")
+except RuntimeError as err:
+    errors["RunNet"] = err
+try:
+    net.NotAnOperator([], "y")
+except AttributeError as err:
+    errors["Net.NotAnOperator"] = err
+try:
+    workspace.SwitchWorkspace("no_such_workspace")
+except RuntimeError as err:
+    errors["SwitchWorkspace"] = err
+try:
+    gradient_map[W].Scale([], "scaled")
+except RuntimeError as err:
+    errors["grad.Scale"] = err
+try:
+    fresh = core.Net("needs_inputs")
+    fresh.FC(["x", "w_missing", "b_missing"], "y")
+    workspace.CreateNet(fresh)
+except RuntimeError as err:
+    errors["CreateNet"] = err
+'''
+
+IDIOMS_NET = '''
+    op {
+      output: "ones"
+      name: ""
+      type: "ConstantFill"
+      arg {
+        name: "shape"
+        ints: 2
+        ints: 3
+      }
+      arg {
+        name: "value"
+        f: 1.0
+      }
+      device_option {
+        device_type: 0
+        cuda_gpu_id: 0
+      }
+    }
+    op {
+      input: "ones"
+      output: "doubled"
+      name: ""
+      type: "Scale"
+      arg {
+        name: "scale"
+        f: 2.0
+      }
+    }
+    op {
+      input: "doubled"
+      input: "data"
+      output: "total"
+      name: ""
+      type: "Add"
+    }
+    external_input: "data"
+    external_output: "total"
+'''
+
+
+@pytest.fixture(scope="module")
+def idioms() -> tuple[dict[str, Any], str]:
+    workspace.SwitchWorkspace("default")
+    workspace.ResetWorkspace()
+    return run_program(IDIOMS, "idioms")
+
+
+def test_idioms_hand_made_ops_and_external_blobs_print_like_caffe2(idioms):
+    ns, printed = idioms
+    name = ns["net"].Name()
+    # "ones" comes from the appended op, so it is not an external input; "data" is
+    expected = f'name: "{name}"\n' + proto_text(IDIOMS_NET) + "\n" + name + "\n"
+    assert section(printed, "net") == expected
+    assert ns["net"].Proto().external_input == ["data"]
+    assert ns["has_total"]
+    np.testing.assert_array_equal(ns["total_value"], 2 + np.arange(6).reshape(2, 3))
+    assert str(ns["net"]) == name and ns["device"].device_type == 0
+
+
+def test_idioms_clone_data_types_and_model_protos(idioms):
+    ns, _ = idioms
+    copy = ns["copy"]
+    assert copy.Name().startswith("idioms_copy") and copy.Proto() is not ns["net"].Proto()
+    assert str(copy.Proto()).split("\n", 1)[1] == str(ns["net"].Proto()).split("\n", 1)[1]
+    core, caffe2_pb2 = ns["core"], ns["caffe2_pb2"]
+    assert core.DataType.INT32 == caffe2_pb2.TensorProto.INT32 == 2
+    assert core.DataType.INT64 == 10 and core.DataType.FLOAT == 1
+    assert isinstance(ns["fill"], caffe2_pb2.OperatorDef)
+    assert [op.type for op in ns["init_proto"].op] == ["XavierFill", "ConstantFill",
+                                                       "ConstantFill"]
+    assert ns["init_proto"].op[-1].args() == {"shape": [1], "value": 0, "dtype": 2}
+
+
+def test_idioms_gradient_map_takes_blob_references_and_names(idioms):
+    ns, _ = idioms
+    gradient_map, W = ns["gradient_map"], ns["W"]
+    assert type(W).__name__ == "BlobReference" and W == "pred_w"
+    assert gradient_map[W] == gradient_map["pred_w"] == "pred_w_grad"
+    assert "pred_w" in gradient_map and W in gradient_map
+    assert gradient_map["pred"] == "pred_grad" and gradient_map["loss"] == "loss_autogen_grad"
+
+
+def test_idioms_errors_are_the_types_caffe2_users_catch(idioms):
+    ns, _ = idioms
+    errors = ns["errors"]
+    assert list(errors) == ["FetchBlob", "RunNet", "Net.NotAnOperator", "SwitchWorkspace",
+                            "grad.Scale", "CreateNet"]
+    assert "not_there" in str(errors["FetchBlob"])
+    assert "never_created" in str(errors["RunNet"])
+    assert "NotAnOperator" in str(errors["Net.NotAnOperator"])
+    assert "no_such_workspace" in str(errors["SwitchWorkspace"])
+    assert "w_missing" in str(errors["CreateNet"]) and "b_missing" in str(errors["CreateNet"])
+    assert not hasattr(ns["net"], "NotAnOperator")  # hasattr works on nets
