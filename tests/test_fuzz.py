@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import os
+import tempfile
 
 import numpy as np
 import pytest
@@ -39,8 +40,11 @@ FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
 
 
 @pytest.fixture(scope="module")
-def scratch(tmp_path_factory) -> str:
-    return str(tmp_path_factory.mktemp("fuzz"))
+def scratch():
+    # A private directory (not pytest's numbered basetemp, which a concurrent pytest
+    # session may prune while this module runs).
+    with tempfile.TemporaryDirectory(prefix="graphlab-fuzz-") as d:
+        yield d
 
 
 def _identical(a: np.ndarray, b: np.ndarray) -> bool:
