@@ -493,7 +493,7 @@ def load_net(path: str | os.PathLike[str]) -> NetDef:
         raise GraphlabError(f"{path!r} is a zip archive (a checkpoint?), not a net in text "
                             "format; read checkpoints with graphlab.checkpoint.read_checkpoint.")
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a BOM (some Windows editors add one) is fine
     except UnicodeDecodeError as exc:
         raise GraphlabError(f"{path!r} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
                             "a net file is protobuf text format.") from None

@@ -260,3 +260,10 @@ def test_real_programs_round_trip():
         proto = net.Proto()
         assert len(proto.op) > 0
         assert parse_net(str(proto)) == proto
+
+
+def test_load_net_accepts_crlf_and_a_bom(tmp_path):
+    path = tmp_path / "win.pbtxt"
+    path.write_bytes(b'\xef\xbb\xbfname: "w"\r\nop {\r\n  type: "Relu"\r\n}\r\n')
+    net = load_net(path)
+    assert net.name == "w" and net.op[0].type == "Relu"
