@@ -27,6 +27,7 @@ tutorial, and peak memory (tracemalloc) at N=65536, D=64 against hand NumPy.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -36,7 +37,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+if __name__ == "__main__" and "--blas-threads" in sys.argv:
+    # must be set before NumPy (and its BLAS) is imported
+    _n = sys.argv[sys.argv.index("--blas-threads") + 1]
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = _n
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -172,6 +179,8 @@ def torch_step(p: Problem) -> Callable[[], Any] | None:
     except Exception as e:  # noqa: BLE001 - not installed, or a broken install
         print(f"(PyTorch unavailable: {type(e).__name__}: {e})")
         return None
+    if os.environ.get("OMP_NUM_THREADS"):
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     w_gt, b_gt = (torch.from_numpy(a) for a in p.ground_truth())
     W = torch.from_numpy(p.w0()).requires_grad_()
     B = torch.zeros(1, requires_grad=True)
@@ -253,6 +262,11 @@ def jax_step(p: Problem) -> Callable[[], Any] | None:
 # ---- timing -------------------------------------------------------------------------------
 
 
+#: the clock: CPU time of the whole process (all threads) by default, so other programs
+#: on a shared machine do not count; ``--clock wall`` for elapsed time
+CLOCK: Callable[[], float] = time.process_time
+
+
 def interleaved(contenders: dict[str, Callable[[], Any]], rounds: int,
                 target_s: float) -> dict[str, float]:
     """Median seconds per call of each contender, measured round-robin."""
@@ -261,18 +275,19 @@ def interleaved(contenders: dict[str, Callable[[], Any]], rounds: int,
         _enter(fn)
         fn()  # warm up
         t0 = time.perf_counter()
-        fn()
-        one = max(time.perf_counter() - t0, 1e-7)
+        for _ in range(3):
+            fn()
+        one = max((time.perf_counter() - t0) / 3, 1e-7)
         batch[name] = max(1, int(target_s / one))
     samples: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, fn in contenders.items():
             _enter(fn)
             k = batch[name]
-            t0 = time.perf_counter()
+            t0 = CLOCK()
             for _ in range(k):
                 fn()
-            samples[name].append((time.perf_counter() - t0) / k)
+            samples[name].append((CLOCK() - t0) / k)
     return {name: statistics.median(s) for name, s in samples.items()}
 
 
@@ -342,18 +357,21 @@ def basics(rounds: int, target_s: float) -> dict[str, float]:
 # ---- peak memory ---------------------------------------------------------------------------------
 
 
-def peak_memory(p: Problem, steps: int) -> dict[str, float]:
-    """Peak bytes traced while building and running ``steps`` steps (data included)."""
+def peak_memory(p: Problem, steps: int) -> dict[str, tuple[float, float]]:
+    """Peak bytes traced (setup, then ``steps`` training steps), data included.
+
+    The training peak is measured from the end of the setup: it counts the data and
+    parameters kept from the setup plus everything a step allocates.
+    """
     out = {}
     for name, make in (("hand NumPy", numpy_step), ("graphlab RunNet", None)):
         tracemalloc.start()
-        if make is None:
-            fn = graphlab_step(p, "memory")
-        else:
-            fn = make(p)
+        fn = graphlab_step(p, "memory") if make is None else make(p)
+        setup_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
         for _ in range(steps):
             fn()
-        out[name] = tracemalloc.get_traced_memory()[1]
+        out[name] = (setup_peak, tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
         del fn
         if make is None:
@@ -373,14 +391,25 @@ def _us(seconds: float) -> str:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small, fast smoke run")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="BLAS/OpenMP threads for NumPy, PyTorch and JAX (set before "
+                             "NumPy is imported; 1 gives steadier numbers on a busy machine)")
+    parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu",
+                        help="cpu: process CPU time (default, robust on a shared machine); "
+                             "wall: elapsed time")
     args = parser.parse_args(argv)
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     rounds, target = (3, 0.002) if args.quick else (15, 0.05)
     big = Problem(4096, 32, True) if args.quick else Problem(65536, 64, True)
     problems = [Problem(64, 2, False), Problem(1024, 16, True), big]
     report: dict[str, Any] = {"problems": {}}
 
-    print(f"numpy {np.__version__}, python {sys.version.split()[0]}; medians of {rounds} "
-          "interleaved rounds\n")
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"numpy {np.__version__}, python {sys.version.split()[0]}, {os.cpu_count()} CPUs "
+          f"(load average {load}), BLAS threads: {threads}; {args.clock} clock, medians of "
+          f"{rounds} interleaved rounds\n")
     for p in problems:
         diff = check_same_result(p)
         times = time_problem(p, rounds, target)
@@ -404,13 +433,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"| RunNet | {_us(b['RunNet'])} | ~8 µs |")
     print(f"\nRunNetOnce / RunNet = {b['RunNetOnce'] / b['RunNet']:.2f}\n")
 
-    mem = peak_memory(big, steps=3)
+    mem = peak_memory(big, steps=5)
     report["memory"] = mem
     print(f"### Peak memory, {big.label} (tracemalloc, data included)")
-    print("| contender | peak | vs hand NumPy |")
-    print("| --- | ---: | ---: |")
-    for name, m in mem.items():
-        print(f"| {name} | {m / 2**20:.1f} MiB | {m / mem['hand NumPy']:.2f}× |")
+    print("| contender | setup peak | training peak | training vs hand NumPy |")
+    print("| --- | ---: | ---: | ---: |")
+    base_train = mem["hand NumPy"][1]
+    for name, (setup, train) in mem.items():
+        print(f"| {name} | {setup / 2**20:.1f} MiB | {train / 2**20:.1f} MiB | "
+              f"{train / base_train:.2f}× |")
     return report
 
 

@@ -481,8 +481,9 @@ def divergence_error(
         if state.startswith("NOT"):
             bad_inputs.append(name)
         lines.append(f"    {name}: {describe_array(v)} {state}")
-    lines.append(f"  The op's outputs were not written: {', '.join(step.outputs)} keep their "
-                 "previous values (FetchBlob them to look).")
+    kept = (f"{step.outputs[0]} keeps its previous value" if len(step.outputs) == 1
+            else f"{', '.join(step.outputs)} keep their previous values")
+    lines.append(f"  The op's outputs were not written: {kept} (FetchBlob to look).")
     if bad_inputs:
         lines.append(
             f"  hint: input(s) {', '.join(map(repr, bad_inputs))} were already non-finite "

@@ -116,9 +116,12 @@ def _fc_gradient_compiled(args: dict, needed: tuple[bool, ...]):
     def run(X: np.ndarray, W: np.ndarray, dY: np.ndarray):
         key = (X.shape, W.shape, dY.shape, X.dtype, W.dtype, dY.dtype)
         if key != seen[0]:
-            result = plain(X, W, dY, **args)
-            seen[0] = key if X.ndim == 2 and W.ndim == 2 and dY.ndim == 2 else None
-            return result
+            # the matrices must chain: X [M, K], W [N, K], dY [M, N] (the plain kernel
+            # raises NumPy's error otherwise); an unread dX is skipped from the first run
+            chain = X.ndim == W.ndim == dY.ndim == 2 and dY.shape == (X.shape[0], W.shape[0])
+            if not (chain and X.shape[1] == W.shape[1]):
+                return plain(X, W, dY, **args)
+            seen[0] = key
         return dY.T.dot(X), column_sum(dY, axis=0), (dY.dot(W) if want_dx else None)
 
     return run
