@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import subprocess
+import sys
 import textwrap
 from typing import Any
 
@@ -364,6 +366,19 @@ def test_basics_net_prints_like_caffe2(basics):
     assert ns["net"].Proto().external_input == []
 
 
+def test_basics_net_name_in_a_fresh_process():
+    """In a fresh interpreter the tutorial's net prints exactly ``name: "my_first_net"``."""
+    program = port(textwrap.dedent('''
+        from caffe2.python import core
+        net = core.Net("my_first_net")
+        print(net.Proto())
+        print(core.Net("my_first_net").Proto())
+    '''))
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout == 'name: "my_first_net"\n\nname: "my_first_net_1"\n\n'
+
+
 def test_basics_net_draws_and_runs_both_ways(basics):
     ns, printed = basics
     assert ns["picture"].data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -560,6 +575,9 @@ def test_toy_2018_train_net_is_caffe2s(toy_2018):
          ["y_pred_b"]),
     ]
     assert ops[8].args() == {"base_lr": -0.05, "policy": "fixed"}
+    assert ns["regression_model"].net.Proto().external_input == [
+        "X", "y_pred_w", "y_pred_b", "Y_gt", "iteration_mutex", "optimizer_iteration", "ONE_0_0",
+    ]
 
 
 def test_toy_2018_fit_matches_the_hand_computed_descent(toy_2018):
@@ -779,6 +797,10 @@ workspace.RunNetOnce(net)
 has_total = workspace.HasBlob("total")
 total_value = workspace.blobs["total"]
 copy = net.Clone("idioms_copy")
+on_gpu = core.CreateOperator("Relu", ["data"], ["relu_gpu"],
+                             device_option=core.DeviceOption(caffe2_pb2.CUDA, 1))
+workspace.RunOperatorOnce(on_gpu)
+relu_gpu = workspace.FetchBlob("relu_gpu")
 
 # a ModelHelper's two nets and a gradient map
 model = ModelHelper(name="idioms_model")
@@ -877,6 +899,9 @@ def test_idioms_hand_made_ops_and_external_blobs_print_like_caffe2(idioms):
     assert ns["has_total"]
     np.testing.assert_array_equal(ns["total_value"], 2 + np.arange(6).reshape(2, 3))
     assert str(ns["net"]) == name and ns["device"].device_type == 0
+    # a CUDA device option is printed as given and the op runs on the CPU
+    assert "device_option {\n  device_type: 1\n  cuda_gpu_id: 1\n}\n" in str(ns["on_gpu"])
+    np.testing.assert_array_equal(ns["relu_gpu"], np.arange(6).reshape(2, 3))
 
 
 def test_idioms_clone_data_types_and_model_protos(idioms):
