@@ -7,7 +7,8 @@ to ``graphlab`` (and checks nothing else changed), the program is executed with 
 printed output captured, and the tests compare what it printed with what Caffe2 printed:
 protobuf text in field order, ``name: ""`` on every op, one ``arg { }`` block per keyword.
 
-Randomness: the tutorials draw from NumPy and from filler ops; the tests fix both
+Each program runs once per module (a module-scoped fixture) and several tests read its
+output. Randomness: the tutorials draw from NumPy and from filler ops; the fixtures fix both
 (``np.random.seed`` and ``workspace.SetRandomSeed``) so every run is identical.
 """
 
@@ -38,7 +39,7 @@ def port(source: str) -> str:
     import caffe2_pb2``.
 
     Raises:
-        AssertionError: the program mentions caffe2 anywhere but an import line.
+        AssertionError: nothing to change, or a caffe2 module is used outside an import line.
     """
     ported = _IMPORT.sub(lambda m: f"{m['head']}graphlab{m['tail']} import ", source)
     ported = _PB2.sub(lambda m: f"{m['head']}from graphlab import caffe2_pb2", ported)
@@ -73,14 +74,6 @@ def section(printed: str, title: str) -> str:
 def proto_text(text: str) -> str:
     """Dedent a hand-written protobuf printout (Caffe2 ends each message with a newline)."""
     return textwrap.dedent(text).lstrip("\n")
-
-
-@pytest.fixture(autouse=True)
-def _deterministic():
-    np.random.seed(1234)
-    workspace.SetRandomSeed(2018)
-    optimizer.reset_optimizer_instance_count()
-    yield
 
 
 def test_port_changes_only_import_lines():
