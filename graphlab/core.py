@@ -204,8 +204,9 @@ class BlobReference(str):
         net = self._from_net
         if net is None:
             raise RuntimeError(
-                f"Blob {str(self)!r} has no net (gradient-map entries and external inputs "
-                f"have none), so {op_type} cannot be added through it. Call it on the net "
+                f"Blob {str(self)!r} has no net (gradient-map entries and BlobReferences "
+                f"made by hand have none), so {op_type} cannot be added through it. Call it "
+                "on the net "
                 f"instead: net.{op_type}([{str(self)!r}, ...], ...)."
             )
 
