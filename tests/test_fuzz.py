@@ -223,15 +223,14 @@ def test_mangled_text_parses_or_raises_text_format_error(net, data):
     assert str(parse_net(str(parsed))) == str(parsed)
 
 
-# ---- known gaps: gradient dtypes with the default float32 seed --------------------------------
+# ---- regressions found by fuzzing: dtypes with the default float32 seed, full reductions ----
 
-#: Ops whose gradient kernel returns float32 for a float64 input when dY is float32.
-_KNOWN_DTYPE_GAPS = {"LeakyRelu"}
+#: Ops whose gradient kernel once returned float32 for a float64 input with a float32 dY.
+_DTYPE_REGRESSIONS = {"LeakyRelu"}
 
 
-@pytest.mark.xfail(strict=True, reason="LeakyReluGradient does not promote a float32 dY")
-@pytest.mark.parametrize("op_type", sorted(_KNOWN_DTYPE_GAPS))
-def test_known_dtype_gaps_in_gradient_kernels(op_type):
+@pytest.mark.parametrize("op_type", sorted(_DTYPE_REGRESSIONS))
+def test_gradient_kernels_promote_a_float32_seed(op_type):
     net = core.Net("gap")
     getattr(net, op_type)(["x"], ["y"])
     grad_map = net.AddGradientOperators(["y"])
@@ -241,7 +240,6 @@ def test_known_dtype_gaps_in_gradient_kernels(op_type):
     assert ws.fetch_blob(grad_map["x"]).dtype == np.float64
 
 
-@pytest.mark.xfail(strict=True, reason="a full reduction returns a NumPy scalar, not an array")
 @pytest.mark.parametrize("op_type", ["ReduceSum", "ReduceMean"])
 def test_full_reductions_store_arrays(op_type):
     ws = Workspace()
@@ -250,15 +248,18 @@ def test_full_reductions_store_arrays(op_type):
     assert isinstance(ws._blobs["s"], np.ndarray)
 
 
-@pytest.mark.xfail(strict=True, reason="pass-through gradient is the float32 seed itself")
-def test_passthrough_gradient_keeps_the_blob_dtype():
+def test_passthrough_gradient_is_the_seed():
+    # Copy passes its output's gradient straight through (no op), so x's gradient *is* the
+    # float32 loss seed: right values, float32 (design.md: the seed is float32; kernels that
+    # compute a gradient promote to float64, a pass-through has no kernel).
     net = core.Net("passthrough")
     net.Copy(["x"], ["y"])
     grad_map = net.AddGradientOperators(["y"])
+    assert grad_map["x"] == grad_map["y"] == "y_autogen_grad"
     ws = Workspace()
     ws.feed_blob("x", np.ones(3))
     ws.run_net_once(net)
-    assert ws.fetch_blob(grad_map["x"]).dtype == np.float64
+    np.testing.assert_array_equal(ws.fetch_blob(grad_map["x"]), np.ones(3))
 
 
 # ---- random nets of differentiable ops -----------------------------------------------

@@ -203,6 +203,7 @@ def leaky_relu_gradient(Y: np.ndarray, dY: np.ndarray, *, alpha: float = 0.01) -
     Y, dY: same shape → dX: that shape.
     """
     _check_pair("LeakyReluGradient", Y, dY)
+    dY = dY.astype(np.result_type(Y, dY), copy=False)  # float64 Y with a float32 seed
     return np.where(Y > 0, dY, dY * dY.dtype.type(alpha))
 
 

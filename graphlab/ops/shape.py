@@ -199,8 +199,9 @@ def reduce_sum(X: np.ndarray, *, axes: list[int] | None = None, keepdims: int = 
     Gradient: ``ReduceSumGradient(dY, X) -> dX``.
     """
     dtype = X.dtype if np.issubdtype(X.dtype, np.integer) else None  # int32 stays int32
-    return np.sum(X, axis=_reduced_axes("ReduceSum", X, axes), keepdims=bool(keepdims),
-                  dtype=dtype)
+    # np.asarray: a full reduction gives a NumPy scalar, and blobs are always arrays
+    return np.asarray(np.sum(X, axis=_reduced_axes("ReduceSum", X, axes),
+                             keepdims=bool(keepdims), dtype=dtype))
 
 
 @register_op("ReduceSumGradient")
@@ -221,7 +222,8 @@ def reduce_mean(X: np.ndarray, *, axes: list[int] | None = None,
     Gradient: ``ReduceMeanGradient(dY, X) -> dX``.
     """
     require_float("ReduceMean", "X", X)
-    return np.mean(X, axis=_reduced_axes("ReduceMean", X, axes), keepdims=bool(keepdims))
+    return np.asarray(np.mean(X, axis=_reduced_axes("ReduceMean", X, axes),
+                              keepdims=bool(keepdims)))
 
 
 @register_op("ReduceMeanGradient")
