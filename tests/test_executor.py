@@ -483,3 +483,31 @@ def test_guard_off_adds_no_code_and_on_checks_every_output():
     n_float_outputs = sum(len(op.output) for op in net.Proto().op) - 1  # ITER is an int
     assert plan.source(check_finite=True).count("_nonfinite(") >= n_float_outputs
     workspace.RunNet(net, 5, check_finite=True)  # finite run: no error
+
+
+# ---- parsed-argument cache and the benchmark's baseline ------------------------------------
+
+
+def test_changed_arguments_are_parsed_again():
+    op = core.CreateOperator("ConstantFill", [], ["C"], shape=[2], value=1.0)
+    workspace.RunOperatorOnce(op)
+    np.testing.assert_array_equal(workspace.FetchBlob("C"), [1, 1])
+    op.arg[1].f = 3.0  # edit the OperatorDef in place: same op object, new value
+    workspace.RunOperatorOnce(op)
+    np.testing.assert_array_equal(workspace.FetchBlob("C"), [3, 3])
+
+
+def test_benchmark_hand_numpy_step_is_the_same_computation():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_runnet.py"
+    spec = importlib.util.spec_from_file_location("bench_runnet", path)
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_runnet", bench)  # dataclasses look their module up
+    spec.loader.exec_module(bench)
+    assert bench.check_same_result(bench.Problem(64, 2, False)) == 0.0
+    assert bench.check_same_result(bench.Problem(256, 8, True)) == 0.0
+    times = bench.basics(rounds=1, target_s=0.001)
+    assert set(times) == {"RunNetOnce", "RunNet"}
