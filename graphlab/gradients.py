@@ -133,6 +133,7 @@ class _Builder:
         self.generators: dict[tuple[str, int], list[_Generator]] = {}
         self.grad_of: dict[str, str | None] = {}
         self.grad_ops: list[OperatorDef] = []
+        self.ys: list[str] = []
 
     # -- sanity checks ------------------------------------------------------------------
     def check_stop_gradient_orphans(self) -> None:
@@ -152,6 +153,7 @@ class _Builder:
     # -- step 2: seeds ------------------------------------------------------------------
     def seed(self, ys: dict[str, str | None]) -> None:
         n = len(self.replay.ssa)
+        self.ys = list(ys)
         for y, g in ys.items():
             if y not in self.replay.frontier:
                 known = list(self.replay.frontier)
@@ -203,7 +205,7 @@ class _Builder:
         grad = get_schema(op.type).grad
         if grad == NO_GRADIENT:
             return [], [None] * len(op.input)
-        stop_hint = _stop_gradient_hint(op)
+        stop_hint = _stop_gradient_hint(op, self.ys)
         if grad == SHOULD_NOT_DO_GRADIENT:
             raise GradientError(
                 f"One should not call gradient for operator {op.type}: the backward pass "
@@ -391,9 +393,16 @@ class _Builder:
         return {b: g for b, g in self.grad_of.items() if g is not None}
 
 
-def _stop_gradient_hint(op: OperatorDef) -> str:
+def _stop_gradient_hint(op: OperatorDef, ys: Sequence[str] = ()) -> str:
     if not op.output:
         return "Keep it off the path from the inputs to the loss."
+    asked = [b for b in op.output if b in ys]
+    if asked:
+        return (
+            f"You asked for the gradient of {asked[0]!r}, which {op.type} computes: that is "
+            "something to watch (a metric), not something to train. Differentiate the loss "
+            "instead, e.g. net.AddGradientOperators([loss])."
+        )
     out = op.output[0]
     return (
         f"If no gradient needs to flow through it, stop the gradients before they reach it "

@@ -604,3 +604,13 @@ def test_accumulation_through_real_ops_matches_finite_differences():
         "target": rng.normal(size=(5, 3)),
     }
     check_gradient(net, ["loss"], inputs, wrt=["X", "W", "b"]).assert_ok()
+
+
+def test_asking_for_the_gradient_of_a_metric_says_to_differentiate_the_loss():
+    net = core.Net("metric_grad")
+    net.Accuracy(["p", "label"], "acc")
+    with pytest.raises(GradientError) as e:
+        net.AddGradientOperators(["acc"])
+    msg = str(e.value)
+    assert "Accuracy (op #0" in msg
+    assert "gradient of 'acc'" in msg and "Differentiate the loss" in msg
