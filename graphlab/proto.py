@@ -291,6 +291,12 @@ class NetDef:
     def __str__(self) -> str:
         return "\n".join(self._lines("")) + "\n"
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """Jupyter shows a NetDef as a drawing (PNG) with its text format as plain text."""
+        from .net_drawer import net_mimebundle
+
+        return net_mimebundle(self, text=str(self))
+
 
 def json_quote(s: str) -> str:
     """JSON-quote a name (used for DOT ids and labels)."""
