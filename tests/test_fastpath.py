@@ -145,3 +145,15 @@ def test_compiled_averages_round_like_the_plain_kernels(dtype: Any, seed: int):
         x = (rng.standard_normal(n) * scale).astype(dtype)
         check_compiled("AveragedLoss", [x], {}, 1)
         check_compiled("AveragedLossGradient", [x, np.asarray(scale, dtype)], {}, 1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("a", "b"), [(1.0, 1.0), (1.0, -0.1), (0.5, 1.0), (0.3, -0.7)])
+def test_compiled_weighted_sum_two_pairs(dtype: Any, a: float, b: float):
+    rng = np.random.default_rng(5)
+    W = rng.standard_normal((1, 3)).astype(dtype)
+    g = rng.standard_normal((1, 3)).astype(dtype)
+    wa, wb = np.array([a], dtype), np.asarray(b, dtype)
+    check_compiled("WeightedSum", [W, wa, g, wb], {}, 1)
+    check_compiled("WeightedSum", [W, wa, g.reshape(3, 1), wb], {}, 1)  # same size only
+    check_compiled("WeightedSum", [W, wa, g.astype(np.float64), wb], {}, 1)  # promotes
