@@ -731,7 +731,9 @@ def render(
     """
     exe = find_dot(dot)
     text = graph if isinstance(graph, str) else graph.to_string()
-    args = [exe, "-Kdot", f"-T{format}"]
+    args = [exe, f"-T{format}"]
+    if Path(exe).name.startswith(_PURE_NAME):
+        args.insert(1, "-Kdot")  # one program, eight engines: ask for dot's layout
     if isinstance(graph, pydot.Dot):
         args += _layout_args(graph)
     args += list(extra_args)

@@ -465,9 +465,27 @@ def test_env_var_wins_and_is_used(monkeypatch, tmp_path):
     monkeypatch.setenv(net_drawer.DOT_ENV_VAR, str(wrapper))
     assert net_drawer.find_dot() == str(wrapper.resolve())
     assert net_drawer.GetPydotGraph(FORWARD).create_png().startswith(PNG)
-    assert "-Tpng" in log.read_text()
+    assert "-Tpng" in log.read_text() and "-Kdot" not in log.read_text()
     # an explicit argument beats the environment variable
     assert net_drawer.find_dot(real) == str(Path(real).resolve())
+
+
+def test_command_line_given_to_the_renderer(monkeypatch):
+    calls = []
+
+    def fake_run(args, **kwargs):
+        calls.append(args)
+        return types.SimpleNamespace(returncode=0, stdout=PNG + b"rest", stderr=b"")
+
+    monkeypatch.setattr(net_drawer.subprocess, "run", fake_run)
+    pure = net_drawer.find_dot()
+    graph = net_drawer.GetPydotGraph(FORWARD)
+    assert graph.create_png() == PNG + b"rest"
+    assert calls[-1] == [pure, "-Kdot", "-Tpng", "-Gsize=14,14"]
+    assert graph.create_png(prog=[pure, "-Gdpi=50"]) == PNG + b"rest"
+    assert calls[-1][-1] == "-Gdpi=50"
+    with pytest.raises(net_drawer.RendererNotFoundError, match="no-such-renderer"):
+        graph.create_png(prog="no-such-renderer")
 
 
 def test_env_var_naming_nothing_is_an_error(monkeypatch, tmp_path):
