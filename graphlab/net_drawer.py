@@ -320,7 +320,13 @@ class NetGraph(pydot.Dot):
         format: str = "ps",  # pydot's keyword name
         encoding: str | None = None,
     ) -> bytes:
-        """Render with ``prog`` (default: the found renderer) to ``format`` bytes."""
+        """Render with ``prog`` (default: the found renderer) to ``format`` bytes.
+
+        ``prog`` may be a path, a program name on PATH (``prog="dot"`` for a system
+        Graphviz), or a list ``[program, extra flags...]``. ``prog`` left as pydot's
+        default ``"dot"`` means "find one" (:func:`find_dot`). ``encoding`` is ignored:
+        the DOT text is always sent as UTF-8.
+        """
         if prog is None:
             prog = None if self.prog in (self._auto_prog, "dot") else self.prog
         args: list[str] = []
@@ -457,7 +463,7 @@ def GetPydotGraph(  # noqa: N802
                 latest[blob], **_blob_attrs(style, blob, cat, param_names, shapes)
             ))
             graph.add_edge(pydot.Edge(op_ref, latest[blob]))
-    if legend if legend is not None else teaching:
+    if (teaching if legend is None else legend):
         order = [c for c in CATEGORY_COLORS if c in cats_used]
         _add_legend(graph, order, bool(param_names), rankdir)
     return graph
@@ -518,7 +524,7 @@ def GetPydotGraphMinimal(  # noqa: N802
             graph.add_edge(pydot.Edge(node_ids[p], node_ids[op_id]))
         for b in op.output:
             writer[b] = op_id
-    if legend if legend is not None else teaching:
+    if (teaching if legend is None else legend):
         _add_legend(graph, [c for c in CATEGORY_COLORS if c in cats_used], False, rankdir)
     return graph
 
@@ -696,7 +702,7 @@ def _layout_args(graph: pydot.Dot) -> list[str]:
     cap = size_cap(n_ops)
     flags["size"] = f"{cap:g},{cap:g}"
     fast = graph.fast_layout if isinstance(graph, NetGraph) else None
-    if fast if fast is not None else n_ops > FAST_LAYOUT_OPS:
+    if (n_ops > FAST_LAYOUT_OPS if fast is None else fast):
         flags.update(FAST_LAYOUT_ATTRS)
     return [f"-G{key}={value}" for key, value in flags.items() if key not in own]
 
