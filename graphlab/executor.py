@@ -5,11 +5,12 @@
 1. every op's schema is looked up and its arguments parsed and checked;
 2. its per-instance context (random generator, ``run_once`` state) is made;
 3. its kernel is bound: the op's compile hook (:mod:`graphlab.fastpath`) if it has one,
-   else the plain kernel with the parsed arguments as keywords;
+   else the plain kernel with the arguments that differ from their defaults as keywords;
 4. outputs nothing can observe during the run are found (see *Deferred outputs*);
 5. the whole net becomes one generated Python function, one line per op, e.g.::
 
-       blobs['Y_pred'] = _f5(blobs['X'], blobs['W'], blobs['B'], axis=1, axis_w=1)
+       blobs['Y_pred'] = _f5(blobs['X'], blobs['W'], blobs['B'])
+       blobs['LR'] = _f13(blobs['ITER'], base_lr=-0.1, policy='step', stepsize=20, ...)
 
    so ``RunNet`` does nothing per op but look up its inputs, call the kernel and store
    the result. ``Plan.source()`` shows that function.
