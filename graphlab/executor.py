@@ -308,7 +308,10 @@ def run_steps(
     for step in steps:
         try:
             values = tuple([blobs[n] for n in step.inputs])
-            result = step(*values)
+            result = step.fn(*values, **step.kwargs) if step.kwargs else step.fn(*values)
+            if step.single and not guard and not step.deferrable:
+                blobs[step.outputs[0]] = result  # the common case
+                continue
             outs = (result,) if step.single else tuple(result) if step.outputs else ()
             if len(outs) != len(step.outputs):
                 raise GraphlabError(
