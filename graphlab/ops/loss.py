@@ -221,7 +221,7 @@ def _sq_l2_gradient_compiled(args: dict, needed: tuple[bool, ...]):
 @compiles("AveragedLoss")
 def _averaged_loss_compiled(args: dict, needed: tuple[bool, ...]):
     plain = averaged_loss
-    seen: list = [None, 1.0]  # [layout, X.size]
+    seen: list = [None, 1.0, None]  # [layout, X.size, 0-d scratch in X's dtype]
     total = np.add.reduce
 
     def run(X: np.ndarray) -> np.ndarray:
@@ -229,12 +229,12 @@ def _averaged_loss_compiled(args: dict, needed: tuple[bool, ...]):
         if key != seen[0]:
             loss = plain(X)
             ok = X.dtype in (np.float32, np.float64)
-            seen[:] = [key if ok else None, float(X.size)]
+            seen[:] = [key if ok else None, float(X.size), np.empty((), X.dtype)]
             return loss
-        dtype = key[1]
-        # the sum X.sum(dtype=...) computes; a float32 quotient rounded from the float64
-        # one equals the float32 division (53 >= 2*24 + 2 bits: no double-rounding error)
-        return np.array(total(X, axis=None, dtype=dtype).item() / seen[1], dtype)
+        # the sum X.sum(dtype=X.dtype) computes, accumulated in the scratch's dtype; a
+        # float32 quotient rounded from the float64 one equals the float32 division
+        # (53 >= 2*24 + 2 bits: no double-rounding error)
+        return np.array(total(X, None, None, seen[2]).item() / seen[1], key[1])
 
     return run
 
