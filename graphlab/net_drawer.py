@@ -849,7 +849,8 @@ def net_mimebundle(net: Any, text: str | None = None, **options: Any) -> dict[st
 def show(net: Any, format: str = "png", width: int | None = None, **options: Any) -> Any:
     """Draw ``net`` for a notebook: an ``IPython.display.Image`` (or ``SVG``).
 
-    Options: ``style`` ("teaching" by default here), ``rankdir``, ``workspace``
+    Options: ``style`` ("teaching" by default here), ``rankdir`` ("TB" by default here:
+    top to bottom fits a notebook's width, so labels stay readable), ``workspace``
     (True: show shapes from the current workspace), ``params``, ``legend``,
     ``append_output``, ``minimal`` (True, or ``"dependency"`` for the transitive
     reduction). ``width`` scales the PNG in the notebook. Errors are raised, not hidden.
@@ -857,6 +858,7 @@ def show(net: Any, format: str = "png", width: int | None = None, **options: Any
     from IPython.display import SVG, Image
 
     options.setdefault("style", "teaching")
+    options.setdefault("rankdir", "TB")
     data = render(_build(net, options), format=format)
     if format == "svg":
         return SVG(data=data)
