@@ -157,3 +157,17 @@ def test_compiled_weighted_sum_two_pairs(dtype: Any, a: float, b: float):
     check_compiled("WeightedSum", [W, wa, g, wb], {}, 1)
     check_compiled("WeightedSum", [W, wa, g.reshape(3, 1), wb], {}, 1)  # same size only
     check_compiled("WeightedSum", [W, wa, g.astype(np.float64), wb], {}, 1)  # promotes
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_compiled_ops_on_strided_and_fortran_inputs(dtype: Any):
+    a = _seed_inputs(np.random.default_rng(9), dtype, 33, 5)
+    X_f = np.asfortranarray(a["X"])
+    X_view = np.random.default_rng(1).standard_normal((33, 10)).astype(dtype)[:, ::2]
+    for X in (X_f, X_view):
+        check_compiled("FC", [X, a["W"], a["b"]], {}, 1)
+        check_compiled("FCGradient", [X, a["W"], a["Y"]], {}, 3)
+    Y_view = np.random.default_rng(2).standard_normal((33, 2)).astype(dtype)[:, :1]
+    check_compiled("SquaredL2Distance", [Y_view, a["T"]], {}, 1)
+    check_compiled("SquaredL2DistanceGradient", [Y_view, a["T"], a["dist"]], {}, 2)
+    check_compiled("AveragedLoss", [a["dist"][::2]], {}, 1)

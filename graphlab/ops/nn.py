@@ -90,10 +90,12 @@ def _fc_compiled(args: dict, needed: tuple[bool, ...]):
     seen: list = [None]  # the layout the plain kernel last accepted
 
     def run(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-        key = (X.shape, W.shape, b.shape, X.dtype, W.dtype, b.dtype)
+        # strides too: BLAS may sum in another order for non-contiguous matrices
+        key = (X.shape, W.shape, b.shape, X.dtype, W.dtype, b.dtype, X.strides, W.strides)
         if key != seen[0]:
             y = plain(X, W, b, **args)
-            seen[0] = key if X.ndim == 2 and W.ndim == 2 else None
+            contiguous = X.flags.c_contiguous and W.flags.c_contiguous
+            seen[0] = key if X.ndim == 2 and W.ndim == 2 and contiguous else None
             return y
         y = X.dot(W.T)
         y += b
@@ -114,12 +116,15 @@ def _fc_gradient_compiled(args: dict, needed: tuple[bool, ...]):
     column_sum = np.add.reduce
 
     def run(X: np.ndarray, W: np.ndarray, dY: np.ndarray):
-        key = (X.shape, W.shape, dY.shape, X.dtype, W.dtype, dY.dtype)
+        key = (X.shape, W.shape, dY.shape, X.dtype, W.dtype, dY.dtype, X.strides, W.strides,
+               dY.strides)
         if key != seen[0]:
             # the matrices must chain: X [M, K], W [N, K], dY [M, N] (the plain kernel
-            # raises NumPy's error otherwise); an unread dX is skipped from the first run
+            # raises NumPy's error otherwise); an unread dX is skipped from the first run.
+            # Only C-contiguous matrices: BLAS may sum in another order for others.
             chain = X.ndim == W.ndim == dY.ndim == 2 and dY.shape == (X.shape[0], W.shape[0])
-            if not (chain and X.shape[1] == W.shape[1]):
+            contiguous = all(a.flags.c_contiguous for a in (X, W, dY))
+            if not (chain and contiguous and X.shape[1] == W.shape[1]):
                 return plain(X, W, dY, **args)
             seen[0] = key
         return dY.T.dot(X), column_sum(dY, axis=0), (dY.dot(W) if want_dx else None)
