@@ -511,3 +511,37 @@ def test_benchmark_hand_numpy_step_is_the_same_computation():
     assert bench.check_same_result(bench.Problem(256, 8, True)) == 0.0
     times = bench.basics(rounds=1, target_s=0.001)
     assert set(times) == {"RunNetOnce", "RunNet"}
+
+
+def test_blob_store_matches_a_plain_dict_under_any_sequence_of_operations():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    names = st.sampled_from(["a", "b", "c"])
+    ops = st.lists(st.tuples(st.sampled_from(["set", "defer", "get", "del", "pop", "iter"]),
+                             names, st.integers(0, 9)), max_size=30)
+
+    @settings(max_examples=100, deadline=None)
+    @given(ops)
+    def check(sequence):
+        store, model = BlobStore(), {}
+        for action, name, value in sequence:
+            if action == "set":
+                store[name] = model[name] = value
+            elif action == "defer":
+                store.defer(name, lambda v=value: v)
+                model[name] = value
+            elif action == "get":
+                assert store.get(name) == model.get(name)
+                assert (name in store) == (name in model)
+            elif action in ("del", "pop") and name in model:
+                del model[name]
+                if action == "del":
+                    del store[name]
+                else:
+                    store.pop(name)
+            elif action == "iter":
+                assert sorted(store) == sorted(model) and len(store) == len(model)
+        assert dict(store.items()) == model
+
+    check()
