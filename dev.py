@@ -54,6 +54,8 @@ def main(argv: list[str]) -> int:
     if what == "lab":
         setup("notebooks")
         lab = [str(PY), "-m", "jupyterlab", "--notebook-dir", str(ROOT / "notebooks"), *rest]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:  # e.g. in a container
+            lab.append("--allow-root")
         os.execv(str(PY), lab)
     setup("dev")
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
