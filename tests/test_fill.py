@@ -6,6 +6,7 @@ import cases_fill
 import numpy as np
 import pytest
 from op_case import Case
+from seed_nets import seed_nets
 
 from graphlab import core, workspace
 from graphlab.errors import ArgumentError, OperatorError
@@ -338,14 +339,7 @@ def test_run_once_1_refills_after_the_blob_was_removed() -> None:
 
 
 def test_the_seed_init_net() -> None:
-    init = core.Net("seed_init")
-    init.GivenTensorFill([], "W_gt", shape=[1, 2], values=[2.0, 1.5])
-    init.GivenTensorFill([], "B_gt", shape=[1], values=[0.5])
-    init.ConstantFill([], "ONE", shape=[1], value=1.)
-    init.ConstantFill([], "ITER", shape=[1], value=0, dtype=core.DataType.INT32)
-    init.UniformFill([], "W", shape=[1, 2], min=-1., max=1.)
-    init.ConstantFill([], "B", shape=[1], value=0.0)
-    workspace.RunNetOnce(init)
+    workspace.RunNetOnce(seed_nets("forward").init_net)
     assert workspace.FetchBlob("ITER").dtype == np.int32
     assert workspace.FetchBlob("ONE").dtype == np.float32
     w = workspace.FetchBlob("W")

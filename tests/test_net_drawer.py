@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from seed_nets import STAGES as SEED_STAGES
+from seed_nets import seed_nets
 
 from graphlab import core, net_drawer, workspace
 from graphlab.proto import NetDef, OperatorDef
@@ -369,32 +371,9 @@ def _build_seed_train_net():
     missing = [t for t in SEED_OPS if not has_op(t)]
     if missing:
         pytest.skip(f"ops not registered yet: {', '.join(missing)}")
-    init_net = core.Net("init")
-    W_gt = init_net.GivenTensorFill([], "W_gt", shape=[1, 2], values=[2.0, 1.5])
-    B_gt = init_net.GivenTensorFill([], "B_gt", shape=[1], values=[0.5])
-    ONE = init_net.ConstantFill([], "ONE", shape=[1], value=1.)
-    ITER = init_net.ConstantFill([], "ITER", shape=[1], value=0, dtype=core.DataType.INT32)
-    W = init_net.UniformFill([], "W", shape=[1, 2], min=-1., max=1.)
-    B = init_net.ConstantFill([], "B", shape=[1], value=0.0)
-    train_net = core.Net("train")
-    X = train_net.GaussianFill([], "X", shape=[64, 2], mean=0.0, std=1.0, run_once=0)
-    Y_gt = X.FC([W_gt, B_gt], "Y_gt")
-    noise = train_net.GaussianFill([], "noise", shape=[64, 1], mean=0.0, std=1.0, run_once=0)
-    Y_noise = Y_gt.Add(noise, "Y_noise")
-    Y_noise = Y_noise.StopGradient([], "Y_noise")
-    Y_pred = X.FC([W, B], "Y_pred")
-    dist = train_net.SquaredL2Distance([Y_noise, Y_pred], "dist")
-    loss = dist.AveragedLoss([], ["loss"])
-    stages = {"forward": copy.deepcopy(train_net.Proto())}
-    gradient_map = train_net.AddGradientOperators([loss])
-    stages["gradients"] = copy.deepcopy(train_net.Proto())
-    train_net.Iter(ITER, ITER)
-    LR = train_net.LearningRate(ITER, "LR", base_lr=-0.1, policy="step", stepsize=20,
-                                gamma=0.9)
-    train_net.WeightedSum([W, ONE, gradient_map[W], LR], W)
-    train_net.WeightedSum([B, ONE, gradient_map[B], LR], B)
-    stages["updates"] = copy.deepcopy(train_net.Proto())
-    return init_net, train_net, stages
+    stages = {stage: seed_nets(stage).train_net.Proto() for stage in SEED_STAGES}
+    nets = seed_nets("updates")
+    return nets.init_net, nets.train_net, stages
 
 
 def test_seed_train_net_built_with_real_ops_draws_at_each_stage():

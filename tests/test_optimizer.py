@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from seed_nets import seed_nets
 
 from graphlab import brew, core, optimizer, schedules, workspace
 from graphlab.model_helper import ModelHelper
@@ -245,22 +246,9 @@ def test_learning_rate_blob_follows_the_policy(rng):
 
 
 def _seed_nets():
-    init_net = core.Net("init")
-    init_net.GivenTensorFill([], "W_gt", shape=[1, 2], values=[2.0, 1.5])
-    init_net.GivenTensorFill([], "B_gt", shape=[1], values=[0.5])
-    init_net.UniformFill([], "W", shape=[1, 2], min=-1.0, max=1.0)
-    init_net.ConstantFill([], "B", shape=[1], value=0.0)
-    train_net = core.Net("train")
-    X = train_net.GaussianFill([], "X", shape=[64, 2], mean=0.0, std=1.0, run_once=0)
-    Y_gt = X.FC(["W_gt", "B_gt"], "Y_gt")
-    noise = train_net.GaussianFill([], "noise", shape=[64, 1], mean=0.0, std=1.0, run_once=0)
-    Y_noise = Y_gt.Add(noise, "Y_noise")
-    Y_noise = Y_noise.StopGradient([], "Y_noise")
-    Y_pred = X.FC(["W", "B"], "Y_pred")
-    dist = train_net.SquaredL2Distance([Y_noise, Y_pred], "dist")
-    loss = dist.AveragedLoss([], ["loss"])
-    grad_map = train_net.AddGradientOperators([loss])
-    return init_net, train_net, grad_map
+    """The seed's nets up to the gradients, without its ONE and ITER: the optimizer adds its own."""
+    nets = seed_nets("gradients", update_blobs=False)
+    return nets.init_net, nets.train_net, nets.gradient_map
 
 
 def test_add_sgd_on_plain_nets_trains_the_seed_model():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from seed_nets import seed_nets
 
 from graphlab import checkpoint, core, workspace
 from graphlab.workspace import Workspace
@@ -15,37 +16,8 @@ from graphlab.workspace import Workspace
 
 def build_toy_regression(random_data: bool = True) -> tuple[core.Net, core.Net]:
     """The seed program's two nets (new Net objects, so new unique names each call)."""
-    init_net = core.Net("init")
-    W_gt = init_net.GivenTensorFill([], "W_gt", shape=[1, 2], values=[2.0, 1.5])
-    B_gt = init_net.GivenTensorFill([], "B_gt", shape=[1], values=[0.5])
-    ONE = init_net.ConstantFill([], "ONE", shape=[1], value=1.0)
-    ITER = init_net.ConstantFill([], "ITER", shape=[1], value=0, dtype=core.DataType.INT32)
-    W = init_net.UniformFill([], "W", shape=[1, 2], min=-1.0, max=1.0)
-    B = init_net.ConstantFill([], "B", shape=[1], value=0.0)
-    train_net = core.Net("train")
-    if random_data:
-        X = train_net.GaussianFill([], "X", shape=[64, 2], mean=0.0, std=1.0, run_once=0)
-        noise = train_net.GaussianFill([], "noise", shape=[64, 1], mean=0.0, std=1.0,
-                                       run_once=0)
-    else:
-        rng = np.random.default_rng(0)
-        X = init_net.GivenTensorFill([], "X", shape=[64, 2],
-                                     values=rng.standard_normal(128).tolist())
-        noise = init_net.GivenTensorFill([], "noise", shape=[64, 1],
-                                         values=rng.standard_normal(64).tolist())
-    Y_gt = train_net.FC([X, W_gt, B_gt], "Y_gt")
-    Y_noise = train_net.Add([Y_gt, noise], "Y_noise")
-    Y_noise = train_net.StopGradient(Y_noise, "Y_noise")
-    Y_pred = train_net.FC([X, W, B], "Y_pred")
-    dist = train_net.SquaredL2Distance([Y_noise, Y_pred], "dist")
-    loss = dist.AveragedLoss([], ["loss"])
-    gradient_map = train_net.AddGradientOperators([loss])
-    train_net.Iter(ITER, ITER)
-    LR = train_net.LearningRate(ITER, "LR", base_lr=-0.1, policy="step", stepsize=20,
-                                gamma=0.9)
-    train_net.WeightedSum([W, ONE, gradient_map[W], LR], W)
-    train_net.WeightedSum([B, ONE, gradient_map[B], LR], B)
-    return init_net, train_net
+    nets = seed_nets(random_data=random_data)
+    return nets.init_net, nets.train_net
 
 
 TRACKED = ("W", "B", "loss", "LR", "X")

@@ -1,80 +1,18 @@
 """The seed program (Caffe2's toy regression) runs with only its import line changed.
 
-``build_seed`` is the seed's code (``/work/shared/seed``) with
-``from caffe2.python import ...`` turned into ``from graphlab import ...``; the checks
-compare its nets with caffe2-semantics.md §5.7 and train it end to end.
+``seed_nets`` (tests/seed_nets.py) builds the seed's nets (``/work/shared/seed``) with the
+seed's calls; the checks compare them with caffe2-semantics.md §5.7 and train them end to
+end. tests/test_seed_program.py runs the seed's text itself.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
+from seed_nets import seed_nets
 
-from graphlab import core, workspace
-
-
-def build_seed(stage: str = "updates") -> SimpleNamespace:
-    """The seed's init net and train net, stopping after ``stage``:
-    "forward", "gradients" or "updates"."""
-    from graphlab import cnn, core, net_drawer, visualize, workspace  # noqa: F401
-
-    init_net = core.Net("init")
-    # The ground truth parameters.
-    W_gt = init_net.GivenTensorFill(
-        [], "W_gt", shape=[1, 2], values=[2.0, 1.5])
-    B_gt = init_net.GivenTensorFill([], "B_gt", shape=[1], values=[0.5])
-    # Constant value ONE is used in weighted sum when updating parameters.
-    ONE = init_net.ConstantFill([], "ONE", shape=[1], value=1.)
-    # ITER is the iterator count.
-    ITER = init_net.ConstantFill([], "ITER", shape=[1], value=0, dtype=core.DataType.INT32)
-
-    # For the parameters to be learned: we randomly initialize weight
-    # from [-1, 1] and init bias with 0.0.
-    W = init_net.UniformFill([], "W", shape=[1, 2], min=-1., max=1.)
-    B = init_net.ConstantFill([], "B", shape=[1], value=0.0)
-
-    train_net = core.Net("train")
-    # First, we generate random samples of X and create the ground truth.
-    X = train_net.GaussianFill([], "X", shape=[64, 2], mean=0.0, std=1.0, run_once=0)
-    Y_gt = X.FC([W_gt, B_gt], "Y_gt")
-    # We add Gaussian noise to the ground truth
-    noise = train_net.GaussianFill([], "noise", shape=[64, 1], mean=0.0, std=1.0, run_once=0)
-    Y_noise = Y_gt.Add(noise, "Y_noise")
-    # Note that we do not need to propagate the gradients back through Y_noise,
-    # so we mark StopGradient to notify the auto differentiating algorithm
-    # to ignore this path.
-    Y_noise = Y_noise.StopGradient([], "Y_noise")
-
-    # Now, for the normal linear regression prediction, this is all we need.
-    Y_pred = X.FC([W, B], "Y_pred")
-
-    # The loss function is computed by a squared L2 distance, and then averaged
-    # over all items in the minibatch.
-    dist = train_net.SquaredL2Distance([Y_noise, Y_pred], "dist")
-    loss = dist.AveragedLoss([], ["loss"])
-    ns = SimpleNamespace(init_net=init_net, train_net=train_net, W=W, B=B, loss=loss,
-                         gradient_map=None, net_drawer=net_drawer)
-    if stage == "forward":
-        return ns
-
-    ns.gradient_map = gradient_map = train_net.AddGradientOperators([loss])
-    if stage == "gradients":
-        return ns
-
-    # 迭代次数加1
-    train_net.Iter(ITER, ITER)
-
-    # 计算当前的 learning rate
-    LR = train_net.LearningRate(ITER, "LR", base_lr=-0.1,
-                                policy="step", stepsize=20, gamma=0.9)
-
-    # 加权和求梯度
-    train_net.WeightedSum([W, ONE, gradient_map[W], LR], W)
-    train_net.WeightedSum([B, ONE, gradient_map[B], LR], B)
-    return ns
-
+# The seed's import line, with caffe2.python turned into graphlab: every name must exist.
+from graphlab import cnn, core, net_drawer, visualize, workspace  # noqa: F401
 
 SEED_TRAIN_OPS = [
     ("GaussianFill", [], ["X"]),
@@ -102,9 +40,9 @@ def _listing(net: core.Net):
 
 
 def test_train_net_has_caffe2s_ops_at_each_stage():
-    assert _listing(build_seed("forward").train_net) == SEED_TRAIN_OPS[:8]
-    assert _listing(build_seed("gradients").train_net) == SEED_TRAIN_OPS[:12]
-    seed = build_seed()
+    assert _listing(seed_nets("forward").train_net) == SEED_TRAIN_OPS[:8]
+    assert _listing(seed_nets("gradients").train_net) == SEED_TRAIN_OPS[:12]
+    seed = seed_nets()
     ops = seed.train_net.Proto().op
     assert _listing(seed.train_net) == SEED_TRAIN_OPS
     assert ops[8].args() == {"value": 1.0} and not ops[8].is_gradient_op
@@ -120,7 +58,7 @@ def test_train_net_has_caffe2s_ops_at_each_stage():
 
 
 def test_gradient_map_is_exactly_caffe2s():
-    gmap = build_seed().gradient_map
+    gmap = seed_nets().gradient_map
     assert list(gmap.items()) == [
         ("loss", "loss_autogen_grad"),
         ("dist", "dist_grad"),
@@ -135,13 +73,13 @@ def test_gradient_map_is_exactly_caffe2s():
 
 
 def test_net_names_are_unique_so_the_seed_runs_by_proto_name():
-    first, second = build_seed("forward"), build_seed("forward")
+    first, second = seed_nets("forward"), seed_nets("forward")
     assert first.train_net.Proto().name != second.train_net.Proto().name
     assert second.train_net.Proto().name.startswith("train_")
 
 
 def test_blob_shapes_and_dtypes():
-    seed = build_seed()
+    seed = seed_nets()
     workspace.SetRandomSeed(3)
     workspace.RunNetOnce(seed.init_net)
     f32 = np.float32
@@ -182,7 +120,7 @@ def test_blob_shapes_and_dtypes():
 
 
 def _train(seed_value: int, iterations: int = 100):
-    seed = build_seed()
+    seed = seed_nets()
     workspace.ResetWorkspace()
     workspace.SetRandomSeed(seed_value)
     workspace.RunNetOnce(seed.init_net)
@@ -222,7 +160,7 @@ def test_training_is_deterministic_with_a_seed():
 
 
 def test_first_update_equals_hand_computed_sgd_step():
-    seed = build_seed()
+    seed = seed_nets()
     workspace.SetRandomSeed(11)
     workspace.RunNetOnce(seed.init_net)
     W0, B0 = workspace.FetchBlob("W"), workspace.FetchBlob("B")
@@ -239,7 +177,7 @@ def test_first_update_equals_hand_computed_sgd_step():
 
 
 def test_seed_graph_can_be_drawn():
-    seed = build_seed()
-    graph = seed.net_drawer.GetPydotGraph(seed.train_net.Proto().op, "train", rankdir="LR")
+    seed = seed_nets()
+    graph = net_drawer.GetPydotGraph(seed.train_net.Proto().op, "train", rankdir="LR")
     dot = graph.to_string()
     assert "FCGradient (op#11)" in dot and "WeightedSum (op#15)" in dot
