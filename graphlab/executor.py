@@ -140,7 +140,7 @@ def compile_op(
     if schema.stateful:
         # the seed is drawn when the op first uses its generator, so ops that never draw
         # (Print, Save ...) do not shift the random streams of the ops after them
-        seed = functools.partial(workspace._op_seed, op, index, net_name)
+        seed = functools.partial(workspace._op_rng, op, index, net_name, persistent)
         args["ctx"] = OpContext(op=op, index=index, workspace=workspace,
                                 persistent=persistent, seed=seed)
     compiler = compiler_for(op.type)

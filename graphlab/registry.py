@@ -176,16 +176,23 @@ class OpContext:
     index: int
     workspace: Any
     persistent: bool
-    seed: int | Callable[[], int] | None = None
+    seed: int | Callable[[], int | np.random.Generator] | None = None
     state: dict[str, Any] = field(default_factory=dict)
     _rng: np.random.Generator | None = None
 
     @property
     def rng(self) -> np.random.Generator:
-        """This op instance's own random generator (created, and seeded, on first use)."""
+        """This op instance's random generator, made on first use.
+
+        ``seed`` is an int, None (fresh entropy) or a callable returning either a seed or a
+        ready Generator (the workspace decides which; see ``Workspace._op_rng``).
+        """
         if self._rng is None:
             seed = self.seed() if callable(self.seed) else self.seed
-            self._rng = np.random.default_rng(seed)
+            if isinstance(seed, np.random.Generator):
+                self._rng = seed
+            else:
+                self._rng = np.random.default_rng(seed)
         return self._rng
 
 
@@ -527,5 +534,12 @@ def all_schemas() -> list[OpSchema]:
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
 
 
+_LOADED: list[bool] = []
+
+
 def _ensure_loaded() -> None:
+    if _LOADED:  # a list lookup, not an import statement: get_schema is on hot paths
+        return
     from . import ops  # noqa: F401  (importing registers every operator)
+
+    _LOADED.append(True)
