@@ -16,6 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 from op_case import Case
+from op_checks import (
+    as_tuple,
+    case_params,
+    check_forward,
+    check_gradient_by_hand,
+    differentiable,
+    run_op,
+)
 
 from graphlab import core, workspace
 from graphlab.errors import ArgumentError, GradientError, OperatorError
@@ -29,28 +37,7 @@ from graphlab.registry import (
 )
 
 MODULES = (cases_math, cases_shape)
-ALL_CASES = [
-    pytest.param(op, case, id=f"{op}-{case.id or i}")
-    for module in MODULES
-    for op, cases in module.CASES.items()
-    for i, case in enumerate(cases)
-]
-
-
-def _as_tuple(x) -> tuple:
-    return x if isinstance(x, tuple) else (x,)
-
-
-def _run(op_type: str, inputs: list[np.ndarray], n_out: int = 1, inplace: bool = False,
-         **args) -> list[np.ndarray]:
-    names = [f"in{i}" for i in range(len(inputs))]
-    for name, value in zip(names, inputs):
-        workspace.FeedBlob(name, value)
-    outs = [f"out{i}" for i in range(n_out)]
-    if inplace:
-        outs[0] = names[0]
-    workspace.RunOperatorOnce(core.CreateOperator(op_type, names, outs, **args))
-    return [workspace.FetchBlob(o) for o in outs]
+ALL_CASES = case_params(*MODULES)
 
 
 def _grad(op: core.OperatorDef, g_out: list[str | None]):
@@ -62,18 +49,7 @@ def _grad(op: core.OperatorDef, g_out: list[str | None]):
 
 @pytest.mark.parametrize("op_type, case", ALL_CASES)
 def test_forward_matches_reference(op_type: str, case: Case) -> None:
-    inputs = [np.asarray(a) for a in case.make_inputs(np.random.default_rng(0))]
-    expected = _as_tuple(case.reference(*[a.copy() for a in inputs], **case.args))
-    n_out = case.n_outputs if case.n_outputs is not None else len(expected)
-    got = _run(op_type, inputs, n_out, inplace=case.inplace, **case.args)
-    assert len(got) == len(expected)
-    for g, e in zip(got, expected):
-        e = np.asarray(e)
-        assert g.shape == e.shape
-        if case.check_dtype:
-            assert g.dtype == e.dtype
-        tol = 1e-5 if g.dtype == np.float32 else 1e-12
-        np.testing.assert_allclose(g, e, rtol=max(case.rtol, tol), atol=case.atol)
+    check_forward(op_type, case)
 
 
 def test_inputs_are_not_modified() -> None:
@@ -83,7 +59,7 @@ def test_inputs_are_not_modified() -> None:
         workspace.ResetWorkspace()
         n_out = case.n_outputs
         if n_out is None:
-            n_out = len(_as_tuple(case.reference(*[a.copy() for a in inputs], **case.args)))
+            n_out = len(as_tuple(case.reference(*[a.copy() for a in inputs], **case.args)))
         names = [f"in{i}" for i in range(len(inputs))]
         for name, value in zip(names, inputs):
             workspace.FeedBlob(name, value)
@@ -97,64 +73,9 @@ def test_inputs_are_not_modified() -> None:
 # ---- every case: gradient maker + kernels against finite differences ------------------------
 
 
-def _objective(case: Case, inputs, weights: dict[int, np.ndarray]) -> float:
-    outs = _as_tuple(case.reference(*inputs, **case.args))
-    return float(sum(np.sum(np.asarray(outs[i], np.float64) * w) for i, w in weights.items()))
-
-
-DIFFERENTIABLE = [p for p in ALL_CASES if get_schema(p.values[0]).differentiable
-                  and not p.values[1].skip_grad]
-
-
-@pytest.mark.parametrize("op_type, case", DIFFERENTIABLE)
+@pytest.mark.parametrize("op_type, case", differentiable(ALL_CASES))
 def test_gradient_matches_finite_differences(op_type: str, case: Case) -> None:
-    rng = np.random.default_rng(1)
-    inputs = [np.asarray(a) for a in case.make_inputs(np.random.default_rng(0))]
-    if not all(np.issubdtype(a.dtype, np.floating) for a in inputs[:1]):
-        pytest.skip("integer case: no gradient")
-    inputs = [a.astype(np.float64) if np.issubdtype(a.dtype, np.floating) else a
-              for a in inputs]
-    names = [f"x{i}" for i in range(len(inputs))]
-    n_out = len(_as_tuple(case.reference(*inputs, **case.args)))
-    outs = [f"y{i}" for i in range(n_out)]
-    for name, value in zip(names, inputs):
-        workspace.FeedBlob(name, value)
-    op = core.CreateOperator(op_type, names, outs, **case.args)
-    workspace.RunOperatorOnce(op)
-    values = [workspace.FetchBlob(o) for o in outs]
-    carried = case.grad_outputs
-    if carried is None:
-        carried = [i for i, v in enumerate(values) if np.issubdtype(v.dtype, np.floating)]
-    weights = {i: rng.normal(size=values[i].shape) for i in carried}
-    g_out = [f"{o}_grad" if i in weights else None for i, o in enumerate(outs)]
-    for i, w in weights.items():
-        workspace.FeedBlob(g_out[i], w)
-    grad_ops, g_in = _grad(op, g_out)
-    assert len(g_in) == len(inputs)
-    for gop in grad_ops:
-        assert gop.is_gradient_op
-        core.check_operator(gop)
-        workspace.RunOperatorOnce(gop)
-    wanted = case.grad_inputs
-    if wanted is None:
-        wanted = [i for i, a in enumerate(inputs) if np.issubdtype(a.dtype, np.floating)]
-    for i in range(len(inputs)):
-        if i not in wanted:
-            assert g_in[i] is None, f"input #{i} should get no gradient"
-    eps = 1e-6
-    for i in wanted:
-        analytic = workspace.FetchBlob(g_in[i])
-        assert analytic.shape == inputs[i].shape
-        assert analytic.dtype == np.float64
-        numeric = np.zeros_like(inputs[i])
-        for idx in np.ndindex(inputs[i].shape):
-            plus = [a.copy() for a in inputs]
-            minus = [a.copy() for a in inputs]
-            plus[i][idx] += eps
-            minus[i][idx] -= eps
-            numeric[idx] = (_objective(case, plus, weights)
-                            - _objective(case, minus, weights)) / (2 * eps)
-        np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6)
+    check_gradient_by_hand(op_type, case)
 
 
 def test_every_op_has_cases_or_is_a_listed_gradient_op() -> None:
@@ -364,7 +285,7 @@ def test_legacy_broadcast_gradient_has_b_shape() -> None:
 
 def test_broadcast_mismatch_names_both_shapes_and_hint() -> None:
     with pytest.raises(OperatorError) as info:
-        _run("Add", [np.zeros((2, 3), np.float32), np.zeros((4,), np.float32)])
+        run_op("Add", [np.zeros((2, 3), np.float32), np.zeros((4,), np.float32)])
     text = str(info.value)
     assert "float32[2, 3]" in text and "float32[4]" in text
     assert "cannot be broadcast" in text and "hint:" in text
@@ -372,7 +293,7 @@ def test_broadcast_mismatch_names_both_shapes_and_hint() -> None:
 
 def test_legacy_broadcast_dimension_mismatch() -> None:
     with pytest.raises(OperatorError) as info:
-        _run("Mul", [np.zeros((2, 3, 4)), np.zeros((5,))], broadcast=1, axis=1)
+        run_op("Mul", [np.zeros((2, 3, 4)), np.zeros((5,))], broadcast=1, axis=1)
     text = str(info.value)
     assert "Broadcast dimension mismatch" in text
     assert "[2, 3, 4]" in text and "[5]" in text and "hint:" in text
@@ -381,22 +302,22 @@ def test_legacy_broadcast_dimension_mismatch() -> None:
 def test_legacy_broadcast_axis_out_of_range() -> None:
     with pytest.raises(OperatorError, match=r"Broadcast axis should be in the range.*\[0, 1\]"
                                             r".*axis = 2"):
-        _run("Sub", [np.zeros((2, 3, 4)), np.zeros((3, 4))], broadcast=1, axis=2)
+        run_op("Sub", [np.zeros((2, 3, 4)), np.zeros((3, 4))], broadcast=1, axis=2)
 
 
 def test_legacy_broadcast_b_bigger_than_a() -> None:
     with pytest.raises(OperatorError, match="more dimensions than A"):
-        _run("Add", [np.zeros((3,)), np.zeros((2, 3))], broadcast=1)
+        run_op("Add", [np.zeros((3,)), np.zeros((2, 3))], broadcast=1)
 
 
 def test_axis_without_broadcast_is_an_error() -> None:
     with pytest.raises(OperatorError, match="Do not specify axis"):
-        _run("Add", [np.zeros((2, 3)), np.zeros((3,))], axis=1)
+        run_op("Add", [np.zeros((2, 3)), np.zeros((3,))], axis=1)
 
 
 def test_sum_shape_mismatch_names_every_input() -> None:
     with pytest.raises(OperatorError) as info:
-        _run("Sum", [np.zeros((2, 3)), np.zeros((2, 3)), np.zeros((3,))])
+        run_op("Sum", [np.zeros((2, 3)), np.zeros((2, 3)), np.zeros((3,))])
     text = str(info.value)
     assert "input #0 float64[2, 3]" in text and "input #2 float64[3]" in text
     assert "Add" in text
@@ -404,35 +325,35 @@ def test_sum_shape_mismatch_names_every_input() -> None:
 
 def test_matmul_mismatch_names_shapes() -> None:
     with pytest.raises(OperatorError, match=r"float64\[4, 3\].*float64\[4, 5\].*3 and 4"):
-        _run("MatMul", [np.zeros((4, 3)), np.zeros((4, 5))])
+        run_op("MatMul", [np.zeros((4, 3)), np.zeros((4, 5))])
 
 
 def test_reshape_errors() -> None:
     X = np.zeros((4, 6))
     with pytest.raises(OperatorError, match="has 10 elements but data has 24"):
-        _run("Reshape", [X], 2, shape=[2, 5])
+        run_op("Reshape", [X], 2, shape=[2, 5])
     with pytest.raises(OperatorError, match="more than one -1"):
-        _run("Reshape", [X], 2, shape=[-1, -1])
+        run_op("Reshape", [X], 2, shape=[-1, -1])
     with pytest.raises(OperatorError, match="cannot be split"):
-        _run("Reshape", [X], 2, shape=[5, -1])
+        run_op("Reshape", [X], 2, shape=[5, -1])
     with pytest.raises(OperatorError, match="both"):
-        _run("Reshape", [X, np.array([24], np.int64)], 2, shape=[24])
+        run_op("Reshape", [X, np.array([24], np.int64)], 2, shape=[24])
     with pytest.raises(OperatorError, match="no new shape"):
-        _run("Reshape", [X], 2)
+        run_op("Reshape", [X], 2)
 
 
 def test_transpose_and_reduce_axis_errors() -> None:
     with pytest.raises(OperatorError, match="not a permutation"):
-        _run("Transpose", [np.zeros((2, 3))], axes=[0, 0])
+        run_op("Transpose", [np.zeros((2, 3))], axes=[0, 0])
     with pytest.raises(OperatorError, match="axis 3 is out of range"):
-        _run("ReduceSum", [np.zeros((2, 3))], axes=[3])
+        run_op("ReduceSum", [np.zeros((2, 3))], axes=[3])
 
 
 def test_float_only_ops_reject_ints() -> None:
     for op_type, args in [("Exp", {}), ("Log", {}), ("Sqrt", {}), ("Scale", {"scale": 2.0}),
                           ("Pow", {"exponent": 2.0}), ("ReduceMean", {})]:
         with pytest.raises(OperatorError, match="must be a float array"):
-            _run(op_type, [np.arange(3, dtype=np.int32)], **args)
+            run_op(op_type, [np.arange(3, dtype=np.int32)], **args)
 
 
 def test_pow_needs_exponent_and_sum_forbids_other_inplace() -> None:
@@ -446,7 +367,7 @@ def test_pow_needs_exponent_and_sum_forbids_other_inplace() -> None:
 
 def test_integer_division_by_zero_is_an_error() -> None:
     with pytest.raises(OperatorError, match="division by zero"):
-        _run("Div", [np.array([1, 2], np.int32), np.array([1, 0], np.int32)])
+        run_op("Div", [np.array([1, 2], np.int32), np.array([1, 0], np.int32)])
 
 
 # ---- in-place and dtypes --------------------------------------------------------------------
@@ -476,7 +397,7 @@ def test_stop_gradient_inplace_keeps_values() -> None:
     ("ReduceSum", 1, {}), ("ReduceMean", 1, {"axes": [0]})])
 def test_float32_stays_float32(op_type: str, n_in: int, args: dict) -> None:
     xs = [np.full((3, 3), 1.5, np.float32) for _ in range(n_in)]
-    (out,) = _run(op_type, xs, **args)
+    (out,) = run_op(op_type, xs, **args)
     assert out.dtype == np.float32
 
 
@@ -484,34 +405,34 @@ def test_float32_stays_float32(op_type: str, n_in: int, args: dict) -> None:
 def test_binary_gradients_float32_and_promotion(op_type: str) -> None:
     A = np.full((2, 3), 2.0, np.float32)
     B = np.full((3,), 4.0, np.float32)
-    dA, dB = _run(op_type, [np.ones((2, 3), np.float32), A, B], 2)
+    dA, dB = run_op(op_type, [np.ones((2, 3), np.float32), A, B], 2)
     assert dA.dtype == dB.dtype == np.float32
     assert dA.shape == (2, 3) and dB.shape == (3,)
     # a float32 seed beside float64 inputs gives float64 gradients
-    dA, dB = _run(op_type, [np.ones((2, 3), np.float32), A.astype(np.float64),
+    dA, dB = run_op(op_type, [np.ones((2, 3), np.float32), A.astype(np.float64),
                             B.astype(np.float64)], 2)
     assert dA.dtype == dB.dtype == np.float64
 
 
 def test_mixed_int_and_float_computes_in_the_float_dtype() -> None:
-    (out,) = _run("Add", [np.ones((2, 2), np.float32), np.arange(2, dtype=np.int64)])
+    (out,) = run_op("Add", [np.ones((2, 2), np.float32), np.arange(2, dtype=np.int64)])
     assert out.dtype == np.float32
     np.testing.assert_array_equal(out, [[1.0, 2.0], [1.0, 2.0]])
 
 
 def test_reshape_old_shape_is_int64_and_gradient_roundtrip() -> None:
-    reshaped, old = _run("Reshape", [np.zeros((4, 6), np.float32)], 2, shape=[0, 3, -1])
+    reshaped, old = run_op("Reshape", [np.zeros((4, 6), np.float32)], 2, shape=[0, 3, -1])
     assert reshaped.shape == (4, 3, 2) and reshaped.dtype == np.float32
     assert old.dtype == np.int64 and old.tolist() == [4, 6]
 
 
 def test_reduce_gradients_promote_and_spread() -> None:
     X = np.zeros((2, 3), np.float64)
-    (dX,) = _run("ReduceMeanGradient", [np.array([[3.0, 6.0, 9.0]], np.float32), X],
+    (dX,) = run_op("ReduceMeanGradient", [np.array([[3.0, 6.0, 9.0]], np.float32), X],
                  axes=[0])
     assert dX.dtype == np.float64
     np.testing.assert_allclose(dX, [[1.5, 3.0, 4.5], [1.5, 3.0, 4.5]])
-    (dX,) = _run("ReduceSumGradient", [np.array([1.0, 2.0]), X], axes=[1], keepdims=0)
+    (dX,) = run_op("ReduceSumGradient", [np.array([1.0, 2.0]), X], axes=[1], keepdims=0)
     np.testing.assert_array_equal(dX, [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]])
 
 
@@ -561,7 +482,7 @@ def test_binary_gradients_reduce_to_each_input_shape(shapes, op_type: str) -> No
     A = rng.uniform(0.5, 2.0, size=a_shape)
     B = rng.uniform(0.5, 2.0, size=b_shape)
     dC = rng.normal(size=c_shape)
-    dA, dB = _run(op_type, [dC, A, B], 2)
+    dA, dB = run_op(op_type, [dC, A, B], 2)
     assert dA.shape == A.shape and dB.shape == B.shape
     # Σ over the broadcast of each partial derivative equals the total of the reduction
     local_b = {"AddGradient": np.ones_like(B), "SubGradient": -np.ones_like(B),

@@ -16,33 +16,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from op_case import Case
+from op_checks import case_params, check_forward, check_gradient_by_hand, differentiable, run_op
 
 from graphlab import core, workspace
 from graphlab.errors import OperatorError
 from graphlab.registry import SHOULD_NOT_DO_GRADIENT, GradientContext, get_schema
 
-ALL_CASES = [
-    pytest.param(op, case, id=f"{op}-{case.id or i}")
-    for module in (cases_nn, cases_loss)
-    for op, cases in module.CASES.items()
-    for i, case in enumerate(cases)
-]
-
-
-def _run(op_type: str, inputs: list[np.ndarray], n_out: int = 1, inplace: bool = False,
-         **args) -> list[np.ndarray]:
-    names = [f"in{i}" for i in range(len(inputs))]
-    for name, value in zip(names, inputs):
-        workspace.FeedBlob(name, value)
-    outs = [f"out{i}" for i in range(n_out)]
-    if inplace:
-        outs[0] = names[0]
-    workspace.RunOperatorOnce(core.CreateOperator(op_type, names, outs, **args))
-    return [workspace.FetchBlob(o) for o in outs]
-
-
-def _as_tuple(x) -> tuple:
-    return x if isinstance(x, tuple) else (x,)
+ALL_CASES = case_params(cases_nn, cases_loss)
 
 
 # ---- every case: forward ---------------------------------------------------------------
@@ -50,77 +30,15 @@ def _as_tuple(x) -> tuple:
 
 @pytest.mark.parametrize("op_type, case", ALL_CASES)
 def test_forward_matches_reference(op_type: str, case: Case) -> None:
-    inputs = [np.asarray(a) for a in case.make_inputs(np.random.default_rng(0))]
-    expected = _as_tuple(case.reference(*[a.copy() for a in inputs], **case.args))
-    got = _run(op_type, inputs, len(expected), inplace=case.inplace, **case.args)
-    for g, e in zip(got, expected):
-        e = np.asarray(e)
-        assert g.shape == e.shape
-        if case.check_dtype:
-            assert g.dtype == e.dtype
-        tol = 1e-5 if g.dtype == np.float32 else 1e-10
-        np.testing.assert_allclose(g, e, rtol=max(case.rtol, tol), atol=case.atol)
+    check_forward(op_type, case)
 
 
 # ---- every case: gradient maker + kernel against finite differences --------------------
 
 
-def _float_outputs(op_type: str, case: Case, outs: list[np.ndarray]) -> list[int]:
-    if case.grad_outputs is not None:
-        return list(case.grad_outputs)
-    return [i for i, o in enumerate(outs) if np.issubdtype(o.dtype, np.floating)]
-
-
-def _objective(op_type: str, case: Case, inputs, weights: dict[int, np.ndarray]) -> float:
-    outs = _as_tuple(case.reference(*inputs, **case.args))
-    return float(sum(np.sum(np.asarray(outs[i], np.float64) * w) for i, w in weights.items()))
-
-
-DIFFERENTIABLE = [p for p in ALL_CASES if get_schema(p.values[0]).differentiable]
-
-
-@pytest.mark.parametrize("op_type, case", DIFFERENTIABLE)
+@pytest.mark.parametrize("op_type, case", differentiable(ALL_CASES))
 def test_gradient_matches_finite_differences(op_type: str, case: Case) -> None:
-    rng = np.random.default_rng(1)
-    inputs = [np.asarray(a) for a in case.make_inputs(np.random.default_rng(0))]
-    inputs = [a.astype(np.float64) if np.issubdtype(a.dtype, np.floating) else a
-              for a in inputs]
-    names = [f"x{i}" for i in range(len(inputs))]
-    n_out = len(_as_tuple(case.reference(*inputs, **case.args)))
-    outs = [f"y{i}" for i in range(n_out)]
-    for name, value in zip(names, inputs):
-        workspace.FeedBlob(name, value)
-    op = core.CreateOperator(op_type, names, outs, **case.args)
-    workspace.RunOperatorOnce(op)
-    values = [workspace.FetchBlob(o) for o in outs]
-    carried = _float_outputs(op_type, case, values)
-    weights = {i: rng.normal(size=values[i].shape) for i in carried}
-    g_out = [f"{o}_grad" if i in weights else None for i, o in enumerate(outs)]
-    for i, w in weights.items():
-        workspace.FeedBlob(g_out[i], w)
-    grad_ops, g_in = get_schema(op_type).grad(GradientContext(op, g_out))
-    for gop in grad_ops:
-        assert gop.is_gradient_op
-        workspace.RunOperatorOnce(gop)
-    wanted = case.grad_inputs
-    if wanted is None:
-        wanted = [i for i, a in enumerate(inputs) if np.issubdtype(a.dtype, np.floating)]
-    for i in range(len(inputs)):
-        if i not in wanted:
-            assert g_in[i] is None, f"input #{i} ({names[i]}) should get no gradient"
-    for i in wanted:
-        analytic = workspace.FetchBlob(g_in[i])
-        assert analytic.shape == inputs[i].shape
-        numeric = np.zeros_like(inputs[i])
-        eps = 1e-6
-        for idx in np.ndindex(inputs[i].shape):
-            plus = [a.copy() for a in inputs]
-            minus = [a.copy() for a in inputs]
-            plus[i][idx] += eps
-            minus[i][idx] -= eps
-            numeric[idx] = (_objective(op_type, case, plus, weights)
-                            - _objective(op_type, case, minus, weights)) / (2 * eps)
-        np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6)
+    check_gradient_by_hand(op_type, case)
 
 
 # ---- meta: every op in the two families has cases, every gradient op is listed ----------
@@ -146,24 +64,24 @@ def test_every_op_has_cases_or_is_a_listed_gradient_op() -> None:
 def test_bad_label_names_value_and_number_of_classes() -> None:
     X = np.full((3, 4), 0.25, np.float32)
     with pytest.raises(OperatorError, match=r"label 7 \(sample 1\).*D=4"):
-        _run("LabelCrossEntropy", [X, np.array([0, 7, 1], np.int32)])
+        run_op("LabelCrossEntropy", [X, np.array([0, 7, 1], np.int32)])
     with pytest.raises(OperatorError, match=r"label -1 \(sample 0\).*D=4"):
-        _run("SoftmaxWithLoss", [X, np.array([-1, 0, 1], np.int32)], 2)
+        run_op("SoftmaxWithLoss", [X, np.array([-1, 0, 1], np.int32)], 2)
     with pytest.raises(OperatorError, match=r"label 4 .*D=4"):
-        _run("Accuracy", [X, np.array([0, 1, 4], np.int32)])
+        run_op("Accuracy", [X, np.array([0, 1, 4], np.int32)])
 
 
 def test_labels_must_be_integers_with_one_per_row() -> None:
     X = np.full((3, 4), 0.25, np.float32)
     with pytest.raises(OperatorError, match="integer array"):
-        _run("LabelCrossEntropy", [X, np.array([0.0, 1.0, 2.0], np.float32)])
+        run_op("LabelCrossEntropy", [X, np.array([0.0, 1.0, 2.0], np.float32)])
     with pytest.raises(OperatorError, match=r"int32\[2\] do not match 3 sample"):
-        _run("LabelCrossEntropy", [X, np.array([0, 1], np.int32)])
+        run_op("LabelCrossEntropy", [X, np.array([0, 1], np.int32)])
 
 
 def test_squared_l2_distance_shape_mismatch_names_both_shapes() -> None:
     with pytest.raises(OperatorError) as info:
-        _run("SquaredL2Distance", [np.zeros((4, 1), np.float32), np.zeros((4,), np.float32)])
+        run_op("SquaredL2Distance", [np.zeros((4, 1), np.float32), np.zeros((4,), np.float32)])
     text = str(info.value)
     assert "float32[4, 1]" in text and "float32[4]" in text
     assert "row" in text and "hint:" in text
@@ -172,32 +90,32 @@ def test_squared_l2_distance_shape_mismatch_names_both_shapes() -> None:
 @pytest.mark.parametrize("op_type", ["Sigmoid", "Tanh", "LeakyRelu", "Softmax"])
 def test_activations_reject_integer_input(op_type: str) -> None:
     with pytest.raises(OperatorError, match="must be a float array, got int32"):
-        _run(op_type, [np.arange(6, dtype=np.int32).reshape(2, 3)])
+        run_op(op_type, [np.arange(6, dtype=np.int32).reshape(2, 3)])
 
 
 def test_softmax_axis_out_of_range() -> None:
     with pytest.raises(OperatorError, match=r"axis=2 is out of range"):
-        _run("Softmax", [np.zeros((2, 3))], axis=2)
+        run_op("Softmax", [np.zeros((2, 3))], axis=2)
 
 
 def test_softmax_with_loss_checks_distributions_weights_and_scale() -> None:
     X = np.zeros((2, 3))
     with pytest.raises(OperatorError, match="probability"):
-        _run("SoftmaxWithLoss", [X, np.full((2, 3), 0.5)], 2, label_prob=1)
+        run_op("SoftmaxWithLoss", [X, np.full((2, 3), 0.5)], 2, label_prob=1)
     with pytest.raises(OperatorError, match="one weight per sample"):
-        _run("SoftmaxWithLoss", [X, np.array([0, 1], np.int32), np.ones(3)], 2)
+        run_op("SoftmaxWithLoss", [X, np.array([0, 1], np.int32), np.ones(3)], 2)
     with pytest.raises(OperatorError, match="must be ≥ 0"):
-        _run("SoftmaxWithLoss", [X, np.array([0, 1], np.int32)], 2, scale=-1.0)
+        run_op("SoftmaxWithLoss", [X, np.array([0, 1], np.int32)], 2, scale=-1.0)
 
 
 def test_accuracy_top_k_must_fit_number_of_classes() -> None:
     with pytest.raises(OperatorError, match="top_k=4 .*D=3"):
-        _run("Accuracy", [np.zeros((2, 3), np.float32), np.array([0, 1], np.int32)], top_k=4)
+        run_op("Accuracy", [np.zeros((2, 3), np.float32), np.array([0, 1], np.int32)], top_k=4)
 
 
 def test_averaged_loss_of_empty_blob_is_an_error() -> None:
     with pytest.raises(OperatorError, match="empty"):
-        _run("AveragedLoss", [np.zeros((0, 3), np.float32)])
+        run_op("AveragedLoss", [np.zeros((0, 3), np.float32)])
 
 
 # ---- dtypes ------------------------------------------------------------------------------
@@ -207,9 +125,9 @@ def test_averaged_loss_of_empty_blob_is_an_error() -> None:
 @pytest.mark.parametrize("op_type", ["Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax"])
 def test_activation_and_gradient_keep_dtype(op_type: str, dtype) -> None:
     X = np.random.default_rng(0).normal(size=(3, 4)).astype(dtype)
-    (Y,) = _run(op_type, [X])
+    (Y,) = run_op(op_type, [X])
     assert Y.dtype == dtype and Y.shape == X.shape
-    (dX,) = _run(f"{op_type}Gradient", [Y, np.ones_like(Y)])
+    (dX,) = run_op(f"{op_type}Gradient", [Y, np.ones_like(Y)])
     assert dX.dtype == dtype and dX.shape == X.shape
 
 
@@ -218,23 +136,23 @@ def test_losses_keep_dtype(dtype) -> None:
     rng = np.random.default_rng(0)
     X = rng.uniform(0.1, 1, size=(4, 3)).astype(dtype)
     labels = np.array([0, 2, 1, 1], np.int32)
-    assert _run("SquaredL2Distance", [X, X[::-1].copy()])[0].dtype == dtype
-    (loss,) = _run("AveragedLoss", [X])
+    assert run_op("SquaredL2Distance", [X, X[::-1].copy()])[0].dtype == dtype
+    (loss,) = run_op("AveragedLoss", [X])
     assert loss.dtype == dtype and loss.shape == ()
-    assert _run("LabelCrossEntropy", [X, labels])[0].dtype == dtype
-    assert _run("CrossEntropy", [X, X / X.sum(axis=1, keepdims=True)])[0].dtype == dtype
-    P, avg = _run("SoftmaxWithLoss", [X, labels], 2)
+    assert run_op("LabelCrossEntropy", [X, labels])[0].dtype == dtype
+    assert run_op("CrossEntropy", [X, X / X.sum(axis=1, keepdims=True)])[0].dtype == dtype
+    P, avg = run_op("SoftmaxWithLoss", [X, labels], 2)
     assert P.dtype == dtype and avg.dtype == dtype and avg.shape == ()
-    (acc,) = _run("Accuracy", [X, labels])
+    (acc,) = run_op("Accuracy", [X, labels])
     assert acc.dtype == np.float32 and acc.shape == ()
 
 
 def test_float32_loss_seed_promotes_float64_gradients() -> None:
     X = np.linspace(-1, 1, 6).reshape(3, 2)
-    (dX,) = _run("AveragedLossGradient", [X, np.asarray(1.0, np.float32)])
+    (dX,) = run_op("AveragedLossGradient", [X, np.asarray(1.0, np.float32)])
     assert dX.dtype == np.float64
     np.testing.assert_array_equal(dX, np.full((3, 2), 1 / 6))
-    (dX32,) = _run("AveragedLossGradient", [X.astype(np.float32), np.asarray(2.0, np.float32)])
+    (dX32,) = run_op("AveragedLossGradient", [X.astype(np.float32), np.asarray(2.0, np.float32)])
     assert dX32.dtype == np.float32
     np.testing.assert_allclose(dX32, np.full((3, 2), 2 / 6, np.float32))
 
@@ -292,11 +210,11 @@ def test_accuracy_ties_go_to_the_smaller_index() -> None:
                        [0.5, 0.5, 0.5]], np.float32)
     # Row 0: label 0 wins the tie with class 1; row 1: label 1 loses it; row 2: label 2
     # is ranked behind both equal classes 0 and 1.
-    (acc,) = _run("Accuracy", [scores, np.array([0, 1, 2], np.int32)])
+    (acc,) = run_op("Accuracy", [scores, np.array([0, 1, 2], np.int32)])
     assert acc == np.float32(1 / 3)
-    (acc2,) = _run("Accuracy", [scores, np.array([0, 1, 2], np.int32)], top_k=2)
+    (acc2,) = run_op("Accuracy", [scores, np.array([0, 1, 2], np.int32)], top_k=2)
     assert acc2 == np.float32(2 / 3)
-    (acc3,) = _run("Accuracy", [scores, np.array([0, 1, 2], np.int32)], top_k=3)
+    (acc3,) = run_op("Accuracy", [scores, np.array([0, 1, 2], np.int32)], top_k=3)
     assert acc3 == np.float32(1.0)
 
 
@@ -307,7 +225,7 @@ def test_accuracy_top_k_counts_label_among_best_k() -> None:
     labels = np.array([2, 3, 0], np.int32)  # ranks: 2nd, 4th, 3rd
     expected = {1: 0.0, 2: 1 / 3, 3: 2 / 3, 4: 1.0}
     for k, value in expected.items():
-        (acc,) = _run("Accuracy", [scores, labels], top_k=k)
+        (acc,) = run_op("Accuracy", [scores, labels], top_k=k)
         assert acc == np.float32(value), k
 
 
@@ -320,12 +238,12 @@ def test_softmax_with_loss_weights_are_a_weighted_mean() -> None:
     w = np.array([1.0, 0.0, 3.0])
     logp = X - np.log(np.exp(X).sum(axis=1, keepdims=True))
     per = -logp[[0, 1, 2], labels]
-    _, loss = _run("SoftmaxWithLoss", [X, labels, w], 2)
+    _, loss = run_op("SoftmaxWithLoss", [X, labels, w], 2)
     np.testing.assert_allclose(loss, (per[0] + 3 * per[2]) / 4)
-    _, zero = _run("SoftmaxWithLoss", [X, labels, np.zeros(3)], 2)
+    _, zero = run_op("SoftmaxWithLoss", [X, labels, np.zeros(3)], 2)
     assert zero == 0.0
     P = np.exp(logp)
-    (dX,) = _run("SoftmaxWithLossGradient", [X, labels, np.zeros(3), P, np.asarray(1.0)])
+    (dX,) = run_op("SoftmaxWithLossGradient", [X, labels, np.zeros(3), P, np.asarray(1.0)])
     np.testing.assert_array_equal(dX, np.zeros_like(X))
 
 
@@ -334,12 +252,12 @@ def test_softmax_with_loss_label_prob_with_one_hot_equals_label_mode() -> None:
     X = rng.normal(size=(5, 4))
     labels = np.array([3, 0, 1, 1, 2], np.int32)
     onehot = np.eye(4)[labels]
-    P1, loss1 = _run("SoftmaxWithLoss", [X, labels], 2, scale=0.7)
-    P2, loss2 = _run("SoftmaxWithLoss", [X, onehot], 2, scale=0.7, label_prob=1)
+    P1, loss1 = run_op("SoftmaxWithLoss", [X, labels], 2, scale=0.7)
+    P2, loss2 = run_op("SoftmaxWithLoss", [X, onehot], 2, scale=0.7, label_prob=1)
     np.testing.assert_allclose(P1, P2)
     np.testing.assert_allclose(loss1, loss2, rtol=1e-12)
-    (d1,) = _run("SoftmaxWithLossGradient", [X, labels, P1, np.asarray(1.0)], scale=0.7)
-    (d2,) = _run("SoftmaxWithLossGradient", [X, onehot, P2, np.asarray(1.0)], scale=0.7,
+    (d1,) = run_op("SoftmaxWithLossGradient", [X, labels, P1, np.asarray(1.0)], scale=0.7)
+    (d2,) = run_op("SoftmaxWithLossGradient", [X, onehot, P2, np.asarray(1.0)], scale=0.7,
                  label_prob=1)
     np.testing.assert_allclose(d1, d2)
     np.testing.assert_allclose(d1, 0.7 * (P1 - onehot) / 5)
@@ -347,7 +265,7 @@ def test_softmax_with_loss_label_prob_with_one_hot_equals_label_mode() -> None:
 
 def test_softmax_with_loss_accepts_the_order_argument() -> None:
     X = np.zeros((2, 3), np.float32)
-    _, loss = _run("SoftmaxWithLoss", [X, np.array([0, 1], np.int32)], 2, order="NCHW")
+    _, loss = run_op("SoftmaxWithLoss", [X, np.array([0, 1], np.int32)], 2, order="NCHW")
     np.testing.assert_allclose(loss, np.log(3), rtol=1e-6)
 
 
@@ -359,9 +277,9 @@ def test_large_logits_stay_finite(dtype) -> None:
     X = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, 1000.0]], dtype)
     labels = np.array([1, 2], np.int32)
     with np.errstate(over="raise", divide="raise", invalid="raise"):  # underflow is fine
-        (S,) = _run("Softmax", [X])
-        P, loss = _run("SoftmaxWithLoss", [X, labels], 2)
-        (sig,) = _run("Sigmoid", [X])
+        (S,) = run_op("Softmax", [X])
+        P, loss = run_op("SoftmaxWithLoss", [X, labels], 2)
+        (sig,) = run_op("Sigmoid", [X])
     np.testing.assert_allclose(S, [[1, 0, 0], [0, 0, 1]])
     np.testing.assert_allclose(P, S)
     # row 0: -log softmax = 1000 exactly (a direct log(P) would give log(0) = -inf).
@@ -372,9 +290,9 @@ def test_large_logits_stay_finite(dtype) -> None:
 
 def test_cross_entropies_clip_zero_probabilities() -> None:
     X = np.array([[0.0, 1.0]])
-    (y,) = _run("LabelCrossEntropy", [X, np.array([0], np.int32)])
+    (y,) = run_op("LabelCrossEntropy", [X, np.array([0], np.int32)])
     np.testing.assert_allclose(y, [-np.log(1e-20)])
-    (y2,) = _run("CrossEntropy", [X, np.array([[0.5, 0.5]])])
+    (y2,) = run_op("CrossEntropy", [X, np.array([[0.5, 0.5]])])
     np.testing.assert_allclose(y2, [-0.5 * np.log(1e-20)])
 
 
@@ -397,7 +315,7 @@ def test_kernels_do_not_mutate_their_inputs() -> None:
 
 def test_softmax_runs_in_place() -> None:
     X = np.array([[0.0, np.log(3.0)]])
-    (Y,) = _run("Softmax", [X], inplace=True)
+    (Y,) = run_op("Softmax", [X], inplace=True)
     np.testing.assert_allclose(Y, [[0.25, 0.75]])
     np.testing.assert_allclose(workspace.FetchBlob("in0"), [[0.25, 0.75]])
 
@@ -458,10 +376,10 @@ def test_softmax_with_loss_equals_softmax_then_label_cross_entropy_then_mean() -
     rng = np.random.default_rng(7)
     X = rng.normal(scale=3.0, size=(6, 5))
     labels = rng.integers(0, 5, size=6).astype(np.int32)
-    (P,) = _run("Softmax", [X])
-    (xent,) = _run("LabelCrossEntropy", [P, labels])
-    (mean,) = _run("AveragedLoss", [xent])
-    P2, loss = _run("SoftmaxWithLoss", [X, labels], 2)
+    (P,) = run_op("Softmax", [X])
+    (xent,) = run_op("LabelCrossEntropy", [P, labels])
+    (mean,) = run_op("AveragedLoss", [xent])
+    P2, loss = run_op("SoftmaxWithLoss", [X, labels], 2)
     np.testing.assert_allclose(P2, P, rtol=1e-12)
     np.testing.assert_allclose(loss, mean, rtol=1e-12)
 
@@ -479,7 +397,7 @@ def test_accuracy_matches_stable_sort_reference(scores, data) -> None:
                       np.int32)
     top_k = data.draw(st.integers(1, d))
     workspace.ResetWorkspace()
-    (acc,) = _run("Accuracy", [scores, labels], top_k=top_k)
+    (acc,) = run_op("Accuracy", [scores, labels], top_k=top_k)
     assert acc == cases_loss.ref_accuracy(scores, labels, top_k=top_k)
 
 
@@ -491,7 +409,7 @@ def test_accuracy_matches_stable_sort_reference(scores, data) -> None:
 )
 def test_softmax_is_shift_invariant_and_normalised(X, shift) -> None:
     workspace.ResetWorkspace()
-    (P,) = _run("Softmax", [X])
-    (Q,) = _run("Softmax", [X + shift])
+    (P,) = run_op("Softmax", [X])
+    (Q,) = run_op("Softmax", [X + shift])
     np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-12)
     np.testing.assert_allclose(P, Q, atol=1e-9)

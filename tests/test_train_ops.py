@@ -9,31 +9,11 @@ import cases_train
 import numpy as np
 import pytest
 from op_case import Case
+from op_checks import run_op
 
 from graphlab import core, workspace
 from graphlab.errors import ArgumentError, OperatorError
 from graphlab.registry import NO_GRADIENT, GradientContext, get_schema
-
-
-def _names(op_type: str, n_in: int, n_out: int, inplace: bool) -> tuple[list[str], list[str]]:
-    """Blob names honouring the schema's required in-place pairs."""
-    ins = [f"in{i}" for i in range(n_in)]
-    outs = [f"out{i}" for i in range(n_out)]
-    schema = get_schema(op_type)
-    for i, o in schema.enforce_inplace:
-        if i < n_in and o < n_out:
-            outs[o] = ins[i]
-    if inplace and not schema.enforce_inplace:
-        outs[0] = ins[0]
-    return ins, outs
-
-
-def _run(op_type: str, inputs, n_out: int = 1, inplace: bool = False, **args):
-    ins, outs = _names(op_type, len(inputs), n_out, inplace)
-    for n, v in zip(ins, inputs):
-        workspace.FeedBlob(n, v)
-    workspace.RunOperatorOnce(core.CreateOperator(op_type, ins, outs, **args))
-    return [workspace.FetchBlob(o) for o in outs]
 
 
 @pytest.mark.parametrize(
@@ -45,7 +25,7 @@ def test_cases_forward(op_type: str, case: Case) -> None:
     inputs = [np.asarray(a) for a in case.make_inputs(np.random.default_rng(0))]
     expected = case.reference(*[a.copy() for a in inputs], **case.args)
     expected = list(expected) if isinstance(expected, tuple) else [expected]
-    got = _run(op_type, inputs, len(expected), case.inplace, **case.args)
+    got = run_op(op_type, inputs, len(expected), case.inplace, **case.args)
     for g, e in zip(got, expected):
         e = np.asarray(e)
         assert g.shape == e.shape and g.dtype == e.dtype
@@ -123,7 +103,7 @@ def test_atomic_iter_with_mutex() -> None:
 def test_weighted_sum_seed_update_mixes_1_and_0d_weights() -> None:
     W = np.array([[1.0, 2.0]], np.float32)
     G = np.array([[0.5, -1.0]], np.float32)
-    (out,) = _run("WeightedSum", [W, np.ones(1, np.float32), G, np.array(-0.1, np.float32)])
+    (out,) = run_op("WeightedSum", [W, np.ones(1, np.float32), G, np.array(-0.1, np.float32)])
     assert out.dtype == np.float32 and out.shape == (1, 2)
     np.testing.assert_allclose(out, W - 0.1 * G, rtol=1e-6)
 
@@ -149,7 +129,7 @@ def test_weighted_sum_arity_and_inplace_rules() -> None:
 )
 def test_weighted_sum_errors(inputs, match) -> None:
     with pytest.raises(OperatorError, match=match):
-        _run("WeightedSum", inputs)
+        run_op("WeightedSum", inputs)
 
 
 def test_weighted_sum_gradient_maker() -> None:
@@ -169,7 +149,7 @@ def test_weighted_sum_gradient_values_and_shapes() -> None:
     dY = np.arange(6.0).reshape(2, 3)
     X0, X1 = np.ones((2, 3)), np.arange(6.0).reshape(3, 2)
     w0, w1 = np.array([2.0]), np.array(-1.0)
-    outs = _run("WeightedSumGradient", [dY, X0, w0, X1, w1], 4, grad_on_w=1)
+    outs = run_op("WeightedSumGradient", [dY, X0, w0, X1, w1], 4, grad_on_w=1)
     np.testing.assert_allclose(outs[0], 2 * dY)
     np.testing.assert_allclose(outs[1], (-dY).reshape(3, 2))
     assert outs[2].shape == (1,) and outs[2][0] == pytest.approx(dY.sum())
@@ -214,9 +194,9 @@ def test_momentum_sgd_several_steps_by_hand(nesterov: int) -> None:
 def test_momentum_sgd_checks_sizes_and_lr() -> None:
     f = np.float32
     with pytest.raises(OperatorError, match="same number of elements"):
-        _run("MomentumSGDUpdate", [np.ones(3, f), np.ones(2, f), np.ones(1, f), np.ones(3, f)], 3)
+        run_op("MomentumSGDUpdate", [np.ones(3, f), np.ones(2, f), np.ones(1, f), np.ones(3, f)], 3)
     with pytest.raises(OperatorError, match="lr must hold exactly one number"):
-        _run("MomentumSGDUpdate", [np.ones(3, f), np.ones(3, f), np.ones(2, f), np.ones(3, f)], 3)
+        run_op("MomentumSGDUpdate", [np.ones(3, f), np.ones(3, f), np.ones(2, f), np.ones(3, f)], 3)
 
 
 # ---- Adam ------------------------------------------------------------------------------------
@@ -248,7 +228,7 @@ def test_adam_several_steps_by_hand() -> None:
 
 def test_adam_keeps_float32_and_accepts_int32_counter() -> None:
     f = np.float32
-    outs = _run("Adam", [np.ones(3, f), np.zeros(3, f), np.zeros(3, f), np.ones(3, f),
+    outs = run_op("Adam", [np.ones(3, f), np.zeros(3, f), np.zeros(3, f), np.ones(3, f),
                          np.array([-0.1], f), np.array([4], np.int32)], 3)
     assert [o.dtype for o in outs] == [f, f, f]
 
@@ -258,7 +238,7 @@ def test_adam_in_place_and_counter_errors() -> None:
         core.CreateOperator("Adam", ["p", "m1", "m2", "g", "lr", "it"], ["p", "m1", "v"])
     f = np.float32
     with pytest.raises(OperatorError, match="int32 or int64"):
-        _run("Adam", [np.ones(3, f), np.zeros(3, f), np.zeros(3, f), np.ones(3, f),
+        run_op("Adam", [np.ones(3, f), np.zeros(3, f), np.zeros(3, f), np.ones(3, f),
                       np.array([-0.1], f), np.array([4.0], f)], 3)
 
 
