@@ -49,6 +49,11 @@ def _quote(s: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+def _nested(indent: str, key: str, message: Any) -> list[str]:
+    """A nested message in text format: ``key {``, its fields two spaces deeper, ``}``."""
+    return [f"{indent}{key} {{", *message._lines(indent + "  "), f"{indent}}}"]
+
+
 def format_float(x: float) -> str:
     """Shortest text that reads back as the same float32 (protobuf's ``float`` field)."""
     f32 = np.float32(x)
@@ -111,16 +116,12 @@ class Argument:
         if self.s is not None:
             lines.append(f"{indent}s: {_quote(self.s)}")
         if self.n is not None:
-            lines.append(f"{indent}n {{")
-            lines.extend(self.n._lines(indent + "  "))
-            lines.append(f"{indent}}}")
+            lines += _nested(indent, "n", self.n)
         lines.extend(f"{indent}floats: {format_float(v)}" for v in self.floats)
         lines.extend(f"{indent}ints: {v}" for v in self.ints)
         lines.extend(f"{indent}strings: {_quote(v)}" for v in self.strings)
         for net in self.nets:
-            lines.append(f"{indent}nets {{")
-            lines.extend(net._lines(indent + "  "))
-            lines.append(f"{indent}}}")
+            lines += _nested(indent, "nets", net)
         return lines
 
     def __str__(self) -> str:
@@ -229,13 +230,9 @@ class OperatorDef:
         lines.append(f"{indent}name: {_quote(self.name)}")
         lines.append(f"{indent}type: {_quote(self.type)}")
         for a in self.arg:
-            lines.append(f"{indent}arg {{")
-            lines.extend(a._lines(indent + "  "))
-            lines.append(f"{indent}}}")
+            lines += _nested(indent, "arg", a)
         if self.device_option is not None:
-            lines.append(f"{indent}device_option {{")
-            lines.extend(self.device_option._lines(indent + "  "))
-            lines.append(f"{indent}}}")
+            lines += _nested(indent, "device_option", self.device_option)
         if self.engine is not None:
             lines.append(f"{indent}engine: {_quote(self.engine)}")
         lines += [f"{indent}control_input: {_quote(b)}" for b in self.control_input]
@@ -269,21 +266,15 @@ class NetDef:
     def _lines(self, indent: str) -> list[str]:
         lines = [f"{indent}name: {_quote(self.name)}"]
         for op in self.op:
-            lines.append(f"{indent}op {{")
-            lines.extend(op._lines(indent + "  "))
-            lines.append(f"{indent}}}")
+            lines += _nested(indent, "op", op)
         if self.type is not None:
             lines.append(f"{indent}type: {_quote(self.type)}")
         if self.num_workers is not None:
             lines.append(f"{indent}num_workers: {self.num_workers}")
         if self.device_option is not None:
-            lines.append(f"{indent}device_option {{")
-            lines.extend(self.device_option._lines(indent + "  "))
-            lines.append(f"{indent}}}")
+            lines += _nested(indent, "device_option", self.device_option)
         for a in self.arg:
-            lines.append(f"{indent}arg {{")
-            lines.extend(a._lines(indent + "  "))
-            lines.append(f"{indent}}}")
+            lines += _nested(indent, "arg", a)
         lines += [f"{indent}external_input: {_quote(b)}" for b in self.external_input]
         lines += [f"{indent}external_output: {_quote(b)}" for b in self.external_output]
         return lines
