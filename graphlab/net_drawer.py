@@ -357,6 +357,16 @@ def _teaching_op_node(op: OperatorDef, op_id: int, append_output: bool) -> pydot
     return pydot.Node(text, label=text, tooltip=_q(tip), **style)
 
 
+def _style_node_producer(style: str, append_output: bool) -> NodeProducer:
+    """The style's op boxes: Caffe2's look ("classic") or coloured by op kind ("teaching")."""
+    if style == "teaching":
+        def produce(op: OperatorDef, op_id: int) -> pydot.Node:
+            return _teaching_op_node(op, op_id, append_output)
+
+        return produce
+    return GetOpNodeProducer(append_output, **OP_STYLE)
+
+
 def _add_legend(
     graph: pydot.Dot, cats: Sequence[str], with_param: bool, rankdir: str
 ) -> None:
@@ -428,11 +438,7 @@ def GetPydotGraph(  # noqa: N802
     graph = NetGraph(graph_name, len(ops), fast_layout, rankdir=rankdir)
     teaching = style == "teaching"
     if node_producer is None:
-        if teaching:
-            def node_producer(op: OperatorDef, op_id: int) -> pydot.Node:
-                return _teaching_op_node(op, op_id, append_output)
-        else:
-            node_producer = GetOpNodeProducer(append_output, **OP_STYLE)
+        node_producer = _style_node_producer(style, append_output)
     param_names = list(params) if params is not None else (
         _detect_params(ops) if teaching else []
     )
@@ -497,11 +503,7 @@ def GetPydotGraphMinimal(  # noqa: N802
     graph = NetGraph(graph_name, len(ops), fast_layout, rankdir=rankdir)
     teaching = style == "teaching"
     if node_producer is None:
-        if teaching:
-            def node_producer(op: OperatorDef, op_id: int) -> pydot.Node:
-                return _teaching_op_node(op, op_id, append_output)
-        else:
-            node_producer = GetOpNodeProducer(append_output, **OP_STYLE)
+        node_producer = _style_node_producer(style, append_output)
     writer: dict[str, int] = {}  # blob name -> index of the op that wrote it last
     ancestors: list[int] = []  # bitmask of every op that op i depends on
     node_ids: list[str] = []
