@@ -134,6 +134,14 @@ class Optimizer:
     def _signed_lr(self) -> float:
         raise NotImplementedError
 
+    def _schedule(
+        self, net: core.Net, param_init_net: core.Net
+    ) -> tuple[core.BlobReference, core.BlobReference]:
+        """:meth:`build_lr` with this optimizer's own step, policy and policy arguments
+        (the numbers :meth:`learning_rate_args` reports): ``(lr, iteration)``."""
+        return self.build_lr(net, param_init_net, self._signed_lr(), policy=self.policy,
+                             **self.init_kwargs)
+
     def build_lr(
         self,
         net: core.Net,
@@ -221,8 +229,7 @@ class SgdOptimizer(Optimizer):
         if self.base_learning_rate == 0:
             return
         param, grad = info.blob, info.grad
-        lr, _ = self.build_lr(net, param_init_net, self._signed_lr(),
-                              policy=self.policy, **self.init_kwargs)
+        lr, _ = self._schedule(net, param_init_net)
         one = param_init_net.ConstantFill([], "ONE_0_0", shape=[1], value=1.0)
         if self.momentum > 0:
             buf = param_init_net.ConstantFill([param], str(param) + "_momentum", value=0.0)
@@ -278,8 +285,7 @@ class AdamOptimizer(Optimizer):
         if self.alpha == 0:
             return
         param, grad = info.blob, info.grad
-        lr, iteration = self.build_lr(net, param_init_net, self.alpha, policy=self.policy,
-                                      **self.init_kwargs)
+        lr, iteration = self._schedule(net, param_init_net)
         m1 = param_init_net.ConstantFill([param], str(param) + "_first_moment", value=0.0)
         m2 = param_init_net.ConstantFill([param], str(param) + "_second_moment", value=0.0)
         net.Adam([param, m1, m2, grad, lr, iteration], [param, m1, m2],
