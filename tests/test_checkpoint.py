@@ -286,16 +286,15 @@ def test_flipped_byte_in_array_data_fails_crc(tmp_path):
     _expect_bad_load(path, "CRC")
 
 
-def test_empty_file(tmp_path):
-    path = tmp_path / "e.npz"
-    path.write_bytes(b"")
-    _expect_bad_load(str(path), "empty")
-
-
-def test_not_a_zip_file(tmp_path):
-    path = tmp_path / "junk.npz"
-    path.write_bytes(b"\x00\x01garbage that is not a zip archive")
-    _expect_bad_load(str(path), "not a .npz checkpoint")
+@pytest.mark.parametrize(
+    ("content", "pattern"),
+    [(b"", "empty"), (b"\x00\x01garbage that is not a zip archive", "not a .npz checkpoint")],
+    ids=["empty-file", "not-a-zip-file"],
+)
+def test_file_that_is_no_archive(tmp_path, content, pattern):
+    path = tmp_path / "bad.npz"
+    path.write_bytes(content)
+    _expect_bad_load(str(path), pattern)
 
 
 def test_npy_and_text_files_are_named_for_what_they_are(tmp_path):
