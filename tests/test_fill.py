@@ -6,6 +6,7 @@ import cases_fill
 import numpy as np
 import pytest
 from op_case import Case
+from op_checks import run_op
 from seed_nets import seed_nets
 
 from graphlab import core, workspace
@@ -18,11 +19,7 @@ RANDOM = ["UniformFill", "UniformIntFill", "GaussianFill", "XavierFill", "MSRAFi
 
 
 def _fill(op_type: str, inputs=(), **args) -> np.ndarray:
-    names = [f"in{i}" for i in range(len(inputs))]
-    for n, v in zip(names, inputs):
-        workspace.FeedBlob(n, v)
-    workspace.RunOperatorOnce(core.CreateOperator(op_type, names, ["out"], **args))
-    return workspace.FetchBlob("out")
+    return run_op(op_type, list(inputs), **args)[0]
 
 
 # ---- the deterministic cases (until the generic op tests run them) ---------------------------
