@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 import pytest
+from seed_nets import seed_nets
 
 from graphlab import core, workspace
 from graphlab.errors import GraphlabError
@@ -242,11 +243,10 @@ def test_load_net_errors(tmp_path):
 
 def test_real_programs_round_trip():
     # The seed program (forward, gradients, updates) and a ModelHelper/brew/optimizer model.
-    from test_reproducibility import build_toy_regression
-
     from graphlab import brew, model_helper, optimizer
 
-    init_net, train_net = build_toy_regression()
+    seed = seed_nets()
+    init_net, train_net = seed.init_net, seed.train_net
     model = model_helper.ModelHelper(name="mlp")
     hidden = brew.fc(model, "data", "hidden", dim_in=2, dim_out=4)
     hidden = brew.relu(model, hidden, hidden)
