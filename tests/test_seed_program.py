@@ -2,17 +2,20 @@
 
 The note lives outside the package (``../shared/seed/`` beside the checkout, as on CI).
 Its Python code blocks are extracted, ``from caffe2.python import`` is replaced by
-``from graphlab import``, and the blocks are executed in order in one namespace. The
-note's own program has no asserts, so this test checks the outcome afterwards.
+``from graphlab import`` (``caffe2_programs.port``, which also checks that nothing else
+changed), and the blocks are executed in order in one namespace. The note's own program
+has no asserts, so this test checks the outcome afterwards.
 """
 
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
+from caffe2_programs import run_program
 
 from graphlab import workspace
 
@@ -25,24 +28,14 @@ def _seed_blocks() -> list[str]:
         pytest.skip(f"the seed note is not beside this checkout ({SEED_DIR})")
     text = files[0].read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-    return [_dedent(b) for b in blocks]
-
-
-def _dedent(block: str) -> str:
-    lines = block.splitlines()
-    indents = [len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()]
-    cut = min(indents) if indents else 0
-    return "\n".join(ln[cut:] for ln in lines)
+    return [textwrap.dedent(b) for b in blocks]
 
 
 def test_seed_program_runs_with_only_the_import_changed(monkeypatch):
     blocks = _seed_blocks()
     program = "\n\n".join(blocks)
-    assert "from caffe2.python import" in program
-    program = program.replace("from caffe2.python import", "from graphlab import")
     workspace.SetRandomSeed(2017)
-    namespace: dict = {"__name__": "seed"}
-    exec(compile(program, "seed_program", "exec"), namespace)  # noqa: S102 - the test's point
+    namespace, _ = run_program(program, "seed_program")  # port() checks only imports change
 
     train_net = namespace["train_net"]
     ops = train_net.Proto().op
