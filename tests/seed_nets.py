@@ -23,6 +23,29 @@ from graphlab import core
 Stage = Literal["forward", "gradients", "updates"]
 STAGES: tuple[Stage, ...] = ("forward", "gradients", "updates")
 
+#: The train net's ops as caffe2-semantics.md §5.7 lists them, ``(type, inputs, outputs)``:
+#: 8 forward ops, then 4 from AddGradientOperators (the loss seed's ConstantFill first),
+#: then the 4 hand-written update ops. Written out by hand, not taken from the builder.
+TRAIN_OPS: list[tuple[str, list[str], list[str]]] = [
+    ("GaussianFill", [], ["X"]),
+    ("FC", ["X", "W_gt", "B_gt"], ["Y_gt"]),
+    ("GaussianFill", [], ["noise"]),
+    ("Add", ["Y_gt", "noise"], ["Y_noise"]),
+    ("StopGradient", ["Y_noise"], ["Y_noise"]),
+    ("FC", ["X", "W", "B"], ["Y_pred"]),
+    ("SquaredL2Distance", ["Y_noise", "Y_pred"], ["dist"]),
+    ("AveragedLoss", ["dist"], ["loss"]),
+    ("ConstantFill", ["loss"], ["loss_autogen_grad"]),
+    ("AveragedLossGradient", ["dist", "loss_autogen_grad"], ["dist_grad"]),
+    ("SquaredL2DistanceGradient", ["Y_noise", "Y_pred", "dist_grad"],
+     ["Y_noise_grad", "Y_pred_grad"]),
+    ("FCGradient", ["X", "W", "Y_pred_grad"], ["W_grad", "B_grad", "X_grad"]),
+    ("Iter", ["ITER"], ["ITER"]),
+    ("LearningRate", ["ITER"], ["LR"]),
+    ("WeightedSum", ["W", "ONE", "W_grad", "LR"], ["W"]),
+    ("WeightedSum", ["B", "ONE", "B_grad", "LR"], ["B"]),
+]
+
 
 @dataclass
 class SeedNets:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from seed_nets import STAGES as SEED_STAGES
+from seed_nets import TRAIN_OPS as SEED_TRAIN_OPS
 from seed_nets import seed_nets
 
 from graphlab import core, net_drawer, workspace
@@ -40,31 +41,11 @@ def svg_node_titles(svg: bytes) -> list[str]:
 
 # ---- the seed's train net, hand-written OperatorDefs (caffe2-semantics.md §5.7) ----------
 
-FORWARD = [
-    op("GaussianFill", [], ["X"]),
-    op("FC", ["X", "W_gt", "B_gt"], ["Y_gt"]),
-    op("GaussianFill", [], ["noise"]),
-    op("Add", ["Y_gt", "noise"], ["Y_noise"]),
-    op("StopGradient", ["Y_noise"], ["Y_noise"]),
-    op("FC", ["X", "W", "B"], ["Y_pred"]),
-    op("SquaredL2Distance", ["Y_noise", "Y_pred"], ["dist"]),
-    op("AveragedLoss", ["dist"], ["loss"]),
-]
-GRADIENTS = [
-    op("ConstantFill", ["loss"], ["loss_autogen_grad"]),
-    op("AveragedLossGradient", ["dist", "loss_autogen_grad"], ["dist_grad"],
-       is_gradient_op=True),
-    op("SquaredL2DistanceGradient", ["Y_noise", "Y_pred", "dist_grad"],
-       ["Y_noise_grad", "Y_pred_grad"], is_gradient_op=True),
-    op("FCGradient", ["X", "W", "Y_pred_grad"], ["W_grad", "B_grad", "X_grad"],
-       is_gradient_op=True),
-]
-UPDATES = [
-    op("Iter", ["ITER"], ["ITER"]),
-    op("LearningRate", ["ITER"], ["LR"]),
-    op("WeightedSum", ["W", "ONE", "W_grad", "LR"], ["W"]),
-    op("WeightedSum", ["B", "ONE", "B_grad", "LR"], ["B"]),
-]
+# Plain OperatorDefs (no op registry involved) from the hand-written listing; ops 9-11 are
+# the gradient kernels' ops (is_gradient_op), the loss seed's ConstantFill (op 8) is not.
+SEED_DEFS = [op(t, i, o, is_gradient_op=k in range(9, 12))
+             for k, (t, i, o) in enumerate(SEED_TRAIN_OPS)]
+FORWARD, GRADIENTS, UPDATES = SEED_DEFS[:8], SEED_DEFS[8:12], SEED_DEFS[12:]
 # (ops, expected node count, expected edge count) at the seed's three drawing stages
 STAGES = {
     "forward": (FORWARD, 8 + 12, 20),

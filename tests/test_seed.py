@@ -9,30 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from seed_nets import TRAIN_OPS as SEED_TRAIN_OPS
 from seed_nets import seed_nets
 
 # The seed's import line, with caffe2.python turned into graphlab: every name must exist.
 from graphlab import cnn, core, net_drawer, visualize, workspace  # noqa: F401
-
-SEED_TRAIN_OPS = [
-    ("GaussianFill", [], ["X"]),
-    ("FC", ["X", "W_gt", "B_gt"], ["Y_gt"]),
-    ("GaussianFill", [], ["noise"]),
-    ("Add", ["Y_gt", "noise"], ["Y_noise"]),
-    ("StopGradient", ["Y_noise"], ["Y_noise"]),
-    ("FC", ["X", "W", "B"], ["Y_pred"]),
-    ("SquaredL2Distance", ["Y_noise", "Y_pred"], ["dist"]),
-    ("AveragedLoss", ["dist"], ["loss"]),
-    ("ConstantFill", ["loss"], ["loss_autogen_grad"]),
-    ("AveragedLossGradient", ["dist", "loss_autogen_grad"], ["dist_grad"]),
-    ("SquaredL2DistanceGradient", ["Y_noise", "Y_pred", "dist_grad"],
-     ["Y_noise_grad", "Y_pred_grad"]),
-    ("FCGradient", ["X", "W", "Y_pred_grad"], ["W_grad", "B_grad", "X_grad"]),
-    ("Iter", ["ITER"], ["ITER"]),
-    ("LearningRate", ["ITER"], ["LR"]),
-    ("WeightedSum", ["W", "ONE", "W_grad", "LR"], ["W"]),
-    ("WeightedSum", ["B", "ONE", "B_grad", "LR"], ["B"]),
-]
 
 
 def _listing(net: core.Net):
