@@ -165,6 +165,7 @@ class _Builder:
                 )
             seed_op = None
             if g is None:
+                self.check_not_seeded_yet(y)
                 seed_op = CreateOperator("ConstantFill", [y], [seed_gradient_name(y)], value=1.0)
                 self.grad_ops.append(seed_op)
                 g = seed_op.output[0]
@@ -173,6 +174,24 @@ class _Builder:
             self.gradient_frontier[y] = version
             self.replay.readers.setdefault((y, version), []).append(n)  # a virtual reader
             self.generators.setdefault((y, version), []).append(_Generator(seed_op, 0, g))
+
+    def check_not_seeded_yet(self, y: str) -> None:
+        """Refuse a second backward pass for ``y`` (a notebook cell that ran twice).
+
+        A second pass would append a full copy of the gradient ops: the net would do the
+        backward work twice per run and every gradient op would appear twice in drawings.
+        """
+        seed = seed_gradient_name(y)
+        for entry in self.replay.ssa:
+            if entry.op.type == "ConstantFill" and list(entry.op.output) == [seed]:
+                raise GradientError(
+                    f"The net already has the backward pass for {y!r}: {_where(entry)} "
+                    f"seeds {seed!r}, so AddGradientOperators was called on it before (did "
+                    f"a notebook cell run twice?). A second call would append a second copy "
+                    f"of every gradient op.\n  hint: keep the gradient map of the first call, "
+                    f"or rebuild the net from scratch (core.Net(...) or a new ModelHelper) "
+                    f"and call AddGradientOperators once."
+                )
 
     # -- step 3: the reverse walk --------------------------------------------------------
     def walk(self) -> None:

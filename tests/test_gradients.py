@@ -374,6 +374,21 @@ def test_update_ops_before_gradients_are_rejected_with_fix():
     assert "version history of 'W'" in str(info.value)
 
 
+def test_second_backward_pass_for_the_same_loss_is_refused():
+    net = core.Net("twice")
+    net.FC(["X", "W", "b"], "Y")
+    loss = net.AveragedLoss("Y", "loss")
+    net.AddGradientOperators([loss])
+    n_ops = len(net.Proto().op)
+    with pytest.raises(GradientError, match="already has the backward pass for 'loss'") as info:
+        net.AddGradientOperators([loss])  # a notebook cell run a second time
+    msg = str(info.value)
+    assert "ConstantFill (op #2: ConstantFill(loss) -> loss_autogen_grad" in msg
+    assert "rebuild the net from scratch" in msg
+    assert len(net.Proto().op) == n_ops  # nothing was appended
+    net.AddGradientOperators({"Y": "Y_given_grad"})  # another seed is still allowed
+
+
 def test_duplicated_output_is_a_gradient_version_error():
     net = core.Net("dup")
     net._GTDirect(["X"], ["Y"])
