@@ -116,6 +116,8 @@ def check_operator(op: OperatorDef) -> None:
     schema = get_schema(op.type)
     where = f"\n  created at {op.origin}" if op.origin else ""
     problem = schema.arity_error(len(op.input), len(op.output))
+    if problem is not None:
+        problem += _comma_name_hint(op)
     if problem is None:
         problem = schema.inplace_error(op.input, op.output)
     if problem is not None:
@@ -126,6 +128,19 @@ def check_operator(op: OperatorDef) -> None:
         schema.parse_args(op.arg)
     except ArgumentError as e:
         raise ArgumentError(f"{e}\n  op: {op.summary()}{where}") from None
+
+
+def _comma_name_hint(op: OperatorDef) -> str:
+    """For a wrong blob count: point out a blob name that looks like several names."""
+    for kind, names in (("input", op.input), ("output", op.output)):
+        for name in names:
+            parts = [p.strip() for p in name.split(",")]
+            if len(parts) > 1 and all(parts):
+                return (
+                    f" Note: the {kind} {name!r} is ONE blob name containing commas; "
+                    f"give several blobs as a list: {parts!r}."
+                )
+    return ""
 
 
 def _as_list(blobs: Any) -> list[Any]:

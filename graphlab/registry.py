@@ -153,6 +153,15 @@ def _coercion_hint(kind: Any, value: Any) -> str:
     if kind is int and isinstance(value, float) and float(value).is_integer():
         return f" Write it as an integer: {int(value)}."
     if _is_list(kind) and not isinstance(value, (list, tuple)):
+        (item,) = typing.get_args(kind)
+        if isinstance(value, str) and item is not str:
+            parts = value.replace(",", " ").replace("[", " ").replace("]", " ").split()
+            try:
+                parsed = [item(p) for p in parts]
+            except (TypeError, ValueError):
+                parsed = []
+            example = repr(parsed) if parsed else f"[{item.__name__}, ...]"
+            return f" Give a list of {item.__name__}, not a string, e.g. {example}."
         return f" Give a list, e.g. [{value!r}]."
     return ""
 

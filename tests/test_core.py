@@ -169,6 +169,24 @@ def test_wrong_input_count_names_op_and_usage():
     assert "test_core.py" in msg  # the creating line
 
 
+def test_comma_separated_blob_string_is_explained():
+    net = core.Net("comma_test")
+    with pytest.raises(ArgumentError) as e:
+        net.FC("X, W, b", "Y")  # one string where a list of three names belongs
+    msg = str(e.value)
+    assert "FC takes 3 input(s) (X, W, b), got 1." in msg
+    assert "the input 'X, W, b' is ONE blob name" in msg
+    assert "['X', 'W', 'b']" in msg
+
+
+def test_string_for_a_list_argument_suggests_the_parsed_list():
+    net = core.Net("list_arg_test")
+    with pytest.raises(ArgumentError, match=r"not a string, e\.g\. \[2, 3\]\."):
+        net.GaussianFill([], "X", shape="2,3")
+    with pytest.raises(ArgumentError, match=r"Give a list, e\.g\. \[3\]\."):
+        net.GaussianFill([], "X", shape=3)
+
+
 def test_misspelt_argument_suggests_the_right_one():
     net = core.Net("arg_typo_test")
     with pytest.raises(ArgumentError, match="no argument 'axs'. Did you mean 'axis'"):
