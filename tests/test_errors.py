@@ -186,11 +186,27 @@ def test_wrong_shapes_name_op_index_shapes_and_line(learner_blobs):
     assert msg.startswith(f"FC (op #1 of net {train_net.Name()!r}")
     assert "X: float32[64, 2]" in msg and "W: float32[3, 3]" in msg and "B: float32[1]" in msg
     assert f"created at {HERE}:{fc_line}" in msg
+    assert "X float32[64, 2] has K=2 features per row" in msg
+    assert "but W float32[3, 3] has K=3" in msg
     assert "hint:" in msg and "W must be [out, in]" in msg
+    assert "here W [1, 2]" in msg  # out taken from B's length, in from X
     after = _snapshot()
     assert "Y_pred" not in after  # the failing op wrote nothing
     assert {k: v for k, v in after.items() if k != "X"} == {
         k: v for k, v in before.items() if k != "X"}
+
+
+def test_fc_bias_of_wrong_length_names_n(learner_blobs):
+    workspace.FeedBlob("X", np.ones((4, 3), np.float32))
+    workspace.FeedBlob("W", np.ones((5, 3), np.float32))
+    workspace.FeedBlob("b", np.ones(3, np.float32))
+    net = core.Net("fc_bias")
+    net.FC(["X", "W", "b"], "Y")
+    with pytest.raises(OperatorError) as info:
+        workspace.RunNetOnce(net)
+    msg = str(info.value)
+    assert "b float32[3] must be 1-D of length N=5" in msg
+    assert "hint: give b one value per output: shape [5]." in msg
 
 
 def test_integer_data_where_floats_are_needed(learner_blobs):

@@ -27,14 +27,23 @@ def _fc_dims(X: np.ndarray, W: np.ndarray, b: np.ndarray, axis: int, axis_w: int
     K = math.prod(X.shape[axis:])
     N = math.prod(W.shape[:axis_w])
     K_w = math.prod(W.shape[axis_w:])
-    if K != K_w or b.ndim != 1 or b.shape[0] != N:
+    if K != K_w:
+        n_out = b.shape[0] if b.ndim == 1 else N  # b's length is the likelier intent
+        want = f"[{n_out}, {K}]" if axis_w == 1 else f"[..., {K}] (dims from axis_w={axis_w})"
         raise ShapeError(
-            f"FC: dimension mismatch: X: {shape_str(X)}, W: {shape_str(W)}, b: {shape_str(b)}, "
-            f"axis: {axis}, M: {M}, N: {N}, K: {K} (W has K={K_w}).",
+            f"FC: dimension mismatch: X {shape_str(X)} has K={K} features per row (its dims "
+            f"from axis={axis}), but W {shape_str(W)} has K={K_w} (its dims from "
+            f"axis_w={axis_w}). M={M}, N={N}.",
             hint=(
-                "W must be [out, in] with in = X's feature size, and b must be 1-D of length "
-                "out; e.g. X [64, 2] needs W [1, 2] and b [1]."
+                f"W must be [out, in] with in = X's feature size K={K}: here W {want}. "
+                "Look at the op that filled or fed W (e.g. its shape= in the init net)."
             ),
+        )
+    if b.ndim != 1 or b.shape[0] != N:
+        raise ShapeError(
+            f"FC: dimension mismatch: b {shape_str(b)} must be 1-D of length N={N}, "
+            f"the number of outputs (W {shape_str(W)} has N={N} rows).",
+            hint=f"give b one value per output: shape [{N}].",
         )
     return M, K, N
 
