@@ -128,7 +128,8 @@ display.Image(graph.create_png(), width=600)
 # %% [markdown]
 # ## Running a net: `RunNetOnce` versus `CreateNet` + `RunNet`
 #
-# Building the net ran nothing: the workspace still has only the blobs we fed before.
+# Building the net ran nothing: the workspace still has only the blobs from the cells above
+# (`X` we fed, `Y` and `Z` our single operators wrote), and no `W` or `b`.
 
 # %%
 print("blobs before running:", workspace.Blobs())

@@ -193,16 +193,19 @@ plt.tight_layout()
 # another random `W`.
 
 # %% [markdown]
-# ## The fitted plane against the data
+# ## The fit against the data
 #
-# Finally, the last batch: the noisy targets against the model's prediction, and both against the
-# first input feature.
+# Finally, the last batch: each point is one row, its noisy target against the model's prediction.
+# A perfect model would put every point on the dashed diagonal; the noise (std 1) scatters them
+# around it.
 
 # %%
-X_batch = workspace.FetchBlob("X")
+Y_noise_batch = workspace.FetchBlob("Y_noise")
+Y_pred_batch = workspace.FetchBlob("Y_pred")
 fig, ax = plt.subplots(figsize=(5, 4))
-ax.scatter(workspace.FetchBlob("Y_noise"), workspace.FetchBlob("Y_pred"), s=12)
-lims = [X_batch.min() * 3, X_batch.max() * 3]
+ax.scatter(Y_noise_batch, Y_pred_batch, s=12)
+both = np.concatenate([Y_noise_batch, Y_pred_batch])
+lims = [both.min(), both.max()]
 ax.plot(lims, lims, "k--", label="perfect prediction")
 ax.set(xlabel="target (Y_noise)", ylabel="prediction (Y_pred)", title="last batch")
 ax.legend()

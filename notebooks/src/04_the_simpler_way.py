@@ -93,7 +93,7 @@ workspace.CreateNet(model.net)
 history = training.train(model.net, 300, record=["loss"], progress=False)
 w = workspace.FetchBlob("y_pred_w")[0]
 b = workspace.FetchBlob("y_pred_b")[0]
-print(f"fitted: y = {w[1]:.3f}·x² + {w[0]:.3f}·x + {b:.3f}   (truth: 1.5·x² − 2·x + 0.5)")
+print(f"fitted: y = {w[1]:.3f}·x² {w[0]:+.3f}·x {b:+.3f}   (truth: 1.5·x² -2·x +0.5)")
 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.5))
@@ -110,7 +110,7 @@ plt.tight_layout()
 # ## Momentum and Adam
 #
 # `build_sgd(..., momentum=0.9)` replaces `WeightedSum` with `MomentumSGDUpdate`, which keeps a
-# running average of past gradients per parameter; `build_adam` uses `Adam`, which also scales each
+# velocity per parameter (a decaying sum of past gradients); `build_adam` uses `Adam`, which also scales each
 # step by a running estimate of the gradient's size. Same model, three optimizers:
 
 # %%
@@ -139,7 +139,8 @@ for label, build, kw in [
     m, hist = fit(build, **kw)
     visualize.plot_loss(hist, ax=ax, smooth=None, log=True, label=label)
 ax.set(title="the same model, three optimizers", ylabel="loss")
-print("Adam's update op:", [op.type for op in m.net.Proto().op if op.type == "Adam"])
+print("Adam ops in the last net (one per parameter):",
+      [op.output[0] for op in m.net.Proto().op if op.type == "Adam"])
 
 # %% [markdown]
 # ## A small classifier
