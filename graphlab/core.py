@@ -206,6 +206,7 @@ class BlobReference(str):
         return self._from_net
 
     def GetNameScope(self) -> str:  # noqa: N802
+        """The name up to and including the last ``/`` (``"gpu_0/W"`` → ``"gpu_0/"``)."""
         return str(self)[: str(self).rfind("/") + 1]
 
     def __getattr__(self, op_type: str) -> Any:
@@ -335,10 +336,12 @@ class Net:
         return str(blob) in self._defined
 
     def UsesBlob(self, blob: str) -> bool:  # noqa: N802
+        """True if any op of the net reads or writes ``blob``."""
         name = str(blob)
         return any(name in op.input or name in op.output for op in self._net.op)
 
     def UsedBlobNames(self) -> list[str]:  # noqa: N802
+        """Every blob the ops read or write, each once, in order of first use."""
         names: dict[str, None] = {}
         for op in self._net.op:
             for b in [*op.input, *op.output]:
@@ -346,6 +349,7 @@ class Net:
         return list(names)
 
     def GetBlobRef(self, name: str) -> BlobReference:  # noqa: N802
+        """A reference to ``name`` bound to this net; KeyError if the net never defines it."""
         if not self.BlobIsDefined(name):
             raise KeyError(f"Net does not define blob {name}." + did_you_mean(name, self._defined))
         return BlobReference(name, self)
@@ -359,6 +363,8 @@ class Net:
         return [BlobReference(b, self) for b in self._net.external_output]
 
     def AddExternalInput(self, *names: str) -> BlobReference | list[BlobReference]:  # noqa: N802
+        """Declare blobs the net reads but does not make (data, parameters); one reference
+        for one name, else a list. ValueError if a name is already an external input."""
         refs = []
         for n in names:
             n = str(n)
@@ -370,12 +376,15 @@ class Net:
         return refs[0] if len(refs) == 1 else refs
 
     def AddExternalOutput(self, *refs: str) -> None:  # noqa: N802
+        """Declare blobs the net produces for the outside (ValueError if none of its ops or
+        external inputs defines one)."""
         for r in refs:
             if not self.BlobIsDefined(r):
                 raise ValueError(f"{str(r)!r} is not defined in net {self.Name()!r}.")
             self._net.external_output.append(str(r))
 
     def AddExternalOutputs(self, *refs: str) -> None:  # noqa: N802
+        """Same as :meth:`AddExternalOutput`."""
         self.AddExternalOutput(*refs)
 
     # ---- building ------------------------------------------------------------------
@@ -397,6 +406,7 @@ class Net:
         return any(b.startswith(stem + ":") for b in self._defined)
 
     def NextBlob(self, prefix: str = "blob") -> BlobReference:  # noqa: N802
+        """A fresh blob name ``<prefix>_auto_<k>`` (k counts per prefix, from 0)."""
         k = self._next_name_counts.get(prefix, 0)
         self._next_name_counts[prefix] = k + 1
         return BlobReference(f"{prefix}_auto_{k}", self)

@@ -114,6 +114,7 @@ class Workspace:
         )
 
     def has_blob(self, name: str) -> bool:
+        """True if a blob called ``name`` holds a value here."""
         return _name(name) in self._blobs
 
     def blobs(self) -> list[str]:
@@ -121,6 +122,7 @@ class Workspace:
         return sorted(self._blobs)
 
     def remove_blob(self, name: str) -> None:
+        """Delete the blob ``name`` (nothing happens if there is none)."""
         self._blobs.pop(_name(name), None)
 
     # ---- running ---------------------------------------------------------------------
@@ -226,6 +228,7 @@ class Workspace:
         self._check_finite = bool(on)
 
     def nets(self) -> list[str]:
+        """Names of the nets made by ``create_net``, in creation order."""
         return list(self._nets)
 
     # ---- randomness --------------------------------------------------------------------
@@ -334,6 +337,7 @@ def SwitchWorkspace(name: str, create_if_missing: bool = False) -> bool:  # noqa
 
 
 def Workspaces() -> list[str]:  # noqa: N802
+    """Names of all workspaces (``"default"`` and those made by ``SwitchWorkspace``)."""
     return list(_workspaces)
 
 
@@ -388,10 +392,12 @@ def FetchBlob(name: str) -> np.ndarray:  # noqa: N802
 
 
 def FetchBlobs(names: list[str]) -> list[np.ndarray]:  # noqa: N802
+    """``[FetchBlob(n) for n in names]``: copies, in the order asked."""
     return [FetchBlob(n) for n in names]
 
 
 def HasBlob(name: str) -> bool:  # noqa: N802
+    """True if the current workspace has a blob called ``name``."""
     return _ws().has_blob(name)
 
 
@@ -401,6 +407,7 @@ def Blobs() -> list[str]:  # noqa: N802
 
 
 def Nets() -> list[str]:  # noqa: N802
+    """Names of the nets created (``CreateNet``) in the current workspace."""
     return _ws().nets()
 
 
