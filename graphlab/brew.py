@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 
 from . import core
-from .errors import did_you_mean
+from .errors import ArgumentError, did_you_mean
 from .model_helper import ModelHelper, ParameterTags
+from .registry import FRAMEWORK_ARGS, get_schema
 
 __all__ = [
     "Register",
@@ -167,6 +168,14 @@ def fc(
                 "number of outputs."
             )
     out = str(blob_out)
+    fc_args = list(get_schema("FC").args)
+    for key in kwargs:
+        if key not in fc_args and key not in FRAMEWORK_ARGS:
+            own = ["dim_in", "dim_out", "weight_init", "bias_init"]
+            raise ArgumentError(
+                f"brew.fc({out!r}) has no argument {key!r}." + did_you_mean(key, own + fc_args)
+                + f" It takes {', '.join(own)} and FC's arguments: {', '.join(fc_args)}."
+            )
     w = model.create_param(out + "_w", [dim_out, dim_in], weight_init or ("XavierFill", {}),
                            ParameterTags.WEIGHT)
     b = model.create_param(out + "_b", [dim_out], bias_init or ("ConstantFill", {}),

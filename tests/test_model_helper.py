@@ -72,6 +72,15 @@ def test_brew_fc_checks_its_dimensions(dims):
     assert model.params == [] and len(model.param_init_net) == 0
 
 
+def test_brew_fc_misspelt_keyword_is_named_before_anything_is_added():
+    from graphlab.errors import ArgumentError
+
+    model = ModelHelper(name="mh_typo")
+    with pytest.raises(ArgumentError, match="no argument 'weight_inti'. Did you mean 'weight_in"):
+        brew.fc(model, "X", "y", dim_in=2, dim_out=1, weight_inti=("XavierFill", {}))
+    assert model.params == [] and len(model.param_init_net) == 0 and len(model.net) == 0
+
+
 def test_init_params_false_registers_params_without_fillers():
     model = ModelHelper(name="mh_noinit", init_params=False)
     brew.fc(model, "X", "y", dim_in=2, dim_out=1)
