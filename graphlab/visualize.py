@@ -166,8 +166,10 @@ def plot_loss(
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("iteration")
-    ax.set_ylabel(label)
-    ax.set_title(title if title is not None else label)
+    if not ax.get_ylabel():  # a second curve on the same Axes keeps the first one's labels
+        ax.set_ylabel(label)
+    if title is not None or not ax.get_title():
+        ax.set_title(title if title is not None else label)
     ax.grid(True, alpha=0.3)
     ax.legend()
     return ax

@@ -167,3 +167,12 @@ def test_plot_decision_boundary_with_a_net_leaves_the_workspace_alone():
     assert probs.dtype == np.float32 and np.argmax(probs, axis=1).tolist() == [0, 1]
     with pytest.raises(ValueError, match="input_blob"):
         visualize.plot_decision_boundary(net, X)
+
+
+def test_plot_loss_twice_on_one_axes_keeps_the_first_labels():
+    fig, ax = plt.subplots()
+    visualize.plot_loss([3.0, 2.0, 1.0], ax=ax, smooth=None, label="SGD")
+    visualize.plot_loss([3.0, 1.5, 0.5], ax=ax, smooth=None, label="Adam")
+    assert ax.get_ylabel() == "SGD" and ax.get_title() == "SGD"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["SGD", "Adam"]
+    plt.close(fig)

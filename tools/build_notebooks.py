@@ -13,6 +13,7 @@ with its outputs, so the notebooks read well on GitHub.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -73,6 +74,9 @@ def build(src: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
+    # the kernel inherits this environment: a headless backend such as MPLBACKEND=Agg would
+    # leave the saved notebooks without their pictures
+    os.environ.pop("MPLBACKEND", None)
     sources = sorted(SRC.glob("[0-9]*.py"))
     if argv:
         sources = [s for s in sources if any(s.name.startswith(a) for a in argv)]
