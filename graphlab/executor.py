@@ -120,12 +120,15 @@ def compile_op(
     persistent: bool,
     net_name: str = "",
     unread: Sequence[bool] | None = None,
+    use_hooks: bool = True,
 ) -> _Step:
     """Bind one op: parse its arguments, make its context, pick its kernel.
 
     Args:
         unread: per output, True when nothing can observe it during the run (the op's
             compile hook may then skip it); None means every output is needed.
+        use_hooks: use the op's compile hook if it has one. Hooks pay off over many runs;
+            a one-shot plan (``RunNetOnce``) is cheaper with the plain kernel.
 
     Raises:
         ArgumentError: the op's arguments do not fit its schema (with op index, net and
@@ -143,7 +146,7 @@ def compile_op(
         seed = functools.partial(workspace._op_rng, op, index, net_name, persistent)
         args["ctx"] = OpContext(op=op, index=index, workspace=workspace,
                                 persistent=persistent, seed=seed)
-    compiler = compiler_for(op.type)
+    compiler = compiler_for(op.type) if use_hooks else None
     deferrable: list[int] = []
     if compiler is None:
         # arguments left at their default need not be passed (the kernel's own default
@@ -237,8 +240,14 @@ class Plan:
         self.workspace = workspace
         self.persistent = persistent
         self.check_finite = check_finite
-        unread = unread_outputs(net) if defer_unread else [None] * len(net.op)
-        self.steps = [compile_op(op, i, workspace, persistent, net.name, unread[i])
+        # a one-shot plan runs each op once: binding plain kernels costs less than building
+        # compiled forms; it computes every output, as Caffe2 did
+        if persistent and defer_unread:
+            unread: list[Any] = unread_outputs(net)
+        else:
+            unread = [None] * len(net.op)
+        self.steps = [compile_op(op, i, workspace, persistent, net.name, unread[i],
+                                 use_hooks=persistent)
                       for i, op in enumerate(net.op)]
         self._compiled: dict[bool, tuple[Callable[..., None], dict[int, int]]] = {}
 
