@@ -5,10 +5,13 @@ The seed tutorial draws its train net like this (unchanged in graphlab)::
     graph = net_drawer.GetPydotGraph(train_net.Proto().op, "train", rankdir="LR")
     display.Image(graph.create_png(), width=800)
 
-Building the picture is pure Python (``pydot`` objects, the DOT text is deterministic).
-Turning DOT into PNG needs a ``dot`` program; graphlab finds one without any system
-Graphviz: the ``graphviz-pure`` wheel (a dependency) installs a self-contained ``dot``
-called ``graphviz-pure`` next to the Python interpreter. See :func:`find_dot`.
+This module builds the picture (pure Python: ``pydot`` objects, the DOT text is
+deterministic) and shows it in Jupyter. Turning DOT into PNG needs a ``dot`` program;
+:mod:`graphlab.render` finds one without any system Graphviz (the ``graphviz-pure`` wheel,
+a dependency, installs a self-contained ``dot`` called ``graphviz-pure`` next to the Python
+interpreter) and runs it. Its names (:func:`~graphlab.render.find_dot`,
+:func:`~graphlab.render.render`, :class:`~graphlab.render.RenderError`, ...) are also
+available here. The ``graphlab-draw`` command is :mod:`graphlab.draw_cli`.
 
 What a drawing shows (Caffe2's look):
 
@@ -28,14 +31,9 @@ parameters; ``workspace=`` writes each blob's dtype and shape under its name.
 
 from __future__ import annotations
 
-import argparse
-import base64
 import json
 import os
-import shutil
-import subprocess
 import sys
-import sysconfig
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,12 +41,26 @@ from typing import Any
 import numpy as np
 import pydot
 
-from .errors import GraphlabError
 from .proto import NetDef, OperatorDef
+from .render import (  # rendering lives in graphlab.render; these names stay public here
+    DOT_ENV_VAR,
+    FAST_LAYOUT_ATTRS,
+    FAST_LAYOUT_OPS,
+    MAX_SIZE_INCHES,
+    GetGraphPngSafe,
+    RendererNotFoundError,
+    RenderError,
+    find_dot,
+    render,
+    size_cap,
+)
 
 __all__ = [
     "BLOB_STYLE",
     "DOT_ENV_VAR",
+    "FAST_LAYOUT_ATTRS",
+    "FAST_LAYOUT_OPS",
+    "MAX_SIZE_INCHES",
     "OP_STYLE",
     "UPDATE_OP_TYPES",
     "NetGraph",
@@ -66,6 +78,7 @@ __all__ = [
     "render",
     "set_display_options",
     "show",
+    "size_cap",
 ]
 
 # ---- styles ---------------------------------------------------------------------------
@@ -566,222 +579,6 @@ def GetGraphInJson(  # noqa: N802
     return result
 
 
-# ---- finding a renderer ----------------------------------------------------------------
-
-#: Environment variable naming a ``dot`` executable to use instead of graphviz-pure.
-DOT_ENV_VAR = "GRAPHLAB_DOT"
-_PURE_NAME = "graphviz-pure"
-
-
-class RendererNotFoundError(GraphlabError):
-    """No program to turn DOT text into a picture was found."""
-
-
-class RenderError(GraphlabError):
-    """The renderer ran but did not produce a picture."""
-
-
-def _exe_name(base: str) -> str:
-    return base + ".exe" if os.name == "nt" else base
-
-
-def _interpreter_dirs() -> list[Path]:
-    """Folders where pip puts console scripts for the running interpreter, in order.
-
-    A Jupyter kernel's PATH may not include its venv's ``bin``, so look by location.
-    """
-    dirs: list[Path] = []
-    if sys.executable:
-        dirs.append(Path(sys.executable).parent)
-    for scheme in (None, f"{os.name}_user"):
-        try:
-            scripts = sysconfig.get_path("scripts", scheme) if scheme else sysconfig.get_path(
-                "scripts")
-        except KeyError:
-            continue
-        if scripts:
-            dirs.append(Path(scripts))
-    return list(dict.fromkeys(dirs))
-
-
-def _is_executable(path: Path) -> bool:
-    return path.is_file() and os.access(path, os.X_OK)
-
-
-def find_dot(dot: str | os.PathLike[str] | None = None) -> str:
-    """Absolute path of the program that renders DOT, chosen in this order:
-
-    1. ``dot``, the argument (a path, or a name looked up on PATH);
-    2. the ``GRAPHLAB_DOT`` environment variable (same);
-    3. ``graphviz-pure`` next to the running interpreter (the ``graphviz-pure`` wheel, a
-       graphlab dependency: a static, self-contained port of Graphviz's ``dot``), then
-       ``graphviz-pure`` on PATH;
-    4. a system Graphviz ``dot`` on PATH.
-
-    Raises:
-        RendererNotFoundError: an explicit choice (1, 2) does not exist, or nothing was
-            found; the message names every route.
-    """
-    for source, choice in (("argument", dot), (DOT_ENV_VAR, os.environ.get(DOT_ENV_VAR))):
-        if choice is None or str(choice) == "":
-            continue
-        path = Path(choice)
-        if _is_executable(path):
-            return str(path.resolve())
-        found = shutil.which(str(choice))
-        if found:
-            return str(Path(found).resolve())
-        raise RendererNotFoundError(
-            f"The renderer named by {source} ({str(choice)!r}) is not an executable file or "
-            f"a program on PATH. Give the full path of a Graphviz 'dot', or unset "
-            f"{DOT_ENV_VAR} to use graphviz-pure."
-        )
-    for folder in _interpreter_dirs():
-        candidate = folder / _exe_name(_PURE_NAME)
-        if _is_executable(candidate):
-            return str(candidate)
-    for name in (_PURE_NAME, "dot"):
-        found = shutil.which(name)
-        if found:
-            return str(Path(found).resolve())
-    looked = ", ".join(str(d) for d in _interpreter_dirs()) or "(no interpreter folder)"
-    raise RendererNotFoundError(
-        "No renderer for net drawings was found. Tried: "
-        f"(1) an explicit dot= argument and the {DOT_ENV_VAR} environment variable (unset); "
-        f"(2) '{_PURE_NAME}' next to the Python interpreter (in {looked}) and on PATH; "
-        "(3) Graphviz 'dot' on PATH. "
-        f"Fix: `{Path(sys.executable).name} -m pip install graphviz-pure` in this environment "
-        f"(no system Graphviz needed), or install Graphviz and set {DOT_ENV_VAR}=/path/to/dot."
-        " The DOT text itself needs no renderer: graph.to_string()."
-    )
-
-
-# ---- rendering -------------------------------------------------------------------------
-
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_SIGNATURES = {"png": _PNG_SIGNATURE, "jpg": b"\xff\xd8\xff", "jpeg": b"\xff\xd8\xff"}
-
-#: Drawings grow with the net but never beyond this many inches on their long side.
-MAX_SIZE_INCHES = 60.0
-
-
-def size_cap(n_ops: int) -> float:
-    """Largest side of the picture, in inches, for a net of ``n_ops`` ops.
-
-    Small nets keep their natural size (14 in, about 1300 px, fits a notebook), big nets
-    may grow by 0.6 in per op up to :data:`MAX_SIZE_INCHES` (about 5800 px). Uncapped, a
-    300-op chain lays out ~95000 px wide and takes minutes and gigabytes to rasterise;
-    capped it renders in well under a second.
-    """
-    return float(min(MAX_SIZE_INCHES, max(14.0, 8.0 + 0.6 * n_ops)))
-
-
-#: Above this many ops a drawing uses the fast layout (see :func:`render`).
-FAST_LAYOUT_OPS = 60
-
-#: Graphviz attributes of the fast layout. Long edges (a blob made early and read by an
-#: op far later, as every forward activation is by its gradient op) become chains of
-#: virtual nodes, and Graphviz's positioning and spline routing grow about quadratically
-#: with them. Measured with graphviz-pure on an FC+Relu net with gradients and SGD
-#: updates: 80 ops 1.9 s (5.8 s teaching style) → 0.4 s; 158 ops over 120 s → 1 s;
-#: 308 ops → about 5 s.
-FAST_LAYOUT_ATTRS: dict[str, str] = {
-    "nslimit": "0.2",
-    "nslimit1": "0.2",
-    "mclimit": "0.05",
-    "splines": "line",
-}
-
-
-def _layout_args(graph: pydot.Dot) -> list[str]:
-    """``-G`` flags for the size cap and, for big nets, the fast layout.
-
-    Attributes the graph already sets win over these defaults.
-    """
-    own = graph.get_attributes()
-    n_ops = graph.n_ops if isinstance(graph, NetGraph) else len(graph.get_node_list())
-    flags: dict[str, str] = {}
-    cap = size_cap(n_ops)
-    flags["size"] = f"{cap:g},{cap:g}"
-    fast = graph.fast_layout if isinstance(graph, NetGraph) else None
-    if (n_ops > FAST_LAYOUT_OPS if fast is None else fast):
-        flags.update(FAST_LAYOUT_ATTRS)
-    return [f"-G{key}={value}" for key, value in flags.items() if key not in own]
-
-
-def _looks_like(data: bytes, fmt: str) -> bool:
-    if fmt in _SIGNATURES:
-        return data.startswith(_SIGNATURES[fmt])
-    if fmt == "svg":
-        return b"<svg" in data[:2048]
-    return len(data) > 0
-
-
-def render(
-    graph: pydot.Dot | str,
-    format: str = "png",  # the word every Graphviz tool uses
-    dot: str | os.PathLike[str] | None = None,
-    *,
-    timeout: float = 120.0,
-    extra_args: Sequence[str] = (),
-) -> bytes:
-    """Run the renderer (:func:`find_dot`) on ``graph`` (a pydot graph or DOT text).
-
-    Unless the graph sets its own ``size``, the picture is capped at
-    :func:`size_cap` inches (from the number of ops of a :class:`NetGraph`). Nets of
-    more than :data:`FAST_LAYOUT_OPS` ops (or ``fast_layout=True``) are laid out with
-    Graphviz's iteration limits and straight edges (:data:`FAST_LAYOUT_ATTRS`).
-
-    Raises:
-        RendererNotFoundError: no renderer (see :func:`find_dot`).
-        RenderError: the renderer failed, timed out, or its output is not a ``format``
-            file; the message includes its stderr.
-    """
-    exe = find_dot(dot)
-    text = graph if isinstance(graph, str) else graph.to_string()
-    args = [exe, f"-T{format}"]
-    if Path(exe).name.startswith(_PURE_NAME):
-        args.insert(1, "-Kdot")  # one program, eight engines: ask for dot's layout
-    if isinstance(graph, pydot.Dot):
-        args += _layout_args(graph)
-    args += list(extra_args)
-    try:
-        proc = subprocess.run(
-            args, input=text.encode("utf-8"), capture_output=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired:
-        raise RenderError(
-            f"{exe} did not finish drawing within {timeout:g} s. Draw fewer ops (e.g. "
-            "GetPydotGraphMinimal, or net.Proto().op[:50]) or raise timeout=."
-        ) from None
-    except OSError as e:
-        raise RenderError(f"Could not run the renderer {exe}: {e}") from None
-    stderr = proc.stderr.decode("utf-8", "replace").strip()
-    if proc.returncode != 0 or not _looks_like(proc.stdout, format):
-        why = f"exit code {proc.returncode}" if proc.returncode else f"no {format} data"
-        raise RenderError(
-            f"{exe} failed to draw the graph as {format} ({why}). Its stderr:\n"
-            f"{stderr or '(empty)'}"
-        )
-    return proc.stdout
-
-
-def GetGraphPngSafe(func: Callable[..., pydot.Dot], *args: Any, **kwargs: Any) -> bytes:  # noqa: N802
-    """PNG bytes of ``func(*args, **kwargs).create_png()``, or a 1×1 blank PNG on failure.
-
-    Like Caffe2's helper: a failure is reported on stderr, never raised.
-    """
-    try:
-        return func(*args, **kwargs).create_png()
-    except Exception as e:  # "safe" is the point of this helper
-        print(f"Failed to draw graph: {e}", file=sys.stderr)
-        return _BLANK_PNG
-
-
-_BLANK_PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
-)
-
 # ---- Jupyter ----------------------------------------------------------------------------
 
 _DISPLAY_OPTIONS: dict[str, Any] = {
@@ -867,62 +664,14 @@ def show(net: Any, format: str = "png", width: int | None = None, **options: Any
     return Image(data=data, format="png", width=width)
 
 
-# ---- command line --------------------------------------------------------------------
-
-
-def _file_stem(name: str) -> str:
-    return "".join("_" if ch in '/\\:*?"<>|' else ch for ch in name) or "unnamed"
+# ---- command line (graphlab.draw_cli) ---------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``graphlab-draw --input net.pbtxt [--output_prefix out/] [--minimal] ...``
+    """The ``graphlab-draw`` command; see :func:`graphlab.draw_cli.main`."""
+    from .draw_cli import main as draw_main  # imported late: draw_cli builds on this module
 
-    Reads a net saved in protobuf text format (``str(net.Proto())``), writes
-    ``<prefix><name>.dot`` and ``<prefix><name>.png``. If the PNG cannot be made the
-    ``.dot`` file is still written and the exit status is 1.
-    """
-    parser = argparse.ArgumentParser(
-        prog="graphlab-draw", description="Draw a graphlab/Caffe2 net saved as protobuf text."
-    )
-    parser.add_argument("--input", required=True, help="a NetDef in protobuf text format")
-    parser.add_argument("--output_prefix", default="", help="prefix of the output files")
-    parser.add_argument("--minimal", action="store_true", help="draw ops only")
-    parser.add_argument(
-        "--minimal_dependency", action="store_true",
-        help="with --minimal: keep only direct dependencies",
-    )
-    parser.add_argument(
-        "--append_output", action="store_true", help="list outputs in op labels"
-    )
-    parser.add_argument("--rankdir", default="LR", help="LR, TB, RL or BT")
-    parser.add_argument(
-        "--style", default="classic", choices=STYLES, help="classic (Caffe2) or teaching"
-    )
-    parser.add_argument("--dot", default=None, help=f"renderer to use (else ${DOT_ENV_VAR})")
-    args = parser.parse_args(argv)
-
-    from .textformat import parse_net
-
-    net = parse_net(Path(args.input).read_text(encoding="utf-8"))
-    if args.minimal:
-        graph = GetPydotGraphMinimal(
-            net, rankdir=args.rankdir, minimal_dependency=args.minimal_dependency,
-            style=args.style, append_output=args.append_output,
-        )
-    else:
-        graph = GetPydotGraph(
-            net, rankdir=args.rankdir, style=args.style, append_output=args.append_output
-        )
-    stem = args.output_prefix + _file_stem(graph.net_name)
-    Path(stem + ".dot").write_text(graph.to_string(), encoding="utf-8")
-    print(f"wrote {stem}.dot")
-    try:
-        Path(stem + ".png").write_bytes(render(graph, "png", dot=args.dot))
-    except (RendererNotFoundError, RenderError) as e:
-        print(f"Could not draw {stem}.png ({e}); the .dot file was written.", file=sys.stderr)
-        return 1
-    print(f"wrote {stem}.png")
-    return 0
+    return draw_main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

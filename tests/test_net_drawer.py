@@ -1,4 +1,5 @@
-"""Tests for graphlab.net_drawer: DOT text, versioned blobs, styles, rendering, Jupyter, CLI."""
+"""Tests for graphlab.net_drawer (DOT text, versioned blobs, styles, Jupyter) with the
+renderer (graphlab.render) and the command line (graphlab.draw_cli) it uses."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from seed_nets import STAGES as SEED_STAGES
 from seed_nets import TRAIN_OPS as SEED_TRAIN_OPS
 from seed_nets import seed_nets
 
-from graphlab import core, net_drawer, workspace
+from graphlab import core, draw_cli, net_drawer, render, workspace
 from graphlab.proto import NetDef, OperatorDef
 from graphlab.registry import has_op
 
@@ -304,7 +305,7 @@ def test_3000_op_chain_draws_without_recursion():
 def test_300_op_net_renders_capped_with_fast_layout():
     ops = [op("FC", [f"x{i}", f"W{i}", f"b{i}"], [f"x{i + 1}"]) for i in range(300)]
     graph = net_drawer.GetPydotGraph(ops, "chain")
-    flags = net_drawer._layout_args(graph)
+    flags = render._layout_args(graph)
     assert "-Gsplines=line" in flags and f"-Gsize={net_drawer.MAX_SIZE_INCHES:g},60" in flags
     data = graph.create_png()
     width, height = png_size(data)
@@ -316,13 +317,13 @@ def test_300_op_net_renders_capped_with_fast_layout():
 
 def test_layout_flags_small_nets_and_overrides():
     small = net_drawer.GetPydotGraph(FORWARD)
-    assert net_drawer._layout_args(small) == ["-Gsize=14,14"]
+    assert render._layout_args(small) == ["-Gsize=14,14"]
     forced = net_drawer.GetPydotGraph(FORWARD, fast_layout=True)
-    assert "-Gnslimit=0.2" in net_drawer._layout_args(forced)
+    assert "-Gnslimit=0.2" in render._layout_args(forced)
     own = net_drawer.GetPydotGraph(FORWARD, fast_layout=True)
     own.set_size('"5,5"')
     own.set("splines", "ortho")
-    flags = net_drawer._layout_args(own)
+    flags = render._layout_args(own)
     assert not any(f.startswith(("-Gsize", "-Gsplines")) for f in flags)
     assert png_size(own.create_png())[0] <= 5 * 96 + 1
 
@@ -400,7 +401,7 @@ def test_graphviz_pure_found_next_to_interpreter_without_path(monkeypatch, tmp_p
 def _no_renderer(monkeypatch, tmp_path):
     monkeypatch.delenv(net_drawer.DOT_ENV_VAR, raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(net_drawer, "_interpreter_dirs", lambda: [tmp_path])
+    monkeypatch.setattr(render, "_interpreter_dirs", lambda: [tmp_path])
 
 
 def test_clear_error_when_no_renderer_exists(monkeypatch, tmp_path):
@@ -437,7 +438,7 @@ def test_command_line_given_to_the_renderer(monkeypatch):
         calls.append(args)
         return types.SimpleNamespace(returncode=0, stdout=PNG + b"rest", stderr=b"")
 
-    monkeypatch.setattr(net_drawer.subprocess, "run", fake_run)
+    monkeypatch.setattr(render.subprocess, "run", fake_run)
     pure = net_drawer.find_dot()
     graph = net_drawer.GetPydotGraph(FORWARD)
     assert graph.create_png() == PNG + b"rest"
@@ -465,6 +466,14 @@ def test_failing_renderer_reports_its_stderr(monkeypatch, tmp_path):
     with pytest.raises(net_drawer.RenderError, match="no png data"):
         net_drawer.GetPydotGraph(FORWARD).create_png()
     assert net_drawer.GetGraphPngSafe(net_drawer.GetPydotGraph, FORWARD).startswith(PNG)
+
+
+def test_rendering_names_stay_available_from_net_drawer():
+    for name in ("find_dot", "render", "RendererNotFoundError", "RenderError", "DOT_ENV_VAR",
+                 "GetGraphPngSafe", "size_cap", "MAX_SIZE_INCHES", "FAST_LAYOUT_ATTRS",
+                 "FAST_LAYOUT_OPS"):
+        assert getattr(net_drawer, name) is getattr(render, name), name
+        assert name in net_drawer.__all__ and name in render.__all__
 
 
 def test_render_dot_text_and_svg():
@@ -559,11 +568,12 @@ def test_cli_writes_dot_and_png(tmp_path, capsys):
     src = tmp_path / "train.pbtxt"
     src.write_text(str(netdef))
     prefix = str(tmp_path / "out_")
-    assert net_drawer.main(["--input", str(src), "--output_prefix", prefix]) == 0
+    assert draw_cli.main(["--input", str(src), "--output_prefix", prefix]) == 0
     dot_text = Path(prefix + "train.dot").read_text()
     assert dot_text == net_drawer.GetPydotGraph(netdef).to_string()
     assert Path(prefix + "train.png").read_bytes().startswith(PNG)
     assert "wrote" in capsys.readouterr().out
+    # the old entry point net_drawer.main (python -m graphlab.net_drawer) runs the same CLI
     assert net_drawer.main(["--input", str(src), "--output_prefix", prefix + "m_", "--minimal",
                             "--minimal_dependency", "--rankdir", "TB"]) == 0
     minimal_text = Path(prefix + "m_train.dot").read_text()
@@ -574,7 +584,7 @@ def test_cli_keeps_dot_when_png_fails(tmp_path, monkeypatch, capsys):
     _no_renderer(monkeypatch, tmp_path)
     src = tmp_path / "n.pbtxt"
     src.write_text(str(NetDef(name="a/b", op=list(FORWARD))))
-    assert net_drawer.main(["--input", str(src), "--output_prefix", str(tmp_path) + "/",
-                            "--append_output"]) == 1
+    assert draw_cli.main(["--input", str(src), "--output_prefix", str(tmp_path) + "/",
+                          "--append_output"]) == 1
     assert (tmp_path / "a_b.dot").exists() and not (tmp_path / "a_b.png").exists()
     assert "the .dot file was written" in capsys.readouterr().err
