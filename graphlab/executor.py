@@ -1,4 +1,4 @@
-"""Turning a NetDef into a plan that runs fast, and explaining failures when it does not.
+"""Turning a NetDef into a plan that runs fast.
 
 ``CreateNet`` compiles a net once:
 
@@ -20,10 +20,10 @@ them through a plain loop over the same compiled steps (generating code would co
 than it saves for a single run).
 
 Errors. Nothing per op is guarded: one ``try`` surrounds the run, and when a kernel
-fails the line of the generated function tells which op it was. The message names the
-net, the op type and index, the iteration, its inputs with dtypes and shapes, the line
-of user code that created the op, the cause and the likely fix. A failing op never
-writes any of its outputs.
+fails the line of the generated function tells which op it was. The message (built by
+:mod:`graphlab.diagnostics`) names the net, the op type and index, the iteration, its
+inputs with dtypes and shapes, the line of user code that created the op, the cause and
+the likely fix. A failing op never writes any of its outputs.
 
 Deferred outputs. An output that no op of the net reads and that is not an external
 output of the net may be skipped by an op's compile hook; the blob then holds a recipe
@@ -47,14 +47,13 @@ from typing import Any
 
 import numpy as np
 
-from .errors import (
-    GraphlabError,
-    OperatorError,
-    ShapeError,
-    blob_summary,
-    describe_array,
-    did_you_mean,
+from .diagnostics import (  # the messages; re-exported for existing callers
+    DivergenceError,
+    check_inputs_exist,
+    divergence_error,
+    operator_failure,
 )
+from .errors import GraphlabError
 from .fastpath import compiler_for, fresh_outputs
 from .proto import NetDef, OperatorDef
 from .registry import OpContext, OpSchema, get_schema
@@ -62,14 +61,11 @@ from .registry import OpContext, OpSchema, get_schema
 __all__ = [
     "DivergenceError",
     "Plan",
+    "check_inputs_exist",
     "compile_op",
     "divergence_error",
     "operator_failure",
 ]
-
-
-class DivergenceError(OperatorError):
-    """The divergence guard found a NaN or infinity in an op's output."""
 
 
 # ---- one op ----------------------------------------------------------------------------
@@ -457,134 +453,6 @@ def _nonfinite(value: Any) -> bool:
         if np.isfinite(value.sum()):
             return False
     return not bool(np.isfinite(value).all())
-
-
-def _finite_text(value: Any) -> str:
-    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fc":
-        return "not a float array"
-    n_nan = int(np.isnan(value).sum())
-    n_pos = int(np.isposinf(value).sum())
-    n_neg = int(np.isneginf(value).sum())
-    if not (n_nan or n_pos or n_neg):
-        return "finite"
-    parts = [f"{n} {what}" for n, what in ((n_nan, "NaN"), (n_pos, "+inf"), (n_neg, "-inf"))
-             if n]
-    return f"NOT finite ({', '.join(parts)} of {value.size})"
-
-
-def divergence_error(
-    step: _Step, k: int, value: Any, blobs: Any, net_name: str, iteration: int
-) -> DivergenceError:
-    """The guard's message: which op produced the first NaN/inf, and what to do."""
-    op = step.op
-    where = f" of net {net_name!r}" if net_name else ""
-    lines = [
-        f"Divergence guard: {op.type} (op #{step.index}{where}, iteration {iteration + 1} of "
-        f"this run) produced a non-finite value in output #{k} {step.outputs[k]!r}: "
-        f"{describe_array(value)} is {_finite_text(value)}.",
-        f"  op:      {op.summary()}",
-    ]
-    if op.origin:
-        lines.append(f"  created at {op.origin}")
-    lines.append("  inputs (as the op saw them):")
-    bad_inputs = []
-    for name in step.inputs:
-        v = blobs[name] if name in blobs else None
-        state = _finite_text(v) if v is not None else "<missing>"
-        if state.startswith("NOT"):
-            bad_inputs.append(name)
-        lines.append(f"    {name}: {describe_array(v)} {state}")
-    kept = (f"{step.outputs[0]} keeps its previous value" if len(step.outputs) == 1
-            else f"{', '.join(step.outputs)} keep their previous values")
-    lines.append(f"  The op's outputs were not written: {kept} (FetchBlob to look).")
-    if bad_inputs:
-        lines.append(
-            f"  hint: input(s) {', '.join(map(repr, bad_inputs))} were already non-finite "
-            "before this op: check the data you fed (FeedBlob) or the net that wrote them."
-        )
-    else:
-        lines.append(
-            "  hint: all inputs were finite, so this op is where the values blew up. In "
-            "training this usually means the learning rate is too large: try a smaller "
-            "base_lr (e.g. 10x smaller) or a decaying LR policy, and plot the loss."
-        )
-    return DivergenceError("\n".join(lines))
-
-
-# ---- failures -------------------------------------------------------------------------------
-
-
-def _hint_for(op: OperatorDef, blobs: dict[str, Any], exc: BaseException) -> str:
-    if isinstance(exc, KeyError):
-        missing = [b for b in op.input if b not in blobs]
-        if missing:
-            name = missing[0]
-            return (
-                f"Input blob {name!r} does not exist in the workspace."
-                + did_you_mean(name, blobs)
-                + " Run the init net first (workspace.RunNetOnce(init_net)) or feed it with "
-                f"workspace.FeedBlob({name!r}, value)."
-            )
-    if isinstance(exc, ShapeError) and exc.hint:
-        return exc.hint
-    return ""
-
-
-def operator_failure(
-    op: OperatorDef,
-    index: int,
-    net_name: str,
-    blobs: dict[str, Any],
-    exc: BaseException,
-    iteration: int = 0,
-) -> OperatorError:
-    """Build the error for op ``index`` failing with ``exc`` (in run ``iteration``)."""
-    if isinstance(exc, OperatorError):
-        return exc
-    cause = str(exc) if not isinstance(exc, KeyError) else "missing input blob"
-    where = f" of net {net_name!r}" if net_name else ""
-    when = f", iteration {iteration + 1}" if iteration else ""
-    lines = [
-        f"{op.type} (op #{index}{where}{when}) failed: {cause}",
-        f"  op:      {op.summary()}",
-        "  inputs:",
-        blob_summary(op.input, blobs) if op.input else "    (none)",
-    ]
-    if op.origin:
-        lines.append(f"  created at {op.origin}")
-    hint = _hint_for(op, blobs, exc)
-    if hint:
-        lines.append(f"  hint: {hint}")
-    return OperatorError("\n".join(lines))
-
-
-def check_inputs_exist(net: NetDef, blobs: dict[str, Any]) -> None:
-    """Every op input must exist or be made by an earlier op (Caffe2's CreateNet check).
-
-    Raises:
-        OperatorError: names every missing blob, the first op that needs each, and the fix.
-    """
-    produced: dict[str, None] = {}
-    missing: dict[str, tuple[int, OperatorDef]] = {}
-    for i, op in enumerate(net.op):
-        for b in op.input:
-            if b not in produced and b not in blobs and b not in missing:
-                missing[b] = (i, op)
-        for b in op.output:
-            produced[b] = None
-    if not missing:
-        return
-    lines = [f"Cannot create net {net.name!r}: {len(missing)} input blob(s) do not exist yet."]
-    for b, (i, op) in missing.items():
-        lines.append(f"  {b!r} is needed by {op.type} (op #{i}): {op.summary()}"
-                     + (f", created at {op.origin}" if op.origin else "")
-                     + did_you_mean(b, blobs))
-    names = ", ".join(repr(b) for b in missing)
-    lines.append(
-        f"  hint: run the init net first (workspace.RunNetOnce(init_net)) or feed {names} "
-        "with workspace.FeedBlob(name, value) before CreateNet."
-    )
-    raise OperatorError("\n".join(lines))
 
 
 def as_netdef(net: Any) -> NetDef:

@@ -545,3 +545,11 @@ def test_blob_store_matches_a_plain_dict_under_any_sequence_of_operations():
         assert dict(store.items()) == model
 
     check()
+
+
+def test_error_builders_live_in_diagnostics_and_stay_importable_from_executor():
+    from graphlab import diagnostics, executor
+
+    for name in ("DivergenceError", "divergence_error", "operator_failure", "check_inputs_exist"):
+        assert getattr(executor, name) is getattr(diagnostics, name), name
+    assert issubclass(diagnostics.DivergenceError, OperatorError)
