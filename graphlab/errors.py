@@ -92,7 +92,10 @@ def _cell_name(filename: str, lineno: int) -> str:
     if "ipykernel_" in filename or filename.startswith("<ipython-input-"):
         ipython = sys.modules.get("IPython")
         shell = ipython.get_ipython() if ipython is not None else None
-        count = getattr(shell, "execution_count", None)
+        # the cell that *defined* the code (a helper function may be called from a later
+        # cell); IPython keeps that map for its own tracebacks. Else the running cell.
+        cells = getattr(getattr(shell, "compile", None), "_filename_map", None) or {}
+        count = cells.get(filename, getattr(shell, "execution_count", None))
         if count is not None:
             return f"Cell In[{count}], line {lineno}"
         return f"a notebook cell, line {lineno}"

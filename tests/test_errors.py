@@ -320,3 +320,21 @@ def test_loading_a_checkpoint_that_is_not_there(tmp_path, learner_blobs):
     assert "Load (op #0" in msg and str(tmp_path / "model.npz") in msg
     assert "does not exist" in msg
     assert _snapshot() == learner_blobs
+
+
+def test_notebook_origin_names_the_cell_that_defined_the_code(monkeypatch):
+    # IPython compiles each cell to a file like /tmp/ipykernel_1/123.py and remembers which
+    # cell it was; a helper defined in cell 4 and called from cell 9 is reported as cell 4.
+    import types
+
+    from graphlab.errors import _cell_name
+
+    shell = types.SimpleNamespace(
+        execution_count=9,
+        compile=types.SimpleNamespace(_filename_map={"/tmp/ipykernel_1/123.py": 4}),
+    )
+    fake = types.SimpleNamespace(get_ipython=lambda: shell)
+    monkeypatch.setitem(__import__("sys").modules, "IPython", fake)
+    assert _cell_name("/tmp/ipykernel_1/123.py", 3) == "Cell In[4], line 3"
+    assert _cell_name("/tmp/ipykernel_1/456.py", 2) == "Cell In[9], line 2"
+    assert _cell_name("/home/me/train.py", 7) == "/home/me/train.py:7"
