@@ -463,7 +463,3 @@ def as_netdef(net: Any) -> NetDef:
     if callable(proto):
         return proto()
     raise TypeError(f"Expected a core.Net or NetDef, got {type(net).__name__}: {net!r}")
-
-
-def shapes_of(values: Sequence[np.ndarray]) -> list[tuple[int, ...]]:
-    return [tuple(v.shape) for v in values]

@@ -18,7 +18,6 @@ There is no protobuf dependency: these are ordinary dataclasses, and
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -287,8 +286,3 @@ class NetDef:
         from .net_drawer import net_mimebundle
 
         return net_mimebundle(self, text=str(self))
-
-
-def json_quote(s: str) -> str:
-    """JSON-quote a name (used for DOT ids and labels)."""
-    return json.dumps(s)

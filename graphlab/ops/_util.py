@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import ShapeError
 
-__all__ = ["as_float", "reduce_to_shape", "require_float", "shape_str"]
+__all__ = ["reduce_to_shape", "require_float", "shape_str"]
 
 
 def shape_str(x: np.ndarray) -> str:
@@ -41,8 +41,3 @@ def require_float(op: str, name: str, x: np.ndarray) -> None:
             f"{op}: input {name} must be a float array, got {desc}.",
             hint="convert it, e.g. FeedBlob(name, value.astype(np.float32)).",
         )
-
-
-def as_float(x: np.ndarray) -> np.ndarray:
-    """``x`` unchanged if it is floating point, else as float32."""
-    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float32)
