@@ -279,6 +279,17 @@ class OpSchema:
     family: str = ""
     arg_prefixes: tuple[str, ...] = ()
     check_args: Callable[[dict[str, Any]], str | None] | None = None
+    shape_from_values: bool | Callable[[dict[str, Any], int], bool] = False
+
+    def layout_from_values(self, args: dict[str, Any], n_inputs: int) -> bool:
+        """True if this op's output shapes or dtypes may depend on input *values* or on
+        state outside its inputs, not only on its input shapes, dtypes and arguments
+        (``Reshape`` with a ``new_shape`` input, a filler with ``input_as_shape=1`` or
+        ``run_once=1``, ``Iter`` without an input, ``Load``). A created
+        net holding such an op checks every op's inputs on every run (see
+        :class:`graphlab.executor.Plan`)."""
+        rule = self.shape_from_values
+        return bool(rule(args, n_inputs)) if callable(rule) else bool(rule)
 
     # ---- arity ---------------------------------------------------------------------
     @staticmethod
@@ -449,6 +460,7 @@ def register_op(
     doc: str | None = None,
     arg_prefixes: Sequence[str] = (),
     check_args: Callable[[dict[str, Any]], str | None] | None = None,
+    shape_from_values: bool | Callable[[dict[str, Any], int], bool] = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``kernel`` as operator ``type`` (see the module docstring).
 
@@ -469,6 +481,11 @@ def register_op(
         check_args: ``(parsed args) -> error text or None``, run whenever the arguments
             are parsed (at op creation and at compile), for rules between values
             (e.g. ``min < max``).
+        shape_from_values: True, or ``(parsed args, input count) -> bool``, when an output's
+            shape or dtype can depend on input values or on state outside its inputs
+            (files, its own output blob) rather than only on input shapes, dtypes and
+            arguments. Such an op keeps a created net
+            checking every op on every run (no trusted runs, see ``graphlab.executor``).
     """
 
     def decorate(kernel: Callable[..., Any]) -> Callable[..., Any]:
@@ -502,6 +519,7 @@ def register_op(
             family=kernel.__module__.rsplit(".", 1)[-1],
             arg_prefixes=tuple(arg_prefixes),
             check_args=check_args,
+            shape_from_values=shape_from_values,
         )
         kernel.schema = _REGISTRY[type]  # type: ignore[attr-defined]
         return kernel

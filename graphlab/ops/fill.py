@@ -131,7 +131,14 @@ def _register_filler(name: str, **kw: Any) -> Callable[[Callable[..., Any]], Cal
         return problem
 
     extra = {k: v for k, v in kw.items() if k != "check_args"}
-    return register_op(name, inputs=(0, 1), grad=NO_GRADIENT, check_args=check, **extra)
+    return register_op(name, inputs=(0, 1), grad=NO_GRADIENT, check_args=check,
+                       shape_from_values=_shape_from_input_values, **extra)
+
+
+def _shape_from_input_values(args: dict[str, Any], n_inputs: int) -> bool:
+    # with input_as_shape the input's *values* are the output shape; with run_once the
+    # output after the first run is whatever the workspace then holds under its name
+    return (bool(args.get("input_as_shape")) and n_inputs > 0) or bool(args.get("run_once"))
 
 
 # ---- ConstantFill ---------------------------------------------------------------------------

@@ -129,7 +129,7 @@ def save(
 # ---- Load ---------------------------------------------------------------------------------
 
 
-@register_op("Load", inputs=0, outputs=(0, None), grad=NO_GRADIENT)
+@register_op("Load", inputs=0, outputs=(0, None), grad=NO_GRADIENT, shape_from_values=True)
 def load(
     *,
     ctx: OpContext,

@@ -67,7 +67,8 @@ def _reshape_grad(g: GradientContext):
     return [op], [g.GI(0)] + [None] * (len(g.forward.input) - 1)
 
 
-@register_op("Reshape", outputs=2, inplace=[(0, 0)], grad=_reshape_grad)
+@register_op("Reshape", outputs=2, inplace=[(0, 0)], grad=_reshape_grad,
+             shape_from_values=lambda args, n_inputs: n_inputs > 1)
 def reshape(data: np.ndarray, new_shape: np.ndarray | None = None, *,
             shape: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Same values, new shape: ``reshaped = data.reshape(shape)``; also ``old_shape``.
