@@ -26,6 +26,16 @@ way to get the errors right). Rules:
   for it (``FetchBlob``, another net, ``RunOperatorOnce``) — see ``docs/performance.md``;
 * write into a previous output only through :class:`OutBuffer`, which hands back the old
   array only when nobody else can see it.
+
+Trusted form. The returned callable may carry a second one as its ``trusted``
+attribute (use :func:`with_trusted`). A created net calls it instead of the checked one
+once the plan has proved that every op sees the same input *layouts* (types, shapes,
+dtypes, strides) as on the previous run (see :class:`graphlab.executor.Plan`). The
+contract: ``trusted(*inputs)`` is only called with inputs laid out exactly as in the
+latest call of the checked callable, which did not raise, and must return what the
+checked callable would. So it may skip every layout check and reuse the decision the
+checked call made (fast road or plain kernel); checks on *values* (a counter
+overflowing, a learning-rate table running out) must stay.
 """
 
 from __future__ import annotations
@@ -37,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Compiler", "OutBuffer", "compiler_for", "compiles", "fresh_outputs"]
+__all__ = ["Compiler", "OutBuffer", "compiler_for", "compiles", "fresh_outputs", "with_trusted"]
 
 Compiler = Callable[[dict[str, Any], tuple[bool, ...]], Callable[..., Any]]
 
@@ -59,6 +69,13 @@ def compiles(op_type: str) -> Callable[[Compiler], Compiler]:
 def compiler_for(op_type: str) -> Compiler | None:
     """The compile hook of ``op_type``, or None (the plan then calls the plain kernel)."""
     return _COMPILERS.get(op_type)
+
+
+def with_trusted(checked: Callable[..., Any], trusted: Callable[..., Any]) -> Callable[..., Any]:
+    """Attach ``trusted`` to ``checked`` as its trusted form (see the module docstring)
+    and return ``checked``."""
+    checked.trusted = trusted  # type: ignore[attr-defined]
+    return checked
 
 
 class OutBuffer:

@@ -1,4 +1,5 @@
-"""Compiled kernels (graphlab.fastpath) must return exactly what the plain kernels return.
+"""Compiled kernels (graphlab.fastpath) must return exactly what the plain kernels return,
+and so must their trusted forms.
 
 A compiled kernel checks a new input layout with the plain kernel and takes its short
 road only from the second call with that layout on, so every check here calls it at
@@ -66,6 +67,11 @@ def check_compiled(op_type: str, inputs: list[np.ndarray], given: dict[str, Any]
             got = fast(*inputs)
             want = schema.kernel(*inputs, **plain_args)
             _assert_same(got, want, needed)
+        # the trusted form, called as a trusted plan calls it: after a checked call with
+        # the same layout (here: every input is the same array again)
+        trusted = getattr(fast, "trusted", None)
+        for _ in range(2 if trusted is not None else 0):
+            _assert_same(trusted(*inputs), schema.kernel(*inputs, **plain_args), needed)
         for x, x0 in zip(inputs, originals):
             np.testing.assert_array_equal(x, x0)  # inputs never modified
 

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..errors import ShapeError
-from ..fastpath import compiles
+from ..fastpath import compiles, with_trusted
 from ..registry import GradientContext, register_op
 from ._util import require_float, shape_str
 
@@ -110,7 +110,14 @@ def _fc_compiled(args: dict, needed: tuple[bool, ...]):
         y += b
         return y
 
-    return run
+    def trusted(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if seen[0] is None:
+            return plain(X, W, b, **args)
+        y = X.dot(W.T)
+        y += b
+        return y
+
+    return with_trusted(run, trusted)
 
 
 @compiles("FCGradient")
@@ -134,11 +141,17 @@ def _fc_gradient_compiled(args: dict, needed: tuple[bool, ...]):
             chain = X.ndim == W.ndim == dY.ndim == 2 and dY.shape == (X.shape[0], W.shape[0])
             contiguous = all(a.flags.c_contiguous for a in (X, W, dY))
             if not (chain and contiguous and X.shape[1] == W.shape[1]):
+                seen[0] = None
                 return plain(X, W, dY, **args)
             seen[0] = key
         return dY.T.dot(X), column_sum(dY, axis=0), (dY.dot(W) if want_dx else None)
 
-    return run
+    def trusted(X: np.ndarray, W: np.ndarray, dY: np.ndarray):
+        if seen[0] is None:
+            return plain(X, W, dY, **args)
+        return dY.T.dot(X), column_sum(dY, axis=0), (dY.dot(W) if want_dx else None)
+
+    return with_trusted(run, trusted)
 
 
 # ---- Relu ----------------------------------------------------------------------------
