@@ -132,7 +132,7 @@ def compile_op(
     """
     schema = get_schema(op.type)
     try:
-        args = _parse_args(schema, op)
+        args, non_default = _parse_args(schema, op)
     except GraphlabError as e:
         raise type(e)(f"{e}\n  op #{index} in net {net_name!r}: {op.summary()}"
                       + (f"\n  created at {op.origin}" if op.origin else "")) from None
@@ -147,7 +147,9 @@ def compile_op(
     if compiler is None:
         # arguments left at their default need not be passed (the kernel's own default
         # is the same value): LearningRate has ~40 arguments and a call uses ~4
-        given = {k: v for k, v in args.items() if not _is_default(schema, k, v)}
+        given = {k: args[k] for k in non_default}
+        if "ctx" in args:
+            given["ctx"] = args["ctx"]
         return _Step(schema.kernel, given, op, index, schema, given, deferrable)
     needed = [True] * len(op.output)
     if unread is not None and not schema.stateful:
@@ -159,28 +161,42 @@ def compile_op(
     return _Step(fn, {}, op, index, schema, args, deferrable)
 
 
-#: parsed arguments by (op type, argument values): RunNetOnce of the same net, or nets
-#: built from the same helper, parse each distinct op once (bounded, cleared when full)
-_PARSED: dict[tuple[Any, ...], dict[str, Any]] = {}
+#: parsed arguments (and the names not at their default) by (op type, argument values):
+#: RunNetOnce of the same net, or nets built from the same helper, parse each distinct
+#: op once (bounded, cleared when full)
+_PARSED: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]]] = {}
 _PARSED_MAX = 4096
 
 
-def _parse_args(schema: OpSchema, op: OperatorDef) -> dict[str, Any]:
-    """``schema.parse_args(op.arg)``, remembered for ops with the same argument values."""
+def _parse_args(schema: OpSchema, op: OperatorDef) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """``schema.parse_args(op.arg)`` and the names of the arguments whose value differs
+    from the kernel's default, remembered for ops with the same argument values."""
     key: list[Any] = [op.type]
     for a in op.arg:
         if a.n is not None or a.nets:
-            return schema.parse_args(op.arg)  # nested nets: not worth a key
+            return _parse_fresh(schema, op)[:2]  # nested nets: not worth a key
         key.append((a.name, a.f, a.i, a.s, tuple(a.floats), tuple(a.ints), tuple(a.strings)))
     frozen = tuple(key)
-    parsed = _PARSED.get(frozen)
-    if parsed is None:
-        parsed = schema.parse_args(op.arg)
+    entry = _PARSED.get(frozen)
+    if entry is None:
+        entry = _parse_fresh(schema, op)
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.clear()
-        _PARSED[frozen] = parsed
-    # each op instance gets its own lists, in case a kernel keeps or changes one
-    return {k: list(v) if type(v) is list else v for k, v in parsed.items()}
+        _PARSED[frozen] = entry
+    parsed, non_default, list_args = entry
+    args = dict(parsed)
+    for k in list_args:  # each op instance gets its own lists, in case a kernel changes one
+        args[k] = list(args[k])
+    return args, non_default
+
+
+def _parse_fresh(
+    schema: OpSchema, op: OperatorDef
+) -> tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]]:
+    """(parsed args, names not at their default, names holding lists)."""
+    parsed = schema.parse_args(op.arg)
+    return (parsed, tuple(k for k, v in parsed.items() if not _is_default(schema, k, v)),
+            tuple(k for k, v in parsed.items() if type(v) is list))
 
 
 def _is_default(schema: OpSchema, name: str, value: Any) -> bool:
@@ -209,6 +225,22 @@ def unread_outputs(net: NetDef) -> list[list[bool]]:
     return [[name not in read for name in op.output] for op in net.op]
 
 
+def carried_blobs(steps: Sequence[_Step]) -> list[str]:
+    """Blobs the steps read before any of them writes the blob (or never write), in the
+    order first read: what one run takes from the workspace (and the previous run)."""
+    written: dict[str, None] = {}
+    carried: dict[str, None] = {}
+    for step in steps:
+        for name in step.inputs:
+            if name not in written:
+                carried[name] = None
+        written.update(dict.fromkeys(step.outputs))
+    return list(carried)
+
+
+_ABSENT = object()
+
+
 # ---- the plan ----------------------------------------------------------------------------
 
 
@@ -221,6 +253,7 @@ class Plan:
         persistent: True for ``CreateNet`` (op state lives as long as the plan).
         check_finite: default for the divergence guard of :meth:`run`.
         defer_unread: let compile hooks skip outputs nothing in the net reads.
+        trust_layouts: allow trusted runs (see *Trusted runs* in the module docstring).
     """
 
     def __init__(
@@ -230,6 +263,7 @@ class Plan:
         persistent: bool,
         check_finite: bool = False,
         defer_unread: bool = True,
+        trust_layouts: bool = True,
     ) -> None:
         self.name = net.name
         self.netdef = net
@@ -245,7 +279,13 @@ class Plan:
         self.steps = [compile_op(op, i, workspace, persistent, net.name, unread[i],
                                  use_hooks=persistent)
                       for i, op in enumerate(net.op)]
-        self._compiled: dict[bool, tuple[Callable[..., None], dict[int, int]]] = {}
+        self._compiled: dict[Any, tuple[Callable[..., Any], dict[int, int]]] = {}
+        #: blobs the net reads before (or without) writing them, in op order
+        self.carried = carried_blobs(self.steps) if persistent else []
+        self.trust_layouts = persistent and trust_layouts and not any(
+            s.schema.layout_from_values(s.plain_kwargs, len(s.inputs)) for s in self.steps)
+        # while trusted: the objects the carried blobs held when the last run ended
+        self._keep: list[Any] | None = None
 
     @property
     def deferred_outputs(self) -> list[str]:
@@ -260,6 +300,20 @@ class Plan:
             OperatorError: an op failed (blobs written by earlier ops keep their values).
             DivergenceError: the guard is on and an op produced a NaN or infinity.
         """
+        keep = self._keep
+        if keep is not None and type(num_iter) is int and not (
+                self.check_finite if check_finite is None else check_finite):
+            # the common case, a trusted net run again: straight to its function
+            self._keep = None
+            fn = self._compiled["trusted"][0]
+            try:
+                done = fn(self.workspace._blobs, num_iter, 0, keep)
+            except Exception as exc:  # noqa: BLE001 - re-raised with context
+                self._fail(exc, fn, self._compiled["trusted"][1], self.workspace._blobs)
+            if done:
+                self._keep = keep
+                return
+            self._keep = keep  # a blob was replaced: _run checks this run
         if isinstance(num_iter, bool) or not isinstance(num_iter, (int, np.integer)):
             raise TypeError(f"num_iter must be an int, got {num_iter!r}")
         guard = self.check_finite if check_finite is None else bool(check_finite)
@@ -270,36 +324,102 @@ class Plan:
         else:
             self._run(blobs, int(num_iter), guard)
 
+    @property
+    def trusted(self) -> bool:
+        """True when the next ``RunNet`` may take the trusted road (no layout checks),
+        provided nobody has replaced a blob the net reads since its last run."""
+        return self._keep is not None
+
     def _run(self, blobs: Any, num_iter: int, guard: bool) -> None:
         if not self.persistent:
             for it in range(num_iter):
                 run_steps(self.steps, blobs, self.name, guard, it)
             return
-        fn, lines = self._compiled.get(guard) or self._compile(guard)
-        try:
-            fn(blobs, num_iter)
-        except Exception as exc:  # noqa: BLE001 - re-raised with context
-            index, it = _failure_site(exc, fn, lines)
-            if index is None:
-                raise
-            step = self.steps[index]
-            if isinstance(exc, _DivergedError):
-                raise divergence_error(step, exc.k, exc.value, blobs, self.name, it) from None
-            raise operator_failure(step.op, index, self.name, blobs, exc, it) from exc
+        if num_iter <= 0:
+            return
+        keep, self._keep = self._keep, None  # untrusted until this run ends well
+        if guard or not self.trust_layouts:
+            self._call(self._function(guard), blobs, num_iter, 0)
+            return
+        if keep is not None:
+            fn, lines = self._function("trusted")
+            try:
+                done = fn(blobs, num_iter, 0, keep)
+            except Exception as exc:  # noqa: BLE001 - re-raised with context
+                self._fail(exc, fn, lines, blobs)
+            if done:
+                self._keep = keep
+                return
+        # a checked first iteration; if it leaves every carried blob laid out as it found
+        # it, the op-by-op layouts of the next iteration are the same again: trust them
+        before = self._layouts(blobs)
+        self._call(self._function(False), blobs, 1, 0)
+        if before is None or self._layouts(blobs) != before:
+            self._call(self._function(False), blobs, num_iter, 1)
+            return
+        keep = [dict.get(blobs, name) for name in self.carried]
+        fn, lines = self._function("trusted")
+        if num_iter > 1:
+            try:
+                fn(blobs, num_iter, 1, keep)  # cannot refuse: it wrote the carried blobs
+            except Exception as exc:  # noqa: BLE001 - re-raised with context
+                self._fail(exc, fn, lines, blobs)
+        self._keep = keep
 
-    def source(self, check_finite: bool = False) -> str:
-        """The Python function ``RunNet`` executes for this net."""
+    def _layouts(self, blobs: Any) -> list[Any] | None:
+        """What the ops' checks depend on, per carried blob (None if one is missing)."""
+        out = []
+        for name in self.carried:
+            v = dict.get(blobs, name, _ABSENT)
+            if v is _ABSENT:
+                return None
+            if type(v) is np.ndarray:
+                out.append((v.shape, v.dtype, v.strides))
+            else:
+                out.append((type(v), id(v)))  # anything else: the very same object
+        return out
+
+    def _call(self, fn_lines: tuple[Callable[..., Any], dict[int, int]], blobs: Any,
+              num_iter: int, first: int) -> None:
+        fn, lines = fn_lines
+        try:
+            fn(blobs, num_iter, first)
+        except Exception as exc:  # noqa: BLE001 - re-raised with context
+            self._fail(exc, fn, lines, blobs)
+
+    def _fail(self, exc: Exception, fn: Callable[..., Any], lines: dict[int, int],
+              blobs: Any) -> None:
+        index, it = _failure_site(exc, fn, lines)
+        if index is None:
+            raise exc
+        step = self.steps[index]
+        if isinstance(exc, _DivergedError):
+            raise divergence_error(step, exc.k, exc.value, blobs, self.name, it) from None
+        raise operator_failure(step.op, index, self.name, blobs, exc, it) from exc
+
+    def source(self, check_finite: bool = False, trusted: bool = False) -> str:
+        """The Python function ``RunNet`` executes for this net (``trusted=True``: the
+        one it runs once the layouts are trusted)."""
+        if trusted:
+            return _generate_trusted(self.steps, self.carried)[0]
         return _generate(self.steps, check_finite)[0]
 
-    def _compile(self, guard: bool) -> tuple[Callable[..., None], dict[int, int]]:
-        text, lines, constants = _generate(self.steps, guard)
+    def _function(self, kind: bool | str) -> tuple[Callable[..., Any], dict[int, int]]:
+        """The generated function: guard on (True), off (False) or ``"trusted"``."""
+        entry = self._compiled.get(kind)
+        if entry is not None:
+            return entry
+        trusted = kind == "trusted"
+        text, lines, constants = (_generate_trusted(self.steps, self.carried) if trusted
+                                  else _generate(self.steps, kind is True))
         namespace: dict[str, Any] = {"_DivergedError": _DivergedError, "_nonfinite": _nonfinite,
-                                     "_pop": dict.pop}
+                                     "_pop": dict.pop, "_get": dict.get}
         namespace.update(constants)
-        code = compile(text, f"<graphlab plan {self.name!r}>", "exec")
+        label = " (trusted)" if trusted else ""
+        code = compile(text, f"<graphlab plan {self.name!r}{label}>", "exec")
         exec(code, namespace)  # noqa: S102 - our own generated source
         entry = (namespace["_run"], lines)
-        self._compiled[guard] = entry
+        self._compiled[kind] = entry
         return entry
 
 
@@ -355,23 +475,15 @@ def _literal(value: Any) -> str | None:
 def _generate(
     steps: Sequence[_Step], guard: bool
 ) -> tuple[str, dict[int, int], dict[str, Any]]:
-    """Source of ``_run(blobs, n)``, its line → step-index map and its constants."""
-    src = ["def _run(blobs, n):", "    for _it in range(n):"]
+    """Source of ``_run(blobs, n, first=0)``, its line → step-index map and constants."""
+    src = ["def _run(blobs, n, first=0):", "    for _it in range(first, n):"]
     lines: dict[int, int] = {}
     constants: dict[str, Any] = {}
     for step in steps:
         i = step.index
         constants[f"_f{i}"] = step.fn
         args = [f"blobs[{name!r}]" for name in step.inputs]
-        for key, value in step.kwargs.items():
-            text = _literal(value)
-            if text is None:
-                text = f"_c{i}_{len(constants)}"
-                constants[text] = value
-            if key.isidentifier():
-                args.append(f"{key}={text}")
-            else:
-                args.append(f"**{{{key!r}: {text}}}")
+        args += _keyword_source(step, constants)
         first = len(src) + 1
         body = _step_source(step, args, guard, constants)
         src += [f"        {line}" for line in body]
@@ -379,6 +491,88 @@ def _generate(
             lines[ln] = i
     if not steps:
         src.append("        pass")
+    return "\n".join(src) + "\n", lines, constants
+
+
+def _keyword_source(step: _Step, constants: dict[str, Any]) -> list[str]:
+    """The keyword arguments of a plain-kernel call, as source."""
+    i = step.index
+    out = []
+    for key, value in step.kwargs.items():
+        text = _literal(value)
+        if text is None:
+            text = f"_c{i}_{len(constants)}"
+            constants[text] = value
+        out.append(f"{key}={text}" if key.isidentifier() else f"**{{{key!r}: {text}}}")
+    return out
+
+
+def _generate_trusted(
+    steps: Sequence[_Step], carried: Sequence[str]
+) -> tuple[str, dict[int, int], dict[str, Any]]:
+    """Source of the trusted ``_run(blobs, n, first, keep)`` (see *Trusted runs*).
+
+    It returns False, doing nothing, unless every carried blob is still the object in
+    ``keep``. Then it runs the ops' trusted kernels with blob values kept in local
+    variables (each output is still stored in ``blobs`` as soon as its op returns, so a
+    failing op leaves the workspace as the checked function would) and refreshes
+    ``keep``.
+    """
+    names: dict[str, str] = {}  # blob -> local variable
+
+    def var(blob: str) -> str:
+        v = names.get(blob)
+        if v is None:
+            ok = blob.isidentifier() and blob.isascii()
+            v = names[blob] = f"b_{blob}" if ok else f"b{len(names)}"
+        return v
+
+    src = ["def _run(blobs, n, first, keep):"]
+    src += [f"    {var(name)} = _get(blobs, {name!r})" for name in carried]
+    same = [f"{var(name)} is keep[{k}]" for k, name in enumerate(carried)] or ["True"]
+    # one source line per list item: the line numbers map failures to ops
+    src += [f"    {'if not (' if k == 0 else '        and '}{test}" for k, test in enumerate(same)]
+    src[-1] += "):"
+    src += ["        return False",
+            "    _deferred = blobs._deferred",
+            "    for _it in range(first, n):"]
+    lines: dict[int, int] = {}
+    constants: dict[str, Any] = {}
+    for step in steps:
+        i = step.index
+        constants[f"_f{i}"] = getattr(step.fn, "trusted", step.fn)
+        call = f"_f{i}({', '.join([*map(var, step.inputs), *_keyword_source(step, constants)])})"
+        body: list[str] = []
+        if step.deferrable:
+            constants[f"_rc{i}"] = step.recompute
+            n_in = len(step.inputs)
+            body.append(f"_in = ({', '.join(map(var, step.inputs))}{',' if n_in == 1 else ''})")
+        targets = [("_d" if k in step.deferrable else var(name))
+                   for k, name in enumerate(step.outputs)]
+        if not targets:
+            body.append(call)
+        elif step.single:
+            body.append(f"{targets[0]} = {call}")
+        else:
+            body.append(f"{', '.join(targets)} = {call}")
+        for k, (name, t) in enumerate(zip(step.outputs, targets)):
+            if k in step.deferrable:
+                body.append(f"if _d is None: _pop(blobs, {name!r}, None); "
+                            f"_deferred[{name!r}] = (_rc{i}, _in, {k})")
+                body.append(f"else: blobs[{name!r}] = _d")
+            else:
+                body.append(f"blobs[{name!r}] = {t}")
+        if step.deferrable:
+            body.append("_d = _in = None")
+        first = len(src) + 1
+        src += [f"        {line}" for line in body]
+        for ln in range(first, len(src) + 1):
+            lines[ln] = i
+    # drop the values only this iteration uses: a live reference stops buffer reuse
+    temps = [v for blob, v in names.items() if blob not in carried]
+    src.append(f"        {' = '.join(temps)} = None" if temps else "        pass")
+    src.append(f"    keep[:] = [{', '.join(var(name) for name in carried)}]")
+    src.append("    return True")
     return "\n".join(src) + "\n", lines, constants
 
 

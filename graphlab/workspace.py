@@ -155,6 +155,7 @@ class Workspace:
         *,
         check_finite: bool = False,
         defer_unread: bool = True,
+        trust_layouts: bool = True,
     ) -> bool:
         """Compile ``net`` once and keep it under its name for :meth:`run_net`.
 
@@ -167,6 +168,10 @@ class Workspace:
             defer_unread: let ops skip outputs nothing in the net reads (computed on
                 first lookup instead; see ``docs/performance.md``). False computes
                 everything, as Caffe2 did.
+            trust_layouts: once a run has shown that every blob the net reads keeps its
+                shape, dtype and strides from one run to the next, skip the ops' layout
+                checks while nobody else replaces those blobs (``docs/performance.md``).
+                False checks every op on every run.
 
         Raises:
             OperatorError: an input blob does not exist yet (run the init net or feed it).
@@ -188,7 +193,7 @@ class Workspace:
         check_inputs_exist(proto, self._blobs)
         snapshot = copy.deepcopy(proto)
         plan = Plan(snapshot, self, persistent=True, check_finite=check_finite,
-                    defer_unread=defer_unread)
+                    defer_unread=defer_unread, trust_layouts=trust_layouts)
         self._nets[proto.name] = (snapshot, plan)
         return True
 
@@ -201,7 +206,8 @@ class Workspace:
             check_finite: divergence guard for this call (None: the net's setting, on
                 if the workspace guard is on).
         """
-        plan = self.plan(name_or_net)
+        entry = self._nets.get(name_or_net) if type(name_or_net) is str else None
+        plan = self.plan(name_or_net) if entry is None else entry[1]
         if check_finite is None and self._check_finite:
             check_finite = True
         plan.run(num_iter, check_finite)
@@ -444,7 +450,7 @@ def RunNet(  # noqa: N802
             return _ws().run_net(name, num_iter, check_finite)
         except GraphlabError:
             return False
-    return _ws().run_net(name, num_iter, check_finite)
+    return _workspaces[_current[0]].run_net(name, num_iter, check_finite)  # _ws(), inlined
 
 
 def SetDivergenceGuard(on: bool = True) -> None:  # noqa: N802
