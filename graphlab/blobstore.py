@@ -1,4 +1,4 @@
-"""The workspace's blob table: a dict of name → array that can also hold *deferred* blobs.
+"""The workspace's blob table: name → array, which can also hold *deferred* blobs.
 
 A created net may skip an output that nothing in the net reads (Caffe2's FCGradient
 always computes ``X_grad``, which costs as much as the rest of a step when ``X`` is
@@ -13,13 +13,17 @@ holds the value:
 * writing a name (``store[name] = value``) makes the written value the current one;
   deleting or popping a name also forgets its recipe.
 
-Invariant: if ``name`` is a key of the underlying dict, that value is current; else a
-recipe for ``name``, if any, is current. :meth:`defer` removes the dict entry.
+Storage: values live in ``store.raw``, a plain ``dict``, and recipes in
+``store._deferred``. Invariant: if ``name`` is a key of ``raw``, that value is current;
+else a recipe for ``name``, if any, is current. A compiled plan reads and writes ``raw``
+directly (a plain dict is the fastest table Python has) and keeps the invariant itself:
+it drops the ``raw`` entry when it defers a name, and materialises recipes of the blobs
+it reads before it starts (:meth:`materialize`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, KeysView
+from collections.abc import Callable, Iterable, Iterator, KeysView, MutableMapping
 from typing import Any
 
 __all__ = ["BlobStore"]
@@ -27,13 +31,13 @@ __all__ = ["BlobStore"]
 _MISSING = object()
 
 
-class BlobStore(dict):  # type: ignore[type-arg]
+class BlobStore(MutableMapping):  # type: ignore[type-arg]
     """``dict[str, np.ndarray]`` with deferred entries (see the module docstring)."""
 
-    __slots__ = ("_deferred",)
+    __slots__ = ("_deferred", "raw")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        self.raw: dict[str, Any] = dict(*args, **kwargs)
         # name -> (function, *arguments); the value is function(*arguments)
         self._deferred: dict[str, tuple[Any, ...]] = {}
 
@@ -41,29 +45,45 @@ class BlobStore(dict):  # type: ignore[type-arg]
     def defer(self, name: str, compute: Callable[..., Any], *args: Any) -> None:
         """Make ``name`` deferred: ``compute(*args)`` gives its value when first looked up.
 
-        (A compiled plan does the same two steps inline: drop the dict entry, then set
+        (A compiled plan does the same two steps inline: drop the ``raw`` entry, then set
         ``_deferred[name] = (compute, *args)``.)
         """
-        dict.pop(self, name, None)
+        self.raw.pop(name, None)
         self._deferred[name] = (compute, *args)
 
     def is_deferred(self, name: str) -> bool:
         """True if ``name`` exists only as a recipe (not computed yet)."""
-        return name in self._deferred and not dict.__contains__(self, name)
+        return name in self._deferred and name not in self.raw
 
-    def __missing__(self, name: str) -> Any:
+    def materialize(self, names: Iterable[str]) -> None:
+        """Compute every deferred blob among ``names`` (missing names are skipped), so
+        reading them from ``raw`` finds their values."""
+        raw, deferred = self.raw, self._deferred
+        for name in names:
+            if name not in raw and name in deferred:
+                self[name]
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self.raw[name]
+        except KeyError:
+            pass
         recipe = self._deferred.pop(name, None)
         if recipe is None:
             raise KeyError(name)
         value = recipe[0](*recipe[1:])
-        dict.__setitem__(self, name, value)
+        self.raw[name] = value
         return value
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self.raw[name] = value  # a recipe left for ``name`` is now stale: ``raw`` wins
 
     def _live_deferred(self) -> list[str]:
         # recipes shadowed by a later write are stale: drop them (they hold arrays alive)
         live = []
+        raw = self.raw
         for name in list(self._deferred):
-            if dict.__contains__(self, name):
+            if name in raw:
                 del self._deferred[name]
             else:
                 live.append(name)
@@ -71,16 +91,16 @@ class BlobStore(dict):  # type: ignore[type-arg]
 
     # ---- the dict interface, deferred entries included ---------------------------------
     def __contains__(self, name: object) -> bool:
-        return dict.__contains__(self, name) or name in self._deferred
+        return name in self.raw or name in self._deferred
 
     def __iter__(self) -> Iterator[str]:
         extra = self._live_deferred()
-        return iter([*dict.keys(self), *extra])
+        return iter([*self.raw, *extra])
 
     def __len__(self) -> int:
-        return dict.__len__(self) + len(self._live_deferred())
+        return len(self.raw) + len(self._live_deferred())
 
-    def keys(self) -> KeysView[str]:  # type: ignore[override]
+    def keys(self) -> KeysView[str]:
         return KeysView(self)
 
     def get(self, name: str, default: Any = None) -> Any:
@@ -97,13 +117,13 @@ class BlobStore(dict):  # type: ignore[type-arg]
     def setdefault(self, name: str, default: Any = None) -> Any:
         if name in self:
             return self[name]
-        dict.__setitem__(self, name, default)
+        self.raw[name] = default
         return default
 
     def pop(self, name: str, default: Any = _MISSING) -> Any:
         if name in self:
             value = self[name]
-            dict.__delitem__(self, name)
+            del self.raw[name]
             self._deferred.pop(name, None)
             return value
         if default is _MISSING:
@@ -113,14 +133,14 @@ class BlobStore(dict):  # type: ignore[type-arg]
     def __delitem__(self, name: str) -> None:
         if name not in self:
             raise KeyError(name)
-        dict.pop(self, name, None)
+        self.raw.pop(name, None)
         self._deferred.pop(name, None)
 
     def clear(self) -> None:
-        dict.clear(self)
+        self.raw.clear()
         self._deferred.clear()
 
-    def copy(self) -> dict[str, Any]:  # type: ignore[override]
+    def copy(self) -> dict[str, Any]:
         """A plain dict with every blob computed."""
         return dict(self.items())
 

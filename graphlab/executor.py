@@ -32,6 +32,26 @@ by ``FetchBlob``, another net or anything else (:class:`graphlab.blobstore.BlobS
 Only stateless ops with a compile hook do this, so recomputing gives the same value.
 Pass ``defer_unread=False`` to ``Workspace.create_net`` to compute everything eagerly.
 
+Trusted runs. The ops' compiled forms check their input layouts (shapes, dtypes,
+strides) on every call, which costs about as much as their arithmetic on small arrays.
+Those checks cannot fail when nothing has changed, and the plan can tell when that is:
+
+* the *carried* blobs (``Plan.carried``) are those the net reads before writing them:
+  data, parameters, counters. Every other blob a run reads was written earlier in the
+  same run, so its layout follows from the carried ones, as long as no op's output layout
+  depends on values (``OpSchema.layout_from_values``; a net with such an op never trusts);
+* after a checked iteration that leaves every carried blob with the layout it started
+  with, the next iteration would see exactly the same layout at every op;
+* so the plan keeps the carried blobs' objects. The next ``RunNet`` first checks that each
+  carried blob is still the very same object (nobody fed, loaded or wrote it since: any
+  write puts a new array there) and then runs a second generated function that calls the
+  ops' *trusted* forms (``graphlab.fastpath``): the same arithmetic, no layout checks.
+  Anything else (a replaced blob, the guard, a failed run) goes back to a checked run.
+
+Errors that depend on values (a counter overflowing) are still raised in trusted runs,
+with the same message. ``Plan.source(trusted=True)`` shows the trusted function;
+``create_net(..., trust_layouts=False)`` turns trusted runs off.
+
 Divergence guard. With ``check_finite`` on (per net, per run, or for a whole
 workspace), every float output is checked after its op runs; the first op to produce a
 NaN or infinity stops the run with :class:`DivergenceError` before that output is
@@ -286,6 +306,8 @@ class Plan:
             s.schema.layout_from_values(s.plain_kwargs, len(s.inputs)) for s in self.steps)
         # while trusted: the objects the carried blobs held when the last run ended
         self._keep: list[Any] | None = None
+        self._trusted_fn: Callable[..., Any] | None = None
+        self._store = workspace._blobs
 
     @property
     def deferred_outputs(self) -> list[str]:
@@ -303,17 +325,15 @@ class Plan:
         keep = self._keep
         if keep is not None and type(num_iter) is int and not (
                 self.check_finite if check_finite is None else check_finite):
-            # the common case, a trusted net run again: straight to its function
-            self._keep = None
-            fn = self._compiled["trusted"][0]
+            # the common case, a trusted net run again: straight to its function, which
+            # returns False at once if a carried blob was replaced (then _run checks)
             try:
-                done = fn(self.workspace._blobs, num_iter, 0, keep)
+                if self._trusted_fn(self._store, num_iter, 0, keep):
+                    return
             except Exception as exc:  # noqa: BLE001 - re-raised with context
-                self._fail(exc, fn, self._compiled["trusted"][1], self.workspace._blobs)
-            if done:
-                self._keep = keep
-                return
-            self._keep = keep  # a blob was replaced: _run checks this run
+                self._keep = None
+                fn, lines = self._compiled["trusted"]
+                self._fail(exc, fn, lines, self._store)
         if isinstance(num_iter, bool) or not isinstance(num_iter, (int, np.integer)):
             raise TypeError(f"num_iter must be an int, got {num_iter!r}")
         guard = self.check_finite if check_finite is None else bool(check_finite)
@@ -352,13 +372,15 @@ class Plan:
                 return
         # a checked first iteration; if it leaves every carried blob laid out as it found
         # it, the op-by-op layouts of the next iteration are the same again: trust them
+        blobs.materialize(self.carried)
         before = self._layouts(blobs)
         self._call(self._function(False), blobs, 1, 0)
         if before is None or self._layouts(blobs) != before:
             self._call(self._function(False), blobs, num_iter, 1)
             return
-        keep = [dict.get(blobs, name) for name in self.carried]
+        keep = [blobs.raw.get(name) for name in self.carried]
         fn, lines = self._function("trusted")
+        self._trusted_fn = fn
         if num_iter > 1:
             try:
                 fn(blobs, num_iter, 1, keep)  # cannot refuse: it wrote the carried blobs
@@ -370,7 +392,7 @@ class Plan:
         """What the ops' checks depend on, per carried blob (None if one is missing)."""
         out = []
         for name in self.carried:
-            v = dict.get(blobs, name, _ABSENT)
+            v = blobs.raw.get(name, _ABSENT)
             if v is _ABSENT:
                 return None
             if type(v) is np.ndarray:
@@ -475,8 +497,17 @@ def _literal(value: Any) -> str | None:
 def _generate(
     steps: Sequence[_Step], guard: bool
 ) -> tuple[str, dict[int, int], dict[str, Any]]:
-    """Source of ``_run(blobs, n, first=0)``, its line → step-index map and constants."""
-    src = ["def _run(blobs, n, first=0):", "    for _it in range(first, n):"]
+    """Source of ``_run(store, n, first=0)``, its line → step-index map and constants.
+
+    ``store`` is the workspace's :class:`~graphlab.blobstore.BlobStore`; the function works
+    on its plain dict ``store.raw`` (called ``blobs`` there) after computing any deferred
+    blob the net reads before writing it.
+    """
+    carried = carried_blobs(steps)
+    src = ["def _run(store, n, first=0):", "    blobs = store.raw"]
+    if carried:
+        src.append(f"    store.materialize({tuple(carried)!r})")
+    src.append("    for _it in range(first, n):")
     lines: dict[int, int] = {}
     constants: dict[str, Any] = {}
     for step in steps:
@@ -510,7 +541,7 @@ def _keyword_source(step: _Step, constants: dict[str, Any]) -> list[str]:
 def _generate_trusted(
     steps: Sequence[_Step], carried: Sequence[str]
 ) -> tuple[str, dict[int, int], dict[str, Any]]:
-    """Source of the trusted ``_run(blobs, n, first, keep)`` (see *Trusted runs*).
+    """Source of the trusted ``_run(store, n, first, keep)`` (see *Trusted runs*).
 
     It returns False, doing nothing, unless every carried blob is still the object in
     ``keep``. Then it runs the ops' trusted kernels with blob values kept in local
@@ -527,14 +558,14 @@ def _generate_trusted(
             v = names[blob] = f"b_{blob}" if ok else f"b{len(names)}"
         return v
 
-    src = ["def _run(blobs, n, first, keep):"]
+    src = ["def _run(store, n, first, keep):", "    blobs = store.raw"]
     src += [f"    {var(name)} = _get(blobs, {name!r})" for name in carried]
     same = [f"{var(name)} is keep[{k}]" for k, name in enumerate(carried)] or ["True"]
     # one source line per list item: the line numbers map failures to ops
     src += [f"    {'if not (' if k == 0 else '        and '}{test}" for k, test in enumerate(same)]
     src[-1] += "):"
     src += ["        return False",
-            "    _deferred = blobs._deferred",
+            "    _deferred = store._deferred",
             "    for _it in range(first, n):"]
     lines: dict[int, int] = {}
     constants: dict[str, Any] = {}
@@ -602,7 +633,7 @@ def _step_source(step: _Step, args: list[str], guard: bool, constants: dict[str,
         if k in step.deferrable:
             name = step.outputs[k]
             body.append(f"if {o} is None: _pop(blobs, {name!r}, None); "
-                        f"blobs._deferred[{name!r}] = (_s{i}.recompute, _in, {k})")
+                        f"store._deferred[{name!r}] = (_s{i}.recompute, _in, {k})")
             body.append(f"else: {t} = {o}")
         else:
             body.append(f"{t} = {o}")
