@@ -152,25 +152,32 @@ def compile_op(
     """
     schema = get_schema(op.type)
     try:
-        args, non_default = _parse_args(schema, op)
+        parsed, non_default, list_args = _parsed_args(schema, op)
     except GraphlabError as e:
         raise type(e)(f"{e}\n  op #{index} in net {net_name!r}: {op.summary()}"
                       + (f"\n  created at {op.origin}" if op.origin else "")) from None
+    ctx = None
     if schema.stateful:
         # the seed is drawn when the op first uses its generator, so ops that never draw
         # (Print, Save ...) do not shift the random streams of the ops after them
         seed = functools.partial(workspace._op_rng, op, index, net_name, persistent)
-        args["ctx"] = OpContext(op=op, index=index, workspace=workspace,
-                                persistent=persistent, seed=seed)
+        ctx = OpContext(op=op, index=index, workspace=workspace, persistent=persistent,
+                        seed=seed)
     compiler = compiler_for(op.type) if use_hooks else None
     deferrable: list[int] = []
     if compiler is None:
         # arguments left at their default need not be passed (the kernel's own default
-        # is the same value): LearningRate has ~40 arguments and a call uses ~4
-        given = {k: args[k] for k in non_default}
-        if "ctx" in args:
-            given["ctx"] = args["ctx"]
+        # is the same value): LearningRate has ~40 arguments and a call uses ~4. Each op
+        # instance gets its own lists, in case a kernel keeps or changes one.
+        given = {k: list(parsed[k]) if k in list_args else parsed[k] for k in non_default}
+        if ctx is not None:
+            given["ctx"] = ctx
         return _Step(schema.kernel, given, op, index, schema, given, deferrable)
+    args = dict(parsed)
+    for k in list_args:
+        args[k] = list(args[k])
+    if ctx is not None:
+        args["ctx"] = ctx
     needed = [True] * len(op.output)
     if unread is not None and not schema.stateful:
         for k, skip in enumerate(unread):
@@ -188,14 +195,17 @@ _PARSED: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[str, ...], tuple[str,
 _PARSED_MAX = 4096
 
 
-def _parse_args(schema: OpSchema, op: OperatorDef) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """``schema.parse_args(op.arg)`` and the names of the arguments whose value differs
-    from the kernel's default, remembered for ops with the same argument values."""
+def _parsed_args(
+    schema: OpSchema, op: OperatorDef
+) -> tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]]:
+    """:func:`_parse_fresh`, remembered for ops with the same argument values. The parsed
+    dict is shared: copy it (and its lists) before handing it to a kernel."""
     key: list[Any] = [op.type]
     for a in op.arg:
         if a.n is not None or a.nets:
-            return _parse_fresh(schema, op)[:2]  # nested nets: not worth a key
-        key.append((a.name, a.f, a.i, a.s, tuple(a.floats), tuple(a.ints), tuple(a.strings)))
+            return _parse_fresh(schema, op)  # nested nets: not worth a key
+        key.append((a.name, a.f, a.i, a.s, tuple(a.floats) if a.floats else (),
+                    tuple(a.ints) if a.ints else (), tuple(a.strings) if a.strings else ()))
     frozen = tuple(key)
     entry = _PARSED.get(frozen)
     if entry is None:
@@ -203,11 +213,7 @@ def _parse_args(schema: OpSchema, op: OperatorDef) -> tuple[dict[str, Any], tupl
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.clear()
         _PARSED[frozen] = entry
-    parsed, non_default, list_args = entry
-    args = dict(parsed)
-    for k in list_args:  # each op instance gets its own lists, in case a kernel changes one
-        args[k] = list(args[k])
-    return args, non_default
+    return entry
 
 
 def _parse_fresh(
@@ -452,12 +458,16 @@ def run_steps(
     steps: Sequence[_Step], blobs: Any, net_name: str, guard: bool = False, iteration: int = 0
 ) -> None:
     """Run compiled steps once with the same semantics as a generated plan."""
+    raw = blobs.raw  # the BlobStore's plain dict: reading and writing it costs least
     for step in steps:
         try:
-            values = tuple([blobs[n] for n in step.inputs])
+            try:
+                values = tuple([raw[n] for n in step.inputs])
+            except KeyError:  # deferred (computed now) or missing (KeyError, reported)
+                values = tuple([blobs[n] for n in step.inputs])
             result = step.fn(*values, **step.kwargs) if step.kwargs else step.fn(*values)
             if step.single and not guard and not step.deferrable:
-                blobs[step.outputs[0]] = result  # the common case
+                raw[step.outputs[0]] = result  # the common case
                 continue
             outs = (result,) if step.single else tuple(result) if step.outputs else ()
             if len(outs) != len(step.outputs):
@@ -479,7 +489,7 @@ def run_steps(
             if v is None and k in step.deferrable:
                 blobs.defer(name, step.recompute, values, k)
             else:
-                blobs[name] = v
+                raw[name] = v
 
 
 # ---- code generation --------------------------------------------------------------------

@@ -64,7 +64,7 @@ def fc(X: np.ndarray, W: np.ndarray, b: np.ndarray, *, axis: int = 1, axis_w: in
     ``X.shape[:axis] + [N]``. Example: X ``[64, 2]``, W ``[1, 2]``, b ``[1]`` → Y ``[64, 1]``.
     """
     M, K, N = _fc_dims(X, W, b, axis, axis_w)
-    y = X.reshape(M, K) @ W.reshape(N, K).T
+    y = X.reshape(M, K).dot(W.reshape(N, K).T)  # as ``@``; a third of its cost when small
     y += b
     return y.reshape(X.shape[:axis] + (N,))
 
