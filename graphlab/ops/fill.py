@@ -27,7 +27,7 @@ import numpy as np
 
 from ..core import DataType
 from ..errors import ShapeError
-from ..fastpath import compiles
+from ..fastpath import compiles, with_trusted
 from ..registry import NO_GRADIENT, OpContext, register_op
 from ._util import shape_str
 
@@ -473,7 +473,15 @@ def _gaussian_compiled(args: dict[str, Any], needed: tuple[bool, ...]) -> Callab
             return gaussian_fill(input, **plain_args)
         return _gaussian(rng, fixed_shape, mean, std)
 
-    return run
+    if mean != 0.0 or std != 1.0:
+        return run
+    draw, f32 = rng.standard_normal, np.float32
+
+    def trusted(input: np.ndarray | None = None) -> np.ndarray:
+        # N(0, 1): exactly _gaussian's draw, one call fewer
+        return draw(fixed_shape, f32) if input is None else run(input)
+
+    return with_trusted(run, trusted)
 
 
 @compiles("ConstantFill")

@@ -144,12 +144,12 @@ def _fc_gradient_compiled(args: dict, needed: tuple[bool, ...]):
                 seen[0] = None
                 return plain(X, W, dY, **args)
             seen[0] = key
-        return dY.T.dot(X), column_sum(dY, axis=0), (dY.dot(W) if want_dx else None)
+        return dY.T.dot(X), column_sum(dY, 0), (dY.dot(W) if want_dx else None)
 
     def trusted(X: np.ndarray, W: np.ndarray, dY: np.ndarray):
         if seen[0] is None:
             return plain(X, W, dY, **args)
-        return dY.T.dot(X), column_sum(dY, axis=0), (dY.dot(W) if want_dx else None)
+        return dY.T.dot(X), column_sum(dY, 0), (dY.dot(W) if want_dx else None)
 
     return with_trusted(run, trusted)
 
