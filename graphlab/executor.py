@@ -340,6 +340,7 @@ class Plan:
                 self._keep = None
                 fn, lines = self._compiled["trusted"]
                 self._fail(exc, fn, lines, self._store)
+            self._keep = None  # a carried blob was replaced: this run is checked
         if isinstance(num_iter, bool) or not isinstance(num_iter, (int, np.integer)):
             raise TypeError(f"num_iter must be an int, got {num_iter!r}")
         guard = self.check_finite if check_finite is None else bool(check_finite)

@@ -36,6 +36,9 @@ def _assert_same(fast: Any, plain: Any, needed: tuple[bool, ...]) -> None:
             assert not needed[k], f"output #{k} is needed but the compiled kernel skipped it"
             continue
         assert f.dtype == p.dtype and f.shape == p.shape, (k, f.dtype, p.dtype, f.shape, p.shape)
+        # strides too: a trusted run relies on every op laying out its outputs the same
+        # way whichever road it takes (graphlab.executor, "Trusted runs")
+        assert f.strides == p.strides, (k, f.strides, p.strides)
         np.testing.assert_array_equal(f, p, strict=True)
 
 
