@@ -267,6 +267,19 @@ def carried_blobs(steps: Sequence[_Step]) -> list[str]:
 _ABSENT = object()
 
 
+def _same_layouts(a: list[Any] | None, b: list[Any] | None) -> bool:
+    """Equal layout lists from :meth:`Plan._layouts` (objects compared by identity)."""
+    if a is None or b is None or len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if type(x) is list or type(y) is list:
+            if not (type(x) is type(y) is list and x[0] is y[0]):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
 # ---- the plan ----------------------------------------------------------------------------
 
 
@@ -307,9 +320,12 @@ class Plan:
                       for i, op in enumerate(net.op)]
         self._compiled: dict[Any, tuple[Callable[..., Any], dict[int, int]]] = {}
         #: blobs the net reads before (or without) writing them, in op order
+        self.defer_unread = defer_unread
         self.carried = carried_blobs(self.steps) if persistent else []
-        self.trust_layouts = persistent and trust_layouts and not any(
+        # no trusted runs for a net holding an op whose output layout follows values
+        self._trustable = persistent and not any(
             s.schema.layout_from_values(s.plain_kwargs, len(s.inputs)) for s in self.steps)
+        self.trust_layouts = self._trustable and trust_layouts
         # while trusted: the objects the carried blobs held when the last run ended
         self._keep: list[Any] | None = None
         self._trusted_fn: Callable[..., Any] | None = None
@@ -351,6 +367,13 @@ class Plan:
         else:
             self._run(blobs, int(num_iter), guard)
 
+    def allow_trust(self, on: bool) -> None:
+        """Turn trusted runs on (where the net allows them) or off; off also forgets the
+        blobs remembered from the last run."""
+        self.trust_layouts = self._trustable and bool(on)
+        if not self.trust_layouts:
+            self._keep = None
+
     @property
     def trusted(self) -> bool:
         """True when the next ``RunNet`` may take the trusted road (no layout checks),
@@ -382,7 +405,7 @@ class Plan:
         blobs.materialize(self.carried)
         before = self._layouts(blobs)
         self._call(self._function(False), blobs, 1, 0)
-        if before is None or self._layouts(blobs) != before:
+        if not _same_layouts(before, self._layouts(blobs)):
             self._call(self._function(False), blobs, num_iter, 1)
             return
         keep = [blobs.raw.get(name) for name in self.carried]
@@ -396,16 +419,15 @@ class Plan:
         self._keep = keep
 
     def _layouts(self, blobs: Any) -> list[Any] | None:
-        """What the ops' checks depend on, per carried blob (None if one is missing)."""
-        out = []
+        """What the ops' checks depend on, per carried blob (None if one is missing):
+        an array's (shape, dtype, strides); any other object itself, in a list (it must
+        stay the very same object, see :func:`_same_layouts`)."""
+        out: list[Any] = []
         for name in self.carried:
             v = blobs.raw.get(name, _ABSENT)
             if v is _ABSENT:
                 return None
-            if type(v) is np.ndarray:
-                out.append((v.shape, v.dtype, v.strides))
-            else:
-                out.append((type(v), id(v)))  # anything else: the very same object
+            out.append((v.shape, v.dtype, v.strides) if type(v) is np.ndarray else [v])
         return out
 
     def _call(self, fn_lines: tuple[Callable[..., Any], dict[int, int]], blobs: Any,
@@ -589,7 +611,8 @@ def _generate_trusted(
             constants[f"_rc{i}"] = step.recompute
             n_in = len(step.inputs)
             body.append(f"_in = ({', '.join(map(var, step.inputs))}{',' if n_in == 1 else ''})")
-        targets = [("_d" if k in step.deferrable else var(name))
+        # a deferrable output goes to its own temporary _d<k> (it may come back None)
+        targets = [(f"_d{k}" if k in step.deferrable else var(name))
                    for k, name in enumerate(step.outputs)]
         if not targets:
             body.append(call)
@@ -599,13 +622,13 @@ def _generate_trusted(
             body.append(f"{', '.join(targets)} = {call}")
         for k, (name, t) in enumerate(zip(step.outputs, targets)):
             if k in step.deferrable:
-                body.append(f"if _d is None: _pop(blobs, {name!r}, None); "
+                body.append(f"if {t} is None: _pop(blobs, {name!r}, None); "
                             f"_deferred[{name!r}] = (_rc{i}, _in, {k})")
-                body.append(f"else: blobs[{name!r}] = _d")
+                body.append(f"else: blobs[{name!r}] = {t}")
             else:
                 body.append(f"blobs[{name!r}] = {t}")
         if step.deferrable:
-            body.append("_d = _in = None")
+            body.append(" = ".join([*(f"_d{k}" for k in step.deferrable), "_in", "None"]))
         first = len(src) + 1
         src += [f"        {line}" for line in body]
         for ln in range(first, len(src) + 1):

@@ -243,3 +243,59 @@ def test_trusted_source_keeps_blobs_in_locals_and_still_stores_every_output():
     assert "b_Y_pred = _f5(b_X, b_W, b_B)" in src
     assert "blobs['Y_pred'] = b_Y_pred" in src
     assert "keep[:] = [b_W_gt, b_B_gt, b_W, b_B, b_ITER, b_ONE]" in src
+
+
+def test_an_op_with_several_unread_outputs_stores_each_under_its_own_name():
+    def program(name: str) -> None:
+        rng = np.random.default_rng(2)
+        workspace.FeedBlob("Xg", rng.standard_normal((3, 2)).astype(np.float32))
+        workspace.FeedBlob("Wg", rng.standard_normal((4, 2)).astype(np.float32))
+        workspace.FeedBlob("dYg", rng.standard_normal((3, 4)).astype(np.float32))
+        net = core.Net("grads")
+        net.FCGradient(["Xg", "Wg", "dYg"], ["Wg_grad", "bg_grad", "Xg_grad"])
+        net.AddExternalOutput("Xg_grad")  # read; the other two are unread (deferrable)
+        workspace.FeedBlob("P", rng.standard_normal((3, 1)).astype(np.float32))
+        workspace.FeedBlob("Q", rng.standard_normal((3, 1)).astype(np.float32))
+        workspace.FeedBlob("dd", rng.standard_normal(3).astype(np.float32))
+        net.SquaredL2DistanceGradient(["P", "Q", "dd"], ["dP", "dQ"])  # both unread
+        workspace.CreateNet(net)
+        for _ in range(3):
+            workspace.RunNet(net)
+        assert _plan(net.Proto().name).trusted
+        assert workspace.FetchBlob("Wg_grad").shape == (4, 2)
+
+    _side_by_side(program)
+
+
+def test_creating_the_same_net_again_takes_the_new_trust_setting():
+    name = _seed_in("t", True)
+    nets_plan = _plan(name)
+    workspace.RunNet(name)
+    assert nets_plan.trusted
+    ws = _ws()
+    ws.create_net(nets_plan.netdef, trust_layouts=False)
+    assert _plan(name) is nets_plan and not nets_plan.trusted
+    workspace.RunNet(name)
+    assert not nets_plan.trusted
+    ws.create_net(nets_plan.netdef)  # back on: trusted again after one checked run
+    workspace.RunNet(name)
+    assert nets_plan.trusted
+
+
+def test_a_carried_object_that_is_not_an_array_must_stay_the_same_object():
+    class Token:  # any Python object a blob may hold; no layout, only identity
+        pass
+
+    workspace.FeedBlob("M", np.ones((2, 2), np.float32))
+    _ws()._blobs["tok"] = Token()
+    net = core.Net("objects")
+    net.Scale("M", "S", scale=3.0)
+    net.Print("tok", [])
+    workspace.CreateNet(net)
+    plan = _plan(net.Proto().name)
+    assert "tok" in plan.carried
+    workspace.RunNet(net)
+    assert plan.trusted
+    _ws()._blobs["tok"] = Token()  # replaced by an object of the same type
+    workspace.RunNet(net)  # checked again (not the same object), then trusted
+    np.testing.assert_array_equal(workspace.FetchBlob("S"), np.full((2, 2), 3, np.float32))
