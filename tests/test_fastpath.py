@@ -180,3 +180,9 @@ def test_compiled_ops_on_strided_and_fortran_inputs(dtype: Any):
     check_compiled("SquaredL2Distance", [Y_view, a["T"]], {}, 1)
     check_compiled("SquaredL2DistanceGradient", [Y_view, a["T"], a["dist"]], {}, 2)
     check_compiled("AveragedLoss", [a["dist"][::2]], {}, 1)
+    W_f = np.asfortranarray(np.random.default_rng(3).standard_normal((4, 3)).astype(dtype))
+    W_c = np.ascontiguousarray(W_f)
+    one, lr = np.array([1.0], dtype), np.array([-0.1], dtype)
+    for X0, X1 in ((W_c, W_f), (W_f, W_c), (W_f, W_f)):  # the SGD form and the general one
+        check_compiled("WeightedSum", [X0, one, X1, lr], {}, 1)
+        check_compiled("WeightedSum", [X0, one, X1, lr, X1, lr], {}, 1)

@@ -480,7 +480,8 @@ _NO_PAIR = object()
 @compiles("WeightedSum")
 def _weighted_sum_compiled(args: dict[str, Any],
                            needed: tuple[bool, ...]) -> Callable[..., Any]:
-    """Pairs whose arrays and weights all share one float dtype: weights are read as
+    """Pairs whose arrays and weights all share one float dtype and whose arrays are
+    C-contiguous (so the result is laid out as the plain kernel's): weights are read as
     Python floats (NumPy keeps the arrays' dtype), a weight of exactly 1 skips its
     multiply (``1·x == x``)."""
     plain_args = dict(args)
@@ -490,11 +491,12 @@ def _weighted_sum_compiled(args: dict[str, Any],
     def run(*xw: np.ndarray) -> np.ndarray:
         if len(xw) == 4:
             return sgd_update(*xw)
-        key = [(a.shape, a.dtype) for a in xw]
+        key = [(a.shape, a.dtype, a.strides) for a in xw]
         if key != seen[0]:
             out = weighted_sum(*xw, **plain_args)
-            dtypes = [d for _, d in key]
+            dtypes = [d for _, d, _ in key]
             same = all(d == dtypes[0] for d in dtypes) and out.dtype == dtypes[0]
+            same = same and all(a.flags.c_contiguous for a in xw[::2])
             seen[0] = key if same else None
             return out
         shape = xw[0].shape
@@ -513,10 +515,12 @@ def _weighted_sum_compiled(args: dict[str, Any],
     def sgd_update(X0: np.ndarray, w0: np.ndarray, X1: np.ndarray,
                    w1: np.ndarray) -> np.ndarray:
         # W·ONE + g·LR, the SGD step: the same terms and sums as ``run``, with a flat key
-        key = (X0.shape, X1.shape, w0.shape, w1.shape, X0.dtype, X1.dtype, w0.dtype, w1.dtype)
+        key = (X0.shape, X1.shape, w0.shape, w1.shape, X0.dtype, X1.dtype, w0.dtype, w1.dtype,
+               X0.strides, X1.strides)
         if key != pair[0]:
             out = weighted_sum(X0, w0, X1, w1, **plain_args)
             same = X0.dtype == X1.dtype == w0.dtype == w1.dtype == out.dtype
+            same = same and X0.flags.c_contiguous and X1.flags.c_contiguous
             pair[0] = key if same and X1.shape == X0.shape else None
             return out
         a, b = w0.item(), w1.item()
