@@ -144,5 +144,11 @@ class BlobStore(MutableMapping):  # type: ignore[type-arg]
         """A plain dict with every blob computed."""
         return dict(self.items())
 
+    def __copy__(self) -> BlobStore:
+        # ``copy.copy``: a table of its own (same arrays, same recipes), as for a dict
+        new = BlobStore(self.raw)
+        new._deferred.update(self._deferred)
+        return new
+
     def __repr__(self) -> str:
         return f"BlobStore({sorted(self)!r})"

@@ -161,7 +161,9 @@ class Workspace:
 
         The plan is made from a snapshot of the net *now*; ops added later need
         ``overwrite=True``. Creating the identical net again is a no-op (re-running a
-        notebook cell is normal); the plan and its op state (random streams) are kept.
+        notebook cell is normal); the plan and its op state (random streams) are kept, and
+        ``check_finite`` and ``trust_layouts`` take the new values. A different
+        ``defer_unread`` makes a new plan (its op state starts afresh).
 
         Args:
             check_finite: turn the divergence guard on for every run of this net.
@@ -182,9 +184,13 @@ class Workspace:
             self._blobs.setdefault(_name(b), np.zeros((0,), np.float32))
         existing = self._nets.get(proto.name)
         if existing is not None and not overwrite:
-            if existing[0] == proto:
+            if existing[0] == proto and existing[1].defer_unread == defer_unread:
                 existing[1].check_finite = check_finite
+                existing[1].allow_trust(trust_layouts)
                 return True
+            if existing[0] == proto:
+                overwrite = True  # another defer_unread: a new plan (op state restarts)
+        if existing is not None and not overwrite:
             raise GraphlabError(
                 f"A different net named {proto.name!r} was already created in this workspace "
                 f"(it had {len(existing[0].op)} ops, this one has {len(proto.op)}). Pass "

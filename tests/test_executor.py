@@ -553,3 +553,17 @@ def test_error_builders_live_in_diagnostics_and_stay_importable_from_executor():
     for name in ("DivergenceError", "divergence_error", "operator_failure", "check_inputs_exist"):
         assert getattr(executor, name) is getattr(diagnostics, name), name
     assert issubclass(diagnostics.DivergenceError, OperatorError)
+
+
+def test_blob_store_copy_is_a_table_of_its_own():
+    import copy
+
+    store = BlobStore()
+    store["a"] = 1
+    store.defer("b", lambda: 2)
+    twin = copy.copy(store)
+    twin["c"] = 3
+    del twin["a"]
+    assert sorted(store) == ["a", "b"] and sorted(twin) == ["b", "c"]
+    assert twin["b"] == 2 and store.is_deferred("b")  # computing in the copy leaves the original
+    assert store.copy() == {"a": 1, "b": 2}
