@@ -40,8 +40,10 @@ Those checks cannot fail when nothing has changed, and the plan can tell when th
   data, parameters, counters. Every other blob a run reads was written earlier in the
   same run, so its layout follows from the carried ones, as long as no op's output layout
   depends on values (``OpSchema.layout_from_values``; a net with such an op never trusts);
-* after a checked iteration that leaves every carried blob with the layout it started
-  with, the next iteration would see exactly the same layout at every op;
+* after two checked iterations in a row that leave every carried blob with the layout
+  it started with (the first call with a new layout takes an op's plain road, the second
+  its fast one), every op's last checked call saw the layouts the next iteration will
+  show it;
 * so the plan keeps the carried blobs' objects. The next ``RunNet`` first checks that each
   carried blob is still the very same object (nobody fed, loaded or wrote it since: any
   write puts a new array there) and then runs a second generated function that calls the
@@ -329,6 +331,8 @@ class Plan:
         # while trusted: the objects the carried blobs held when the last run ended
         self._keep: list[Any] | None = None
         self._trusted_fn: Callable[..., Any] | None = None
+        # the carried layouts a checked iteration last started and ended with (or None)
+        self._settled: list[Any] | None = None
         self._store = workspace._blobs
 
     @property
@@ -400,20 +404,31 @@ class Plan:
             if done:
                 self._keep = keep
                 return
-        # a checked first iteration; if it leaves every carried blob laid out as it found
-        # it, the op-by-op layouts of the next iteration are the same again: trust them
-        blobs.materialize(self.carried)
-        before = self._layouts(blobs)
-        self._call(self._function(False), blobs, 1, 0)
-        if not _same_layouts(before, self._layouts(blobs)):
-            self._call(self._function(False), blobs, num_iter, 1)
+        # checked iterations, one at a time, until two in a row leave every carried blob
+        # laid out as they found it. The first call of an op with a new layout takes its
+        # plain road and the second its fast one, so after the second such iteration every
+        # op's last checked call saw exactly what the next iteration will show it: trust.
+        it = 0
+        while it < num_iter:
+            blobs.materialize(self.carried)
+            before = self._layouts(blobs)
+            self._call(self._function(False), blobs, it + 1, it)
+            it += 1
+            if not _same_layouts(before, self._layouts(blobs)):
+                self._settled = None
+            elif _same_layouts(before, self._settled):
+                break
+            else:
+                self._settled = before
+        else:
             return
+        self._settled = None
         keep = [blobs.raw.get(name) for name in self.carried]
         fn, lines = self._function("trusted")
         self._trusted_fn = fn
-        if num_iter > 1:
+        if it < num_iter:
             try:
-                fn(blobs, num_iter, 1, keep)  # cannot refuse: it wrote the carried blobs
+                fn(blobs, num_iter, it, keep)  # cannot refuse: it wrote the carried blobs
             except Exception as exc:  # noqa: BLE001 - re-raised with context
                 self._fail(exc, fn, lines, blobs)
         self._keep = keep
