@@ -608,12 +608,14 @@ def _generate_trusted(
 
     src = ["def _run(store, n, first, keep):", "    blobs = store.raw"]
     src += [f"    {var(name)} = _get(blobs, {name!r})" for name in carried]
-    same = [f"{var(name)} is keep[{k}]" for k, name in enumerate(carried)] or ["True"]
-    # one source line per list item: the line numbers map failures to ops
-    src += [f"    {'if not (' if k == 0 else '        and '}{test}" for k, test in enumerate(same)]
-    src[-1] += "):"
-    src += ["        return False",
-            "    _deferred = store._deferred",
+    same = [f"{var(name)} is keep[{k}]" for k, name in enumerate(carried)]
+    if same:
+        # one source line per list item: the line numbers map failures to ops
+        src += [f"    {'if not (' if k == 0 else '        and '}{test}"
+                for k, test in enumerate(same)]
+        src[-1] += "):"
+        src.append("        return False")
+    src += ["    _deferred = store._deferred",
             "    for _it in range(first, n):"]
     lines: dict[int, int] = {}
     constants: dict[str, Any] = {}

@@ -166,6 +166,23 @@ print(f"RunNet: {per_run * 1e6:.1f} µs per run;  RunNetOnce: {per_once * 1e6:.1
 # once (in graphlab it *compiles* the net: looks up each kernel, parses its arguments, resolves its
 # blobs). Re-running a notebook cell that calls `CreateNet` on the same net is harmless.
 #
+# ### Looking inside: the function `RunNet` calls
+#
+# The compiled net is one ordinary Python function with a line per operator: `_f0` is the first
+# operator's kernel, `blobs` is the workspace's table of blobs. Nothing in this net reads `Y`, so
+# the last operator may leave a *recipe* instead of the array (`_deferred[...]`); `FetchBlob("Y")`
+# computes it the moment you ask, so you never see the difference.
+
+# %%
+plan = workspace.CurrentWorkspaceObject().plan(net)
+print(plan.source())
+
+# %% [markdown]
+# Each kernel checks the shapes and dtypes of its inputs before it computes; that is where the
+# clear error messages come from. Notebook 2 shows how a training loop stops paying for those
+# checks once nothing changes shape.
+
+# %% [markdown]
 # Note the net's name: names are unique in the process, so a second `core.Net("my_first_net")` is
 # called `my_first_net_1`. That is why tutorials write `RunNet(net.Proto().name)`.
 

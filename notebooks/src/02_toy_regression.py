@@ -145,6 +145,22 @@ print("Ground truth W is:   ", workspace.FetchBlob("W_gt"))
 print("Ground truth B is:   ", workspace.FetchBlob("B_gt"))
 
 # %% [markdown]
+# ### What ran, 100 times
+#
+# `CreateNet` compiled the train net into a Python function with one line per operator. Every
+# kernel checks the shapes and dtypes of its inputs before computing, which is where clear error
+# messages come from. But in this loop nothing changes shape: the blobs the net reads before
+# writing them (its *carried* blobs) keep their layout from step to step. After two steps that
+# showed this, graphlab switched to a second function whose kernels skip the checks. It first makes
+# sure each carried blob is still the very array the previous step left (a `FeedBlob` would put a
+# new one there, and that step would be checked again). Here is its beginning:
+
+# %%
+plan = workspace.CurrentWorkspaceObject().plan(train_net)
+print("carried blobs:", plan.carried, "  trusted:", plan.trusted)
+print("\n".join(plan.source(trusted=True).splitlines()[:24]), "\n    ...")
+
+# %% [markdown]
 # The loss falls quickly, then jitters: each step sees a new random batch with new noise, so the
 # loss never reaches zero. The learning rate drops by 10% every 20 iterations (plotted as the
 # positive step size `-LR`).
