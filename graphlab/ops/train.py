@@ -70,7 +70,8 @@ def _increment(op: str, counter: np.ndarray) -> np.ndarray:
             f"{op}: the {counter.dtype} counter would overflow past {value}.",
             hint="use an int64 counter.",
         )
-    return counter + counter.dtype.type(1)
+    # np.asarray: arithmetic on a 0-d array gives a NumPy scalar, and a blob is an array
+    return np.asarray(counter + counter.dtype.type(1))
 
 
 # ---- Iter, AtomicIter, CreateMutex --------------------------------------------------------
@@ -419,13 +420,14 @@ def _iter_compiled(args: dict[str, Any], needed: tuple[bool, ...]) -> Callable[.
             return iter_op(iter, **plain_args)
         if (iter.shape, iter.dtype) != seen[0]:
             out = iter_op(iter, **plain_args)
-            seen[:] = [(iter.shape, iter.dtype), int(np.iinfo(iter.dtype).max),
-                       np.ones((), iter.dtype)]
+            # a 0-d counter keeps the plain road (its sum would be a NumPy scalar)
+            layout = (iter.shape, iter.dtype) if iter.ndim else None
+            seen[:] = [layout, int(np.iinfo(iter.dtype).max), np.ones((), iter.dtype)]
             return out
         value = iter.item()
         if value < 0 or value >= seen[1]:
             return iter_op(iter, **plain_args)  # raises the right error
-        return iter + 1
+        return iter + seen[2]  # a same-dtype array: NumPy's quickest addition
 
     def trusted(iter: np.ndarray) -> np.ndarray:
         value = iter.item()
