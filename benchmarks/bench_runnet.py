@@ -7,7 +7,8 @@ Run it from the repository root::
 
 Everything is measured in one process and *interleaved*: each round runs every
 contender for a short batch, and the table shows the median per-iteration time over the
-rounds, so a busy machine slows all contenders alike. Contenders:
+rounds, so a busy machine slows all contenders alike. Ratios are paired: the median over
+rounds of (contender's time / hand NumPy's time in the same round). Contenders:
 
 * ``graphlab RunNet``: the seed's train net (16 ops after the gradient and update ops),
   called as the seed calls it, ``workspace.RunNet(name)`` once per iteration;
@@ -267,9 +268,25 @@ def jax_step(p: Problem) -> Callable[[], Any] | None:
 CLOCK: Callable[[], float] = time.process_time
 
 
+@dataclass
+class Timing:
+    """Seconds per call of each contender, one sample per round (measured round-robin)."""
+
+    samples: dict[str, list[float]]
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.samples[name])
+
+    def ratio(self, name: str, base: str) -> float:
+        """The median over rounds of ``name``'s time / ``base``'s time *in that round*:
+        both were measured within a fraction of a second of each other, so a busy spell
+        on a shared machine slows both, and the paired ratio stays steady."""
+        return statistics.median(a / b for a, b in zip(self.samples[name], self.samples[base]))
+
+
 def interleaved(contenders: dict[str, Callable[[], Any]], rounds: int,
-                target_s: float) -> dict[str, float]:
-    """Median seconds per call of each contender, measured round-robin."""
+                target_s: float) -> Timing:
+    """Seconds per call of each contender in each of ``rounds`` round-robin rounds."""
     batch = {}
     for name, fn in contenders.items():
         _enter(fn)
@@ -288,7 +305,7 @@ def interleaved(contenders: dict[str, Callable[[], Any]], rounds: int,
             for _ in range(k):
                 fn()
             samples[name].append((CLOCK() - t0) / k)
-    return {name: statistics.median(s) for name, s in samples.items()}
+    return Timing(samples)
 
 
 def _enter(fn: Callable[[], Any]) -> None:
@@ -310,7 +327,7 @@ def check_same_result(p: Problem) -> float:
     return float(np.abs(w - h.state["W"]).max())  # type: ignore[attr-defined]
 
 
-def time_problem(p: Problem, rounds: int, target_s: float) -> dict[str, float]:
+def time_problem(p: Problem, rounds: int, target_s: float) -> Timing:
     contenders: dict[str, Callable[[], Any]] = {
         "hand NumPy": numpy_step(p),
         "graphlab RunNet": graphlab_step(p, f"bench-{p.n}-{p.d}"),
@@ -329,7 +346,7 @@ def time_problem(p: Problem, rounds: int, target_s: float) -> dict[str, float]:
 # ---- the Basics tutorial's 4-op net ---------------------------------------------------------
 
 
-def basics(rounds: int, target_s: float) -> dict[str, float]:
+def basics(rounds: int, target_s: float) -> Timing:
     """RunNetOnce vs RunNet on Caffe2's Basics net (Caffe2 printed ~1e-4 s and ~8e-6 s)."""
     workspace.SwitchWorkspace("basics", True)
     workspace.ResetWorkspace()
@@ -409,29 +426,31 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}, {os.cpu_count()} CPUs "
           f"(load average {load}), BLAS threads: {threads}; {args.clock} clock, medians of "
-          f"{rounds} interleaved rounds\n")
+          f"{rounds} interleaved rounds (ratios: median of the per-round ratios)\n")
     for p in problems:
         diff = check_same_result(p)
-        times = time_problem(p, rounds, target)
+        timing = time_problem(p, rounds, target)
+        times = {name: timing.median(name) for name in timing.samples}
         report["problems"][p.label] = times
         base = times["hand NumPy"]
         print(f"### {p.label}  (|W_graphlab - W_numpy| after 30 steps: {diff:.1e})")
         print("| contender | per iteration | vs hand NumPy |")
         print("| --- | ---: | ---: |")
         for name, t in times.items():
-            print(f"| {name} | {_us(t)} | {t / base:.2f}× |")
+            print(f"| {name} | {_us(t)} | {timing.ratio(name, 'hand NumPy'):.2f}× |")
         overhead = (times["graphlab RunNet"] - base) / SEED_OPS
         print(f"\nper-op overhead over hand NumPy: {overhead * 1e6:.2f} µs "
               f"({SEED_OPS} ops)\n")
 
-    b = basics(rounds, target)
+    timing = basics(rounds, target)
+    b = {name: timing.median(name) for name in timing.samples}
     report["basics"] = b
     print("### Basics tutorial net (4 ops)")
     print("| call | per run | Caffe2 C++ (Basics) |")
     print("| --- | ---: | ---: |")
     print(f"| RunNetOnce | {_us(b['RunNetOnce'])} | ~100 µs |")
     print(f"| RunNet | {_us(b['RunNet'])} | ~8 µs |")
-    print(f"\nRunNetOnce / RunNet = {b['RunNetOnce'] / b['RunNet']:.2f}\n")
+    print(f"\nRunNetOnce / RunNet = {timing.ratio('RunNetOnce', 'RunNet'):.2f}\n")
 
     mem = peak_memory(big, steps=5)
     report["memory"] = mem
