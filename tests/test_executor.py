@@ -509,8 +509,12 @@ def test_benchmark_hand_numpy_step_is_the_same_computation():
     spec.loader.exec_module(bench)
     assert bench.check_same_result(bench.Problem(64, 2, False)) == 0.0
     assert bench.check_same_result(bench.Problem(256, 8, True)) == 0.0
-    times = bench.basics(rounds=1, target_s=0.001)
-    assert set(times) == {"RunNetOnce", "RunNet"}
+    timing = bench.basics(rounds=2, target_s=0.001)
+    assert set(timing.samples) == {"RunNetOnce", "RunNet"}
+    assert all(len(s) == 2 for s in timing.samples.values())
+    paired = [a / b for a, b in zip(timing.samples["RunNetOnce"], timing.samples["RunNet"])]
+    # the median of the per-round ratios, not the ratio of the medians
+    assert timing.ratio("RunNetOnce", "RunNet") == pytest.approx((paired[0] + paired[1]) / 2)
 
 
 def test_blob_store_matches_a_plain_dict_under_any_sequence_of_operations():
