@@ -479,6 +479,16 @@ def _learning_rate_compiled(args: dict[str, Any],
 _NO_PAIR = object()
 
 
+def _sgd_terms(X0: np.ndarray, w0: np.ndarray, X1: np.ndarray, w1: np.ndarray) -> np.ndarray:
+    """``w0·X0 + w1·X1`` for the SGD form (all one dtype, X1 shaped like X0), with the
+    same terms and sum as the plain kernel: the weight arrays multiply directly (NumPy's
+    quickest product, no Python-float conversion); a weight of exactly 1 skips its
+    product (``1·x == x``); ``t1 + t0 == t0 + t1`` exactly."""
+    out = X1 * w1
+    out += X0 if w0.item() == 1.0 else X0 * w0
+    return out
+
+
 @compiles("WeightedSum")
 def _weighted_sum_compiled(args: dict[str, Any],
                            needed: tuple[bool, ...]) -> Callable[..., Any]:
@@ -523,25 +533,17 @@ def _weighted_sum_compiled(args: dict[str, Any],
             out = weighted_sum(X0, w0, X1, w1, **plain_args)
             same = X0.dtype == X1.dtype == w0.dtype == w1.dtype == out.dtype
             same = same and X0.flags.c_contiguous and X1.flags.c_contiguous
-            pair[0] = key if same and X1.shape == X0.shape else None
+            # a weight with no more dims than X0 cannot change the product's shape
+            fits = X1.shape == X0.shape and max(w0.ndim, w1.ndim) <= X0.ndim
+            pair[0] = key if same and fits else None
             return out
-        a, b = w0.item(), w1.item()
-        if b == 1.0:
-            return X0 + X1 if a == 1.0 else X0 * a + X1
-        out = X1 * b
-        out += X0 if a == 1.0 else X0 * a  # t0 + t1 == t1 + t0 exactly
-        return out
+        return _sgd_terms(X0, w0, X1, w1)
 
     def trusted(X0: np.ndarray, w0: np.ndarray, X1: Any = _NO_PAIR, w1: Any = _NO_PAIR,
                 *more: np.ndarray) -> np.ndarray:
         # the same arithmetic as sgd_update for the SGD form; any other form as ``run``
         if more or X1 is _NO_PAIR or pair[0] is None:
             return run(X0, w0) if X1 is _NO_PAIR else run(X0, w0, X1, w1, *more)
-        a, b = w0.item(), w1.item()
-        if b == 1.0:
-            return X0 + X1 if a == 1.0 else X0 * a + X1
-        out = X1 * b
-        out += X0 if a == 1.0 else X0 * a
-        return out
+        return _sgd_terms(X0, w0, X1, w1)
 
     return with_trusted(run, trusted)
