@@ -7,8 +7,9 @@ Run it from the repository root::
 
 Everything is measured in one process and *interleaved*: each round runs every
 contender for a short batch, and the table shows the median per-iteration time over the
-rounds, so a busy machine slows all contenders alike. Ratios are paired: the median over
-rounds of (contender's time / hand NumPy's time in the same round). Contenders:
+rounds, so a busy machine slows all contenders alike (the order rotates from round to
+round). Ratios are paired: the median over rounds of (contender's time / hand NumPy's
+time in the same round). Contenders:
 
 * ``graphlab RunNet``: the seed's train net (16 ops after the gradient and update ops),
   called as the seed calls it, ``workspace.RunNet(name)`` once per iteration;
@@ -297,8 +298,12 @@ def interleaved(contenders: dict[str, Callable[[], Any]], rounds: int,
         one = max((time.perf_counter() - t0) / 3, 1e-7)
         batch[name] = max(1, int(target_s / one))
     samples: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(rounds):
-        for name, fn in contenders.items():
+    names = list(contenders)
+    for r in range(rounds):
+        # rotate the order each round: whoever runs right after a contender that leaves
+        # busy threads behind (JAX's, PyTorch's) must not always be the same one
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            fn = contenders[name]
             _enter(fn)
             k = batch[name]
             t0 = CLOCK()
