@@ -422,7 +422,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
-    rounds, target = (3, 0.002) if args.quick else (31, 0.05)
+    rounds, target = (3, 0.002) if args.quick else (61, 0.05)
     big = Problem(4096, 32, True) if args.quick else Problem(65536, 64, True)
     problems = [Problem(64, 2, False), Problem(1024, 16, True), big]
     report: dict[str, Any] = {"problems": {}}
