@@ -1,0 +1,202 @@
+"""Writing a compiled net as Python source: the functions ``RunNet`` executes.
+
+:class:`graphlab.executor.Plan` compiles each op into a step (its bound kernel, inputs and
+outputs); this module turns the list of steps into source text with one line per op
+(plus a few for ops that may leave an output deferred):
+
+* :func:`generate`: the *checked* function ``_run(store, n, first=0)``, which reads and
+  writes the workspace's blob dict and calls each op's checked kernel (optionally with
+  the divergence guard's finiteness checks after each op);
+* :func:`generate_trusted`: the *trusted* function ``_run(store, n, first, keep)``, which
+  first makes sure the net's carried blobs are the objects in ``keep``, then calls each
+  op's trusted kernel with blob values in local variables.
+
+Each returns the source, a map from source line to op index (so a failure is traced to
+its op) and the constants the source refers to (kernels, argument values). Nothing here
+runs anything; see the executor's module docstring for the rules the functions follow.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .executor import _Step
+
+__all__ = ["carried_blobs", "generate", "generate_trusted"]
+
+
+def carried_blobs(steps: Sequence[_Step]) -> list[str]:
+    """Blobs the steps read before any of them writes the blob (or never write), in the
+    order first read: what one run takes from the workspace (and the previous run)."""
+    written: dict[str, None] = {}
+    carried: dict[str, None] = {}
+    for step in steps:
+        for name in step.inputs:
+            if name not in written:
+                carried[name] = None
+        written.update(dict.fromkeys(step.outputs))
+    return list(carried)
+
+
+def _literal(value: Any) -> str | None:
+    """Python source for a simple argument value, or None if it needs a constant."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return repr(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    return None
+
+
+def generate(
+    steps: Sequence[_Step], guard: bool
+) -> tuple[str, dict[int, int], dict[str, Any]]:
+    """Source of ``_run(store, n, first=0)``, its line → step-index map and constants.
+
+    ``store`` is the workspace's :class:`~graphlab.blobstore.BlobStore`; the function works
+    on its plain dict ``store.raw`` (called ``blobs`` there) after computing any deferred
+    blob the net reads before writing it.
+    """
+    carried = carried_blobs(steps)
+    src = ["def _run(store, n, first=0):", "    blobs = store.raw"]
+    if carried:
+        src.append(f"    store.materialize({tuple(carried)!r})")
+    src.append("    for _it in range(first, n):")
+    lines: dict[int, int] = {}
+    constants: dict[str, Any] = {}
+    for step in steps:
+        i = step.index
+        constants[f"_f{i}"] = step.fn
+        args = [f"blobs[{name!r}]" for name in step.inputs]
+        args += _keyword_source(step, constants)
+        first = len(src) + 1
+        body = _step_source(step, args, guard, constants)
+        src += [f"        {line}" for line in body]
+        for ln in range(first, len(src) + 1):
+            lines[ln] = i
+    if not steps:
+        src.append("        pass")
+    return "\n".join(src) + "\n", lines, constants
+
+
+def _keyword_source(step: _Step, constants: dict[str, Any]) -> list[str]:
+    """The keyword arguments of a plain-kernel call, as source."""
+    i = step.index
+    out = []
+    for key, value in step.kwargs.items():
+        text = _literal(value)
+        if text is None:
+            text = f"_c{i}_{len(constants)}"
+            constants[text] = value
+        out.append(f"{key}={text}" if key.isidentifier() else f"**{{{key!r}: {text}}}")
+    return out
+
+
+def generate_trusted(
+    steps: Sequence[_Step], carried: Sequence[str]
+) -> tuple[str, dict[int, int], dict[str, Any]]:
+    """Source of the trusted ``_run(store, n, first, keep)`` (see *Trusted runs*).
+
+    It returns False, doing nothing, unless every carried blob is still the object in
+    ``keep``. Then it runs the ops' trusted kernels with blob values kept in local
+    variables (each output is still stored in ``blobs`` as soon as its op returns, so a
+    failing op leaves the workspace as the checked function would) and refreshes
+    ``keep``.
+    """
+    names: dict[str, str] = {}  # blob -> local variable
+
+    def var(blob: str) -> str:
+        v = names.get(blob)
+        if v is None:
+            ok = blob.isidentifier() and blob.isascii()
+            v = names[blob] = f"b_{blob}" if ok else f"b{len(names)}"
+        return v
+
+    src = ["def _run(store, n, first, keep):", "    blobs = store.raw"]
+    src += [f"    {var(name)} = _get(blobs, {name!r})" for name in carried]
+    same = [f"{var(name)} is keep[{k}]" for k, name in enumerate(carried)]
+    if same:
+        # one source line per list item: the line numbers map failures to ops
+        src += [f"    {'if not (' if k == 0 else '        and '}{test}"
+                for k, test in enumerate(same)]
+        src[-1] += "):"
+        src.append("        return False")
+    src += ["    _deferred = store._deferred",
+            "    for _it in range(first, n):"]
+    lines: dict[int, int] = {}
+    constants: dict[str, Any] = {}
+    for step in steps:
+        i = step.index
+        constants[f"_f{i}"] = getattr(step.fn, "trusted", step.fn)
+        call = f"_f{i}({', '.join([*map(var, step.inputs), *_keyword_source(step, constants)])})"
+        body: list[str] = []
+        if step.deferrable:
+            constants[f"_rc{i}"] = step.recompute
+            n_in = len(step.inputs)
+            body.append(f"_in = ({', '.join(map(var, step.inputs))}{',' if n_in == 1 else ''})")
+        # a deferrable output goes to its own temporary _d<k> (it may come back None)
+        targets = [(f"_d{k}" if k in step.deferrable else var(name))
+                   for k, name in enumerate(step.outputs)]
+        if not targets:
+            body.append(call)
+        elif step.single:
+            body.append(f"{targets[0]} = {call}")
+        else:
+            body.append(f"{', '.join(targets)} = {call}")
+        for k, (name, t) in enumerate(zip(step.outputs, targets)):
+            if k in step.deferrable:
+                body.append(f"if {t} is None: _pop(blobs, {name!r}, None); "
+                            f"_deferred[{name!r}] = (_rc{i}, _in, {k})")
+                body.append(f"else: blobs[{name!r}] = {t}")
+            else:
+                body.append(f"blobs[{name!r}] = {t}")
+        if step.deferrable:
+            body.append(" = ".join([*(f"_d{k}" for k in step.deferrable), "_in", "None"]))
+        first = len(src) + 1
+        src += [f"        {line}" for line in body]
+        for ln in range(first, len(src) + 1):
+            lines[ln] = i
+    # drop the values only this iteration uses: a live reference stops buffer reuse
+    temps = [v for blob, v in names.items() if blob not in carried]
+    src.append(f"        {' = '.join(temps)} = None" if temps else "        pass")
+    src.append(f"    keep[:] = [{', '.join(var(name) for name in carried)}]")
+    src.append("    return True")
+    return "\n".join(src) + "\n", lines, constants
+
+
+def _step_source(step: _Step, args: list[str], guard: bool, constants: dict[str, Any]) -> list[str]:
+    i = step.index
+    targets = [f"blobs[{name!r}]" for name in step.outputs]
+    if not step.deferrable and not guard:
+        call = f"_f{i}({', '.join(args)})"
+        return [f"{', '.join(targets)} = {call}" if targets else call]
+    body = []
+    if step.deferrable:
+        constants[f"_s{i}"] = step
+        n_in = len(step.inputs)
+        body.append(f"_in = ({', '.join(args[:n_in])}{',' if n_in == 1 else ''})")
+        args = ["*_in", *args[n_in:]]
+    body.append(f"_r = _f{i}({', '.join(args)})")
+    outs = ["_r"] if step.single else [f"_o{k}" for k in range(len(targets))]
+    if len(outs) > 1:
+        body.append(f"{', '.join(outs)} = _r")
+    if guard:
+        for k, o in enumerate(outs):
+            check = f"_nonfinite({o})"
+            if k in step.deferrable:
+                check = f"{o} is not None and {check}"
+            body.append(f"if {check}: raise _DivergedError({k}, {o})")
+    for k, (o, t) in enumerate(zip(outs, targets)):
+        if k in step.deferrable:
+            name = step.outputs[k]
+            body.append(f"if {o} is None: _pop(blobs, {name!r}, None); "
+                        f"store._deferred[{name!r}] = (_s{i}.recompute, _in, {k})")
+            body.append(f"else: {t} = {o}")
+        else:
+            body.append(f"{t} = {o}")
+    # drop the temporaries: a live reference would stop the next run reusing buffers
+    temps = ["_r", *(outs if len(outs) > 1 else []), *(["_in"] if step.deferrable else [])]
+    body.append(" = ".join(temps) + " = None")
+    return body
