@@ -106,9 +106,7 @@ def _fc_compiled(args: dict, needed: tuple[bool, ...]):
             contiguous = X.flags.c_contiguous and W.flags.c_contiguous
             seen[0] = key if X.ndim == 2 and W.ndim == 2 and contiguous else None
             return y
-        y = X.dot(W.T)
-        y += b
-        return y
+        return trusted(X, W, b)  # the layout it last accepted: the same arithmetic
 
     def trusted(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
         if seen[0] is None:
@@ -144,7 +142,7 @@ def _fc_gradient_compiled(args: dict, needed: tuple[bool, ...]):
                 seen[0] = None
                 return plain(X, W, dY, **args)
             seen[0] = key
-        return dY.T.dot(X), column_sum(dY, 0), (dY.dot(W) if want_dx else None)
+        return trusted(X, W, dY)
 
     def trusted(X: np.ndarray, W: np.ndarray, dY: np.ndarray):
         if seen[0] is None:

@@ -424,15 +424,12 @@ def _iter_compiled(args: dict[str, Any], needed: tuple[bool, ...]) -> Callable[.
             layout = (iter.shape, iter.dtype) if iter.ndim else None
             seen[:] = [layout, int(np.iinfo(iter.dtype).max), np.ones((), iter.dtype)]
             return out
-        value = iter.item()
-        if value < 0 or value >= seen[1]:
-            return iter_op(iter, **plain_args)  # raises the right error
-        return iter + seen[2]  # a same-dtype array: NumPy's quickest addition
+        return trusted(iter)
 
     def trusted(iter: np.ndarray) -> np.ndarray:
         value = iter.item()
         if value < 0 or value >= seen[1] or seen[0] is None:
-            return iter_op(iter, **plain_args)
+            return iter_op(iter, **plain_args)  # raises the right error (or a 0-d counter)
         return iter + seen[2]  # a same-dtype array: NumPy's quickest addition
 
     return with_trusted(run, trusted)
