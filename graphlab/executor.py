@@ -336,8 +336,12 @@ class Plan:
             OperatorError: an op failed (blobs written by earlier ops keep their values).
             DivergenceError: the guard is on and an op produced a NaN or infinity.
         """
+        if type(num_iter) is not int:
+            if isinstance(num_iter, bool) or not isinstance(num_iter, (int, np.integer)):
+                raise TypeError(f"num_iter must be an int, got {num_iter!r}")
+            num_iter = int(num_iter)
         keep = self._keep
-        if keep is not None and type(num_iter) is int and not (
+        if keep is not None and not (
                 self.check_finite if check_finite is None else check_finite):
             # the common case, a trusted net run again: straight to its function, which
             # returns False at once if a carried blob was replaced (then _run checks)
@@ -348,16 +352,13 @@ class Plan:
                 self._keep = None
                 fn, lines = self._compiled["trusted"]
                 self._fail(exc, fn, lines, self._store)
-            self._keep = None  # a carried blob was replaced: this run is checked
-        if isinstance(num_iter, bool) or not isinstance(num_iter, (int, np.integer)):
-            raise TypeError(f"num_iter must be an int, got {num_iter!r}")
+        self._keep = None  # untrusted until this run ends well
         guard = self.check_finite if check_finite is None else bool(check_finite)
-        blobs = self.workspace._blobs
         if guard:
             with fresh_outputs():
-                self._run(blobs, int(num_iter), guard)
+                self._run(self._store, num_iter, guard)
         else:
-            self._run(blobs, int(num_iter), guard)
+            self._run(self._store, num_iter, guard)
 
     def allow_trust(self, on: bool) -> None:
         """Turn trusted runs on (where the net allows them) or off; off also forgets the
@@ -379,19 +380,9 @@ class Plan:
             return
         if num_iter <= 0:
             return
-        keep, self._keep = self._keep, None  # untrusted until this run ends well
         if guard or not self.trust_layouts:
             self._call(self._function(guard), blobs, num_iter, 0)
             return
-        if keep is not None:
-            fn, lines = self._function("trusted")
-            try:
-                done = fn(blobs, num_iter, 0, keep)
-            except Exception as exc:  # noqa: BLE001 - re-raised with context
-                self._fail(exc, fn, lines, blobs)
-            if done:
-                self._keep = keep
-                return
         # checked iterations, one at a time, until two in a row leave every carried blob
         # laid out as they found it. The first call of an op with a new layout takes its
         # plain road and the second its fast one, so after the second such iteration every
