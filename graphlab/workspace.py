@@ -184,18 +184,19 @@ class Workspace:
             self._blobs.setdefault(_name(b), np.zeros((0,), np.float32))
         existing = self._nets.get(proto.name)
         if existing is not None and not overwrite:
-            if existing[0] == proto and existing[1].defer_unread == defer_unread:
-                existing[1].check_finite = check_finite
-                existing[1].allow_trust(trust_layouts)
+            if existing[0] != proto:
+                raise GraphlabError(
+                    f"A different net named {proto.name!r} was already created in this "
+                    f"workspace (it had {len(existing[0].op)} ops, this one has "
+                    f"{len(proto.op)}). Pass overwrite=True to replace it: "
+                    "workspace.CreateNet(net, overwrite=True)."
+                )
+            plan = existing[1]
+            if plan.defer_unread == defer_unread:
+                plan.check_finite = check_finite
+                plan.allow_trust(trust_layouts)
                 return True
-            if existing[0] == proto:
-                overwrite = True  # another defer_unread: a new plan (op state restarts)
-        if existing is not None and not overwrite:
-            raise GraphlabError(
-                f"A different net named {proto.name!r} was already created in this workspace "
-                f"(it had {len(existing[0].op)} ops, this one has {len(proto.op)}). Pass "
-                "overwrite=True to replace it: workspace.CreateNet(net, overwrite=True)."
-            )
+            # another defer_unread: a new plan below (its op state starts afresh)
         check_inputs_exist(proto, self._blobs)
         snapshot = copy.deepcopy(proto)
         plan = Plan(snapshot, self, persistent=True, check_finite=check_finite,
