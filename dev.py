@@ -5,6 +5,10 @@
   extras, and open JupyterLab on ``notebooks/``.
 * ``test`` — create the virtual environment if needed, install graphlab with the dev
   extras, then run ``ruff check`` and the whole pytest suite (notebooks included).
+* ``oracle`` — build ``./.caffe2-venv``: real Caffe2 (the CPU build inside the PyTorch 1.4.0
+  wheel for CPython 3.7), which the fidelity tests compare graphlab against. It needs a
+  Python 3.7 (on PATH as ``python3.7`` or installed by pyenv); without it those tests are
+  reported as skipped.
 
 Needs only Python 3.10+ (no root, no system Graphviz): everything else comes from PyPI.
 Extra arguments after ``test`` go to pytest; after ``lab`` to JupyterLab.
@@ -12,8 +16,10 @@ Extra arguments after ``test`` go to pytest; after ``lab`` to JupyterLab.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -46,7 +52,51 @@ def setup(extra: str) -> None:
     stamp.write_text(digest)
 
 
+ORACLE = ROOT / ".caffe2-venv"
+ORACLE_PACKAGES = ["torch==1.4.0", "numpy<1.20", "protobuf<3.21", "future", "six", "pydot"]
+
+
+def _python37() -> str | None:
+    """A Python 3.7 that actually runs: python3.7 on PATH, else one that pyenv installed."""
+    candidates = [shutil.which("python3.7") or ""]
+    try:
+        pyenv_root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout
+    except OSError:
+        pyenv_root = ""
+    for root in (pyenv_root.strip(), os.path.expanduser("~/.pyenv")):
+        if root:
+            pattern = os.path.join(root, "versions", "3.7.*", "bin", "python")
+            candidates += sorted(glob.glob(pattern))
+    for exe in candidates:
+        if not exe:
+            continue
+        probe = subprocess.run([exe, "-c", "import sys; print(sys.version_info[:2])"],
+                               capture_output=True, text=True)
+        if probe.returncode == 0 and probe.stdout.strip() == "(3, 7)":
+            return exe
+    return None
+
+
+def oracle() -> int:
+    """Build ./.caffe2-venv with real Caffe2 (skipped when it already imports)."""
+    py = ORACLE / "bin" / "python"
+    check = [str(py), "-c", "from caffe2.python import core, workspace"]
+    if py.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+        print(f"real Caffe2 is ready in {ORACLE}")
+        return 0
+    exe = _python37()
+    if exe is None:
+        print("no Python 3.7 found (python3.7 on PATH or pyenv's versions/3.7.*): "
+              "the fidelity tests will be skipped", flush=True)
+        return 1
+    _run(exe, "-m", "venv", "--clear", ORACLE)
+    _run(py, "-m", "pip", "install", "--disable-pip-version-check", "-q", *ORACLE_PACKAGES)
+    return subprocess.run(check).returncode
+
+
 def main(argv: list[str]) -> int:
+    if argv and argv[0] == "oracle":
+        return oracle()
     if not argv or argv[0] not in ("lab", "test"):
         print(__doc__)
         return 2

@@ -1,0 +1,100 @@
+"""Run a program in real Caffe2 and bring its results back, for the fidelity tests.
+
+Real Caffe2 lives in the PyTorch 1.4.0 wheel for CPython 3.7. ``python3 dev.py oracle``
+builds it into ``./.caffe2-venv``; the environment variable ``GRAPHLAB_CAFFE2_PYTHON`` may
+name another interpreter that has it. Tests that need it use :data:`requires_caffe2`, so
+they are reported as skipped (with the command that fixes that) when it is missing.
+
+The program runs in its own process. It finds its inputs in a dict ``INPUTS`` (arrays, from
+an .npz file) and ``PARAMS`` (anything JSON can carry), and puts what it wants back into a
+dict ``OUTPUTS``: NumPy arrays travel as .npz, every other value as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import textwrap
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ORACLE_ENV = "GRAPHLAB_CAFFE2_PYTHON"
+HOW_TO_GET_IT = "real Caffe2 not found: run `python3 dev.py oracle` (needs a Python 3.7)"
+
+_PRELUDE = '''
+import json, sys
+import numpy as np
+_dir = sys.argv[1]
+with np.load(_dir + "/inputs.npz", allow_pickle=False) as _f:
+    INPUTS = {k: _f[k] for k in _f.files}
+with open(_dir + "/params.json") as _f:
+    PARAMS = json.load(_f)
+OUTPUTS = {}
+'''
+
+_EPILOGUE = '''
+_arrays = {k: np.asarray(v) for k, v in OUTPUTS.items() if isinstance(v, np.ndarray)}
+_other = {k: v for k, v in OUTPUTS.items() if not isinstance(v, np.ndarray)}
+np.savez(_dir + "/outputs.npz", **_arrays)
+with open(_dir + "/outputs.json", "w") as _f:
+    json.dump(_other, _f)
+'''
+
+
+@cache
+def oracle_python() -> str | None:
+    """The interpreter that has real Caffe2, or None when there is none."""
+    named = os.environ.get(ORACLE_ENV)
+    candidates = [named] if named else [str(ROOT / ".caffe2-venv" / "bin" / "python")]
+    for exe in candidates:
+        if not Path(exe).exists():
+            continue
+        probe = subprocess.run([exe, "-c", "from caffe2.python import core, workspace"],
+                               capture_output=True, timeout=120)
+        if probe.returncode == 0:
+            return exe
+    return None
+
+
+requires_caffe2 = pytest.mark.skipif(oracle_python() is None, reason=HOW_TO_GET_IT)
+
+
+class Caffe2Error(RuntimeError):
+    """The program failed inside real Caffe2; the message holds its stderr."""
+
+
+def run_caffe2(program: str, inputs: dict[str, np.ndarray] | None = None,
+               params: Any = None, timeout: float = 300) -> dict[str, Any]:
+    """Run ``program`` under real Caffe2 and return its ``OUTPUTS`` dict.
+
+    Raises:
+        Caffe2Error: the program raised (or Caffe2 aborted) in the other process.
+    """
+    exe = oracle_python()
+    if exe is None:
+        pytest.skip(HOW_TO_GET_IT)
+    with tempfile.TemporaryDirectory(prefix="caffe2-oracle-") as tmp:
+        np.savez(os.path.join(tmp, "inputs.npz"), **(inputs or {}))
+        with open(os.path.join(tmp, "params.json"), "w") as f:
+            json.dump(params, f)
+        script = os.path.join(tmp, "program.py")
+        with open(script, "w") as f:
+            f.write(_PRELUDE + textwrap.dedent(program) + _EPILOGUE)
+        env = dict(os.environ, GLOG_minloglevel="2", PYTHONWARNINGS="ignore")
+        done = subprocess.run([exe, script, tmp], capture_output=True, text=True,
+                              timeout=timeout, env=env, cwd=tmp)
+        if done.returncode != 0:
+            raise Caffe2Error(
+                f"real Caffe2 failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
+        with np.load(os.path.join(tmp, "outputs.npz"), allow_pickle=False) as f:
+            result: dict[str, Any] = {k: f[k] for k in f.files}
+        with open(os.path.join(tmp, "outputs.json")) as f:
+            result.update(json.load(f))
+    return result
