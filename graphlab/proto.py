@@ -12,16 +12,20 @@ same protobuf *text format*, because the tutorials teach by printing nets::
       type: "Relu"
     }
 
-There is no protobuf dependency: these are ordinary dataclasses, and
-:func:`graphlab.textformat.parse_net` reads the text back.
+These are ordinary dataclasses, and :func:`graphlab.textformat.parse_net` reads the
+text back. For Caffe2's *binary* format (``.pb`` files, DB records) each class has
+``SerializeToString()`` and ``ParseFromString(data)``, thin methods over
+:mod:`graphlab.wire`, which does the encoding with google's ``protobuf`` package.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
+
+from . import wire
 
 __all__ = ["Argument", "DeviceOption", "NetDef", "OperatorDef", "make_argument"]
 
@@ -64,8 +68,23 @@ def format_float(x: float) -> str:
     return repr(float(np.format_float_scientific(f32, unique=True)))
 
 
+class _Binary:
+    """Caffe2's binary wire format for a dataclass below (see :mod:`graphlab.wire`)."""
+
+    def SerializeToString(self) -> bytes:  # noqa: N802 - protobuf's name
+        """The message's bytes in protobuf's binary format, as Caffe2 writes them."""
+        return wire.serialize(self)
+
+    def ParseFromString(self, data: bytes) -> int:  # noqa: N802 - protobuf's name
+        """Replace every field with those read from ``data``; returns ``len(data)``."""
+        parsed = wire.parse(type(self).__name__, data, _WIRE_CLASSES)
+        for f in fields(self):
+            setattr(self, f.name, getattr(parsed, f.name))
+        return len(data)
+
+
 @dataclass
-class Argument:
+class Argument(_Binary):
     """One named operator argument; exactly one value field is set.
 
     ``f`` float, ``i`` int (bools are stored as 0/1), ``s`` string, ``floats``/``ints``/
@@ -180,7 +199,7 @@ def make_argument(name: str, value: Any) -> Argument:
 
 
 @dataclass
-class DeviceOption:
+class DeviceOption(_Binary):
     """Where an op runs; graphlab only runs on the CPU but keeps ``random_seed``."""
 
     device_type: int | None = None
@@ -200,7 +219,7 @@ class DeviceOption:
 
 
 @dataclass
-class OperatorDef:
+class OperatorDef(_Binary):
     """One operator: its type, input and output blob names, and arguments.
 
     ``origin`` is graphlab's own field (not printed): the ``file:line`` of the user code
@@ -250,7 +269,7 @@ class OperatorDef:
 
 
 @dataclass
-class NetDef:
+class NetDef(_Binary):
     """A net: a name, an ordered list of operators, and its declared external blobs."""
 
     name: str = ""
@@ -286,3 +305,7 @@ class NetDef:
         from .net_drawer import net_mimebundle
 
         return net_mimebundle(self, text=str(self))
+
+
+_WIRE_CLASSES = {"Argument": Argument, "DeviceOption": DeviceOption,
+                 "OperatorDef": OperatorDef, "NetDef": NetDef}
