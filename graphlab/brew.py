@@ -33,6 +33,7 @@ from .registry import FRAMEWORK_ARGS, get_schema
 __all__ = [
     "Register",
     "arg_scope",
+    "db_input",
     "fc",
     "has_helper",
     "helpers",
@@ -181,6 +182,22 @@ def fc(
     b = model.create_param(out + "_b", [dim_out], bias_init or ("ConstantFill", {}),
                            ParameterTags.BIAS)
     return model.net.FC([blob_in, w, b], blob_out, **kwargs)
+
+
+# ---- data input ------------------------------------------------------------------------
+
+
+@Register
+def db_input(
+    model: ModelHelper, blobs_out: Sequence[str], batch_size: int, db: str, db_type: str
+) -> Any:
+    """Batches from a DB: ``CreateDB`` in ``param_init_net``, ``TensorProtosDBInput`` in
+    ``net`` (see ``ModelHelper.TensorProtosDBInput``); one output per tensor in each
+    record, e.g. ``brew.db_input(model, ["data_uint8", "label"], batch_size=64,
+    db="mnist-train-nchw-lmdb", db_type="lmdb")`` gives ``[64, 1, 28, 28]`` uint8 and
+    ``[64]`` int32."""
+    return model.TensorProtosDBInput([], blobs_out, batch_size=batch_size, db=db,
+                                     db_type=db_type)
 
 
 # ---- parameter-free layers -------------------------------------------------------------

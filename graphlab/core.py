@@ -10,17 +10,58 @@ from __future__ import annotations
 
 import copy
 import itertools
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from . import capi as C  # noqa: N812 - Caffe2's name for its C++ module
 from .errors import ArgumentError, did_you_mean, user_origin
 from .proto import DeviceOption as DeviceOptionProto
 from .proto import NetDef, OperatorDef, make_argument
 from .registry import get_schema, has_op, op_names
 
 __all__ = [
-    "BlobReference", "CreateOperator", "DataType", "DeviceOption", "Net", "ScopedBlobReference",
+    "C", "BlobReference", "CreateOperator", "DataType", "DeviceOption", "GlobalInit", "Net",
+    "ScopedBlobReference",
 ]
+
+#: glog/gflags flags Caffe2 programs pass besides the ``--caffe2_*`` family.
+_LOGGING_FLAGS = ("v", "minloglevel", "logtostderr", "alsologtostderr", "stderrthreshold",
+                  "log_dir", "vmodule")
+
+
+def GlobalInit(args: Sequence[str]) -> None:  # noqa: N802 - Caffe2's name
+    """Accept Caffe2's command-line flags, as ``core.GlobalInit(["caffe2", "--flag=v"])``.
+
+    Caffe2 used the flags to set up its C++ runtime (log level, thread pools,
+    allocators). graphlab has no C++ runtime, so it changes nothing and warns once per
+    call naming the flags it ignored. ``args[0]`` is the program name; arguments that
+    are not flags are skipped, as gflags left them alone.
+
+    Raises:
+        ArgumentError: a flag that is neither a ``--caffe2_...`` flag nor one of glog's
+            (``--v``, ``--minloglevel``, ...): Caffe2 refused unknown flags too.
+    """
+    if isinstance(args, str):
+        raise ArgumentError(f"GlobalInit takes a list of strings like sys.argv, got the "
+                            f"string {args!r}; write GlobalInit(['caffe2', {args!r}]).")
+    ignored = []
+    for arg in list(args)[1:]:
+        if not arg.startswith("-"):
+            continue
+        name = arg.lstrip("-").split("=", 1)[0]
+        if not (name.startswith("caffe2_") or name in _LOGGING_FLAGS):
+            raise ArgumentError(
+                f"GlobalInit: unknown flag {arg!r}. Caffe2's flags start with --caffe2_ "
+                "(e.g. --caffe2_log_level=0)." + did_you_mean(name, _LOGGING_FLAGS)
+            )
+        ignored.append(arg)
+    if ignored:
+        warnings.warn(
+            f"GlobalInit: graphlab has no C++ runtime to configure and ignores "
+            f"{', '.join(ignored)}.",
+            stacklevel=2,
+        )
 
 
 class DataType:

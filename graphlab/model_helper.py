@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import core
-from .errors import did_you_mean
+from .errors import ArgumentError, did_you_mean
 from .registry import has_op, op_names
 
 __all__ = ["KNOWN_WORKING_OPS", "ModelHelper", "ParameterInfo", "ParameterTags"]
@@ -273,6 +273,34 @@ class ModelHelper:
     def InitProto(self) -> Any:  # noqa: N802
         """``param_init_net.Proto()``."""
         return self.param_init_net.Proto()
+
+    def TensorProtosDBInput(  # noqa: N802 - Caffe2's name
+        self,
+        unused_blob_in: Sequence[Any],
+        blob_out: Sequence[str],
+        batch_size: int,
+        db: str,
+        db_type: str,
+        **kwargs: Any,
+    ) -> Any:
+        """Read batches from a DB: ``CreateDB`` in ``param_init_net``, the input op in ``net``.
+
+        Adds ``CreateDB([], "dbreader_" + db, db=db, db_type=db_type)`` to
+        ``param_init_net`` and ``TensorProtosDBInput([reader], blob_out,
+        batch_size=batch_size)`` to ``net``; returns the output references (one per
+        tensor in each record). ``unused_blob_in`` must be empty, as in Caffe2: the
+        reader is made here. ``brew.db_input`` does the same.
+        """
+        if len(unused_blob_in) != 0:
+            raise ArgumentError(
+                "model.TensorProtosDBInput makes its own DB reader; pass [] as its first "
+                "argument, or add the op to the net yourself: "
+                "model.net.TensorProtosDBInput([reader], outputs, batch_size=...)."
+            )
+        reader = self.param_init_net.CreateDB([], "dbreader_" + str(db), db=db,
+                                              db_type=db_type)
+        return self.net.TensorProtosDBInput(reader, list(blob_out), batch_size=batch_size,
+                                            **kwargs)
 
     def __repr__(self) -> str:
         return (f"ModelHelper({self.name!r}: net {self.net.Name()!r} with {len(self.net)} ops, "

@@ -238,8 +238,8 @@ def test_missing_directory_is_reported(tmp_path):
 
 def test_unsupported_db_type(tmp_path):
     workspace.FeedBlob("W", np.ones(2, np.float32))
-    with pytest.raises(GraphlabError, match="db_type 'minidb' is not supported.*'npz'"):
-        _run("Save", ["W"], [], db=str(tmp_path / "m"), db_type="minidb", absolute_path=1)
+    with pytest.raises(GraphlabError, match="db_type 'leveldb' is not supported.*'npz'"):
+        _run("Save", ["W"], [], db=str(tmp_path / "m"), db_type="leveldb", absolute_path=1)
     assert os.listdir(tmp_path) == []
 
 

@@ -16,9 +16,15 @@ atomically) lives in :mod:`graphlab.checkpoint`.
 directory), as Caffe2 did. graphlab departs from Caffe2 in one corner: an *absolute*
 ``db`` always stays absolute (Caffe2 glued it to the root folder anyway).
 
-Departures from Caffe2 (teaching simplifications): ``db_type`` defaults to ``"npz"``,
-the only format (Caffe2's ``minidb``/``leveldb``/``lmdb`` are not available); Load has
-no ``allow_incomplete`` (every output must be in the file) and no reader input.
+**Formats.** ``db_type="npz"`` (graphlab's default) is a NumPy ``.npz`` file.
+``db_type="minidb"`` and ``"lmdb"`` are Caffe2's own DB formats, record by record as
+Caffe2's Save wrote them (:mod:`graphlab.blobdb`), so Caffe2 loads what graphlab saves
+and the reverse. ``Load`` may also take a DB reader made by ``CreateDB`` as its one
+input instead of ``db``/``db_type`` (the predictor exporter's nets do).
+
+Departures from Caffe2 (teaching simplifications): ``db_type`` defaults to ``"npz"``
+(Caffe2's default ``leveldb`` is not available); Load has no ``allow_incomplete`` (every
+output must be in the file).
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ from typing import Any
 
 import numpy as np
 
+from ..blobdb import read_blobs, write_blobs
 from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from ..db import DB_TYPES, DBError, DBReader
 from ..errors import did_you_mean
 from ..registry import NO_GRADIENT, OpContext, register_op
 
@@ -36,14 +44,35 @@ _CAFFE2_DB_TYPES = ("minidb", "leveldb", "lmdb", "rocksdb", "protodb")
 
 
 def _check_db_type(op: str, db_type: str) -> None:
-    if db_type == "npz":
+    if db_type == "npz" or db_type in DB_TYPES:
         return
     extra = (f" Caffe2's {db_type!r} format is not available in graphlab."
              if db_type.lower() in _CAFFE2_DB_TYPES else "")
     raise CheckpointError(
-        f"db_type {db_type!r} is not supported; graphlab reads and writes only 'npz' "
-        f"(NumPy .npz files, never pickled).{extra} Use db_type='npz' (the default)."
+        f"db_type {db_type!r} is not supported; graphlab reads and writes 'npz' "
+        f"(NumPy .npz files, never pickled) and Caffe2's {', '.join(map(repr, DB_TYPES))}."
+        f"{extra} Use db_type='npz' (the default)."
     )
+
+
+def _write(db_type: str, path: str, blobs: dict[str, np.ndarray]) -> None:
+    """Write with the format's writer; DB errors become CheckpointErrors."""
+    if db_type == "npz":
+        write_checkpoint(path, blobs)
+        return
+    try:
+        write_blobs(db_type, path, blobs)
+    except (DBError, ValueError) as exc:
+        raise CheckpointError(str(exc)) from None
+
+
+def _read(db_type: str, path: str) -> dict[str, np.ndarray]:
+    if db_type == "npz":
+        return read_checkpoint(path)
+    try:
+        return read_blobs(db_type, path)
+    except DBError as exc:
+        raise CheckpointError(str(exc)) from None
 
 
 def resolve_db_path(db: str, absolute_path: int, workspace: Any) -> str:
@@ -120,7 +149,7 @@ def save(
         seen[n] = None
     path = resolve_db_path(db, absolute_path, ctx.workspace)
     try:
-        write_checkpoint(path, dict(zip(names, blobs)))
+        _write(db_type, path, dict(zip(names, blobs)))
     except CheckpointError as exc:
         raise CheckpointError(f"{exc}{_where(db, absolute_path, path)}") from None
     return ()
@@ -129,11 +158,13 @@ def save(
 # ---- Load ---------------------------------------------------------------------------------
 
 
-@register_op("Load", inputs=0, outputs=(0, None), grad=NO_GRADIENT, shape_from_values=True)
+@register_op("Load", inputs=(0, 1), outputs=(0, None), grad=NO_GRADIENT,
+             shape_from_values=True)
 def load(
+    reader: DBReader | None = None,
     *,
     ctx: OpContext,
-    db: str,
+    db: str = "",
     db_type: str = "npz",
     absolute_path: int = 0,
     load_all: int = 0,
@@ -146,9 +177,11 @@ def load(
     A name stored in the file becomes ``add_prefix + name`` (after removing
     ``strip_prefix`` and everything before it); each output must match one of those
     names. With ``load_all=1`` every blob in the file is loaded, and the outputs may be
-    empty. The file is read and checked completely before any blob is written, so a
-    missing, truncated or corrupt file raises an error naming it and leaves the
-    workspace unchanged. ``keep_device`` is accepted and ignored (CPU only).
+    empty. With a ``reader`` input (from ``CreateDB``), the reader's DB is read from its
+    first record and ``db``/``db_type`` are not needed. The file is read and checked
+    completely before any blob is written, so a missing, truncated or corrupt file
+    raises an error naming it and leaves the workspace unchanged. ``keep_device`` is
+    accepted and ignored (CPU only).
 
     Implementation note: ``load_all`` writes blobs the op does not list as outputs, so
     this kernel assigns them into the workspace itself (``ctx.workspace._blobs``) after
@@ -161,9 +194,11 @@ def load(
             "no output blobs to load. List them, e.g. Load([], ['W', 'B'], db=...), "
             "or pass load_all=1 to load every blob in the file."
         )
+    if reader is not None:
+        db, db_type, absolute_path = reader.source, reader.db_type, 1
     path = resolve_db_path(db, absolute_path, ctx.workspace)
     try:
-        stored = read_checkpoint(path)
+        stored = _read(db_type, path)
     except CheckpointError as exc:
         raise CheckpointError(f"{exc}{_where(db, absolute_path, path)}") from None
     data: dict[str, np.ndarray] = {}
