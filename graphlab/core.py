@@ -22,6 +22,7 @@ from .registry import get_schema, has_op, op_names
 
 __all__ = [
     "C", "BlobReference", "CreateOperator", "DataType", "DeviceOption", "GlobalInit", "Net",
+    "caffe2_flags",
     "ScopedBlobReference",
 ]
 
@@ -30,22 +31,20 @@ _LOGGING_FLAGS = ("v", "minloglevel", "logtostderr", "alsologtostderr", "stderrt
                   "log_dir", "vmodule")
 
 
-def GlobalInit(args: Sequence[str]) -> None:  # noqa: N802 - Caffe2's name
-    """Accept Caffe2's command-line flags, as ``core.GlobalInit(["caffe2", "--flag=v"])``.
+def caffe2_flags(args: Sequence[str]) -> list[str]:
+    """The Caffe2 flags in an argv-style list (``args[0]`` is the program name).
 
-    Caffe2 used the flags to set up its C++ runtime (log level, thread pools,
-    allocators). graphlab has no C++ runtime, so it changes nothing and warns once per
-    call naming the flags it ignored. ``args[0]`` is the program name; arguments that
-    are not flags are skipped, as gflags left them alone.
+    Arguments that are not flags are skipped, as gflags left them alone.
 
     Raises:
-        ArgumentError: a flag that is neither a ``--caffe2_...`` flag nor one of glog's
-            (``--v``, ``--minloglevel``, ...): Caffe2 refused unknown flags too.
+        ArgumentError: ``args`` is a string, or holds a flag that is neither a
+            ``--caffe2_...`` flag nor one of glog's (``--v``, ``--minloglevel``, ...):
+            Caffe2 refused unknown flags too.
     """
-    if isinstance(args, str):
-        raise ArgumentError(f"GlobalInit takes a list of strings like sys.argv, got the "
-                            f"string {args!r}; write GlobalInit(['caffe2', {args!r}]).")
-    ignored = []
+    if isinstance(args, str) or not all(isinstance(a, str) for a in args):
+        raise ArgumentError(f"GlobalInit takes a list of strings like sys.argv, got {args!r}; "
+                            "write e.g. GlobalInit(['caffe2', '--caffe2_log_level=0']).")
+    flags = []
     for arg in list(args)[1:]:
         if not arg.startswith("-"):
             continue
@@ -55,7 +54,18 @@ def GlobalInit(args: Sequence[str]) -> None:  # noqa: N802 - Caffe2's name
                 f"GlobalInit: unknown flag {arg!r}. Caffe2's flags start with --caffe2_ "
                 "(e.g. --caffe2_log_level=0)." + did_you_mean(name, _LOGGING_FLAGS)
             )
-        ignored.append(arg)
+        flags.append(arg)
+    return flags
+
+
+def GlobalInit(args: Sequence[str]) -> None:  # noqa: N802 - Caffe2's name
+    """Accept Caffe2's command-line flags, as ``core.GlobalInit(["caffe2", "--flag=v"])``.
+
+    Caffe2 used the flags to set up its C++ runtime (log level, thread pools,
+    allocators). graphlab has no C++ runtime, so it changes nothing and warns, naming the
+    flags it ignored. See :func:`caffe2_flags` for what is refused.
+    """
+    ignored = caffe2_flags(args)
     if ignored:
         warnings.warn(
             f"GlobalInit: graphlab has no C++ runtime to configure and ignores "

@@ -12,6 +12,7 @@ Caffe2; :class:`Workspace` is the object underneath and can be used directly::
 from __future__ import annotations
 
 import copy
+import warnings
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .blobstore import BlobStore
+from .core import caffe2_flags
 from .errors import GraphlabError, did_you_mean
 from .executor import Plan, as_netdef, check_inputs_exist, compile_op, run_steps
 from .fastpath import fresh_outputs
@@ -370,13 +372,13 @@ def CurrentWorkspaceObject() -> Workspace:  # noqa: N802
 
 
 def GlobalInit(args: list[str]) -> bool:  # noqa: N802
-    """Accept Caffe2's process flags (``["caffe2", "--caffe2_log_level=0"]``) and ignore them.
-
-    Caffe2 scripts call this first to set logging and threading flags; graphlab has none, so
-    the call only checks it got a list of strings (as Caffe2 did) and returns True.
-    """
-    if not isinstance(args, (list, tuple)) or not all(isinstance(a, str) for a in args):
-        raise TypeError(f"GlobalInit expects a list of strings, got {args!r}")
+    """Accept Caffe2's process flags (``["caffe2", "--caffe2_log_level=0"]``), warn that
+    they are ignored (graphlab has no C++ runtime), and return True; as
+    :func:`graphlab.core.GlobalInit`, which says what is refused."""
+    ignored = caffe2_flags(args)
+    if ignored:
+        warnings.warn(f"GlobalInit: graphlab has no C++ runtime to configure and ignores "
+                      f"{', '.join(ignored)}.", stacklevel=2)
     return True
 
 
