@@ -366,8 +366,18 @@ class _LMDBCursor(Cursor):
         self._valid = self._cursor.set_key(position) if position is not None else False
 
 
+#: Environments open for reading, shared: LMDB allows one per folder per process.
+#: real path -> [environment, number of LMDB objects using it]
+_READ_ENVS: dict[str, list[Any]] = {}
+
+
 class LMDB(DB):
-    """An LMDB environment in a folder, through the ``lmdb`` package (see the module doc)."""
+    """An LMDB environment in a folder, through the ``lmdb`` package (see the module doc).
+
+    LMDB lets a process open a folder only once, so every reader of the same folder
+    (two ``CreateDB`` ops, a ``Load`` through a reader) shares one environment, closed
+    when the last of them closes.
+    """
 
     db_type = "lmdb"
 
@@ -375,16 +385,25 @@ class LMDB(DB):
         import lmdb  # imported here: only lmdb users need the package loaded
 
         super().__init__(source, mode)
+        self._env: Any = None
+        self._key = os.path.realpath(source)
         if self.mode == Mode.read and not os.path.isdir(source):
             raise DBError(f"lmdb {source!r} does not exist (an lmdb DB is a folder holding "
                           "data.mdb).")
         if self.mode == Mode.new and os.path.exists(source):
             raise DBError(f"lmdb {source!r} already exists; Mode.new makes a new DB. Delete "
                           "it first, or open it with Mode.write.")
+        if self.mode != Mode.read and self._key in _READ_ENVS:
+            raise DBError(f"lmdb {source!r} is open for reading in this process (a CreateDB "
+                          "reader holds it); reset the workspace before writing to it.")
         try:
             if self.mode == Mode.read:
-                self._env = lmdb.open(source, readonly=True, lock=False, readahead=False,
-                                      map_size=_MAP_SIZE)
+                if self._key not in _READ_ENVS:
+                    env = lmdb.open(source, readonly=True, lock=False, readahead=False,
+                                    map_size=_MAP_SIZE)
+                    _READ_ENVS[self._key] = [env, 0]
+                _READ_ENVS[self._key][1] += 1
+                self._env = _READ_ENVS[self._key][0]
             else:
                 os.makedirs(source, exist_ok=True)
                 self._env = lmdb.open(source, map_size=_MAP_SIZE)
@@ -392,10 +411,17 @@ class LMDB(DB):
             raise DBError(f"cannot open lmdb {source!r}: {exc}") from None
 
     def close(self) -> None:
-        env = getattr(self, "_env", None)
-        if env is not None:
+        if self._env is None:
+            return
+        env, self._env = self._env, None
+        if self.mode != Mode.read:
             env.close()
-            self._env = None
+            return
+        entry = _READ_ENVS[self._key]
+        entry[1] -= 1
+        if entry[1] == 0:
+            del _READ_ENVS[self._key]
+            env.close()
 
     def _transaction(self) -> Transaction:
         return _LMDBTransaction(self._env)

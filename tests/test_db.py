@@ -302,3 +302,18 @@ def test_unsavable_blob_writes_nothing(tmp_path):
         workspace.RunOperatorOnce(core.CreateOperator("Save", ["c"], [], db=str(path),
                                                       db_type="minidb", absolute_path=1))
     assert not path.exists()
+
+
+def test_lmdb_readers_share_one_environment(tmp_path):
+    path = str(tmp_path / "shared-lmdb")
+    features, _ = _write_dataset(path, "lmdb", n=4)
+    for name in ("r1", "r2"):  # a notebook cell run twice makes a second reader
+        workspace.RunOperatorOnce(core.CreateOperator("CreateDB", [], [name], db=path,
+                                                      db_type="lmdb"))
+    workspace.RunOperatorOnce(core.CreateOperator("TensorProtosDBInput", ["r2"], ["X"],
+                                                  batch_size=2))
+    np.testing.assert_array_equal(workspace.FetchBlob("X"), features[:2])
+    with pytest.raises(DBError, match="open for reading in this process"):
+        create_db("lmdb", path, Mode.write)
+    workspace.ResetWorkspace()  # the readers go, and the environment is closed
+    create_db("lmdb", path, Mode.write).close()
