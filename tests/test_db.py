@@ -310,8 +310,8 @@ def test_lmdb_readers_share_one_environment(tmp_path):
     for name in ("r1", "r2"):  # a notebook cell run twice makes a second reader
         workspace.RunOperatorOnce(core.CreateOperator("CreateDB", [], [name], db=path,
                                                       db_type="lmdb"))
-    workspace.RunOperatorOnce(core.CreateOperator("TensorProtosDBInput", ["r2"], ["X"],
-                                                  batch_size=2))
+    workspace.RunOperatorOnce(core.CreateOperator("TensorProtosDBInput", ["r2"],
+                                                  ["X", "Y"], batch_size=2))
     np.testing.assert_array_equal(workspace.FetchBlob("X"), features[:2])
     with pytest.raises(DBError, match="open for reading in this process"):
         create_db("lmdb", path, Mode.write)
