@@ -28,6 +28,8 @@ followed narrower rules of its own (see there).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .wire import message_class
@@ -115,12 +117,9 @@ def tensor_to_array(proto: object, what: str = "tensor") -> np.ndarray:
             f"reads; known: {', '.join(TensorProto.DataType.Name(t) for t in DTYPE_OF)}."
         )
     dtype = DTYPE_OF[data_type]
-    dims = [int(d) for d in proto.dims]
-    size = int(np.prod(dims, dtype=np.int64))
-    if proto.HasField("segment"):
-        count = int(proto.segment.end - proto.segment.begin)
-    else:
-        count = size
+    dims = list(proto.dims)
+    segmented = proto.HasField("segment")
+    count = proto.segment.end - proto.segment.begin if segmented else math.prod(dims)
     if proto.HasField("raw_data") and data_type != 4:
         values = np.frombuffer(proto.raw_data, dtype=dtype)
     elif data_type == 3:
@@ -139,4 +138,4 @@ def tensor_to_array(proto: object, what: str = "tensor") -> np.ndarray:
             "written with other dims."
         )
     values = values.astype(dtype, copy=True)
-    return values if proto.HasField("segment") else values.reshape(dims)
+    return values if segmented else values.reshape(dims)
