@@ -19,6 +19,8 @@ This module only turns blobs into records and back; :mod:`graphlab.db` stores re
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -126,17 +128,34 @@ def _assemble(name: str, protos: list[object]) -> np.ndarray:
 def write_blobs(db_type: str, path: str, blobs: Mapping[str, np.ndarray]) -> None:
     """Write ``blobs`` to a new DB at ``path`` as Caffe2's Save does.
 
-    Every record is built before the DB is opened, so a blob that cannot be stored
-    raises before anything is written.
+    Every record is built before anything is opened, so a blob that cannot be stored
+    raises before anything is written. A minidb file is written next to ``path`` and
+    renamed over it when complete, so a failure never leaves half a file. An lmdb folder
+    must not exist yet (as in Caffe2, whose Save made a *new* DB): records are never
+    mixed into an older DB.
     """
     records = [r for name, array in blobs.items() for r in blob_records(name, array)]
-    db = create_db(db_type, path, Mode.write)
-    txn = db.new_transaction()
-    for key, value in records:
-        txn.put(key, value)
-    txn.commit()
-    del txn
-    db.close()
+    target = path
+    if db_type == "minidb":
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise DBError(f"cannot write {path!r}: the folder {folder!r} does not exist "
+                          "(make it first, e.g. os.makedirs(folder)).")
+        fd, target = tempfile.mkstemp(prefix=".saving-", suffix=".minidb", dir=folder)
+        os.close(fd)
+    try:
+        db = create_db(db_type, target, Mode.new)
+        txn = db.new_transaction()
+        for key, value in records:
+            txn.put(key, value)
+        txn.commit()
+        del txn
+        db.close()
+        if target != path:
+            os.replace(target, path)
+    finally:
+        if target != path and os.path.exists(target):
+            os.remove(target)
 
 
 def read_blobs(db_type: str, path: str) -> dict[str, np.ndarray]:

@@ -265,7 +265,9 @@ class _MiniDBCursor(Cursor):
         self._load()
 
     def __del__(self) -> None:
-        self._file.close()
+        file = getattr(self, "_file", None)
+        if file is not None:
+            file.close()
 
 
 class MiniDB(DB):

@@ -317,3 +317,24 @@ def test_lmdb_readers_share_one_environment(tmp_path):
         create_db("lmdb", path, Mode.write)
     workspace.ResetWorkspace()  # the readers go, and the environment is closed
     create_db("lmdb", path, Mode.write).close()
+
+
+def test_save_never_leaves_half_a_file_or_mixes_dbs(tmp_path):
+    workspace.FeedBlob("W", np.ones(3, np.float32))
+    path = tmp_path / "m.minidb"
+    path.write_bytes(b"old contents")
+    workspace.FeedBlob("bad", np.array([1j]))
+    with pytest.raises(GraphlabError, match="no Caffe2 tensor type"):
+        workspace.RunOperatorOnce(core.CreateOperator("Save", ["W", "bad"], [], db=str(path),
+                                                      db_type="minidb", absolute_path=1))
+    assert path.read_bytes() == b"old contents" and os.listdir(tmp_path) == ["m.minidb"]
+    with pytest.raises(GraphlabError, match="folder .* does not exist"):
+        workspace.RunOperatorOnce(core.CreateOperator(
+            "Save", ["W"], [], db=str(tmp_path / "no" / "m.minidb"), db_type="minidb",
+            absolute_path=1))
+    lmdb_path = str(tmp_path / "m-lmdb")
+    save = core.CreateOperator("Save", ["W"], [], db=lmdb_path, db_type="lmdb",
+                               absolute_path=1)
+    workspace.RunOperatorOnce(save)
+    with pytest.raises(GraphlabError, match="already exists"):
+        workspace.RunOperatorOnce(save)
