@@ -22,8 +22,7 @@ from .registry import get_schema, has_op, op_names
 
 __all__ = [
     "C", "BlobReference", "CreateOperator", "DataType", "DeviceOption", "GlobalInit", "Net",
-    "caffe2_flags",
-    "ScopedBlobReference",
+    "ScopedBlobReference", "caffe2_flags",
 ]
 
 #: glog/gflags flags Caffe2 programs pass besides the ``--caffe2_*`` family.

@@ -263,7 +263,7 @@ def message_class(name: str) -> type[Message]:
         raise KeyError(f"no message {name!r}; known: {', '.join(_CLASSES)}") from None
 
 
-def _repeated(message_name: str) -> dict[str, tuple[str, bool]]:
+def _field_kinds(message_name: str) -> dict[str, tuple[str, bool]]:
     """``field name -> (type, repeated?)`` for one message, from :data:`MESSAGES`."""
     return {f[0]: (f[2], f[3] == REPEATED) for f in MESSAGES[message_name]}
 
@@ -281,7 +281,7 @@ def to_message(obj: Any) -> Message:
     stack: list[tuple[Any, Message]] = [(obj, root)]
     while stack:
         src, dst = stack.pop()
-        fields = _repeated(type(src).__name__)
+        fields = _field_kinds(type(src).__name__)
         for f in dataclasses.fields(src):
             name = _RENAMED.get(f.name, f.name)
             if name not in fields:
@@ -336,7 +336,7 @@ def from_message(message: Message, classes: Mapping[str, type]) -> Any:
     while stack:
         src, dst = stack.pop()
         msg_name = src.DESCRIPTOR.name
-        fields = _repeated(msg_name)
+        fields = _field_kinds(msg_name)
         have = {_RENAMED.get(f.name, f.name): f.name for f in dataclasses.fields(dst)}
         for fd, value in src.ListFields():
             if fd.name not in have:
