@@ -93,7 +93,7 @@ class Transaction(abc.ABC):
 
     @abc.abstractmethod
     def _put(self, key: bytes, value: bytes) -> None:
-        ...
+        """Store one record (key and value already bytes)."""
 
     def __del__(self) -> None:
         try:
@@ -167,11 +167,11 @@ class DB(abc.ABC):
 
     @abc.abstractmethod
     def _transaction(self) -> Transaction:
-        ...
+        """A transaction of this format (the mode is already checked)."""
 
     @abc.abstractmethod
     def _cursor(self) -> Cursor:
-        ...
+        """A cursor of this format on the first record (the mode is already checked)."""
 
     def __enter__(self) -> DB:
         return self
