@@ -338,3 +338,29 @@ def test_save_never_leaves_half_a_file_or_mixes_dbs(tmp_path):
     workspace.RunOperatorOnce(save)
     with pytest.raises(GraphlabError, match="already exists"):
         workspace.RunOperatorOnce(save)
+
+
+def test_a_created_input_net_keeps_one_layout_and_can_be_trusted(tmp_path):
+    path = str(tmp_path / "shapes.minidb")
+    db = create_db("minidb", path, Mode.write)
+    txn = db.new_transaction()
+    for k, shape in enumerate(([2], [2], [2], [2], [3])):
+        record = caffe2_pb2.TensorProtos()
+        record.protos.append(utils.NumpyArrayToCaffe2Tensor(np.full(shape, k, np.float32)))
+        txn.put(f"{k}", record.SerializeToString())
+    del txn, db
+    init = core.Net("init")
+    init.CreateDB([], "reader", db=path, db_type="minidb")
+    workspace.RunNetOnce(init)
+    net = core.Net("read")
+    net.TensorProtosDBInput(["reader"], ["X"], batch_size=1)
+    net.Scale("X", "Y", scale=2.0)
+    workspace.CreateNet(net)
+    workspace.RunNet(net.Proto().name, 3)
+    assert workspace.CurrentWorkspaceObject().plan(net.Proto().name).trusted
+    workspace.RunNet(net.Proto().name)
+    np.testing.assert_array_equal(workspace.FetchBlob("Y"), [[6, 6]])
+    with pytest.raises(GraphlabError, match=r"'X' is float32 \(1, 3\) but the op's first "
+                                            r"batch was float32 \(1, 2\)"):
+        workspace.RunNet(net.Proto().name)
+    np.testing.assert_array_equal(workspace.FetchBlob("Y"), [[6, 6]])

@@ -80,8 +80,7 @@ def _check_batch(ctx: OpContext, records: list[tuple[bytes, bytes]], n_out: int
     return columns
 
 
-@register_op("TensorProtosDBInput", inputs=1, outputs=(1, None), grad=NO_GRADIENT,
-             shape_from_values=True)
+@register_op("TensorProtosDBInput", inputs=1, outputs=(1, None), grad=NO_GRADIENT)
 def tensor_protos_db_input(reader: DBReader, *, ctx: OpContext, batch_size: int = 0
                            ) -> Any:
     """The next ``batch_size`` records of ``reader``, tensor ``k`` of each into output ``k``.
@@ -92,6 +91,11 @@ def tensor_protos_db_input(reader: DBReader, *, ctx: OpContext, batch_size: int 
     record and gives its tensors without a batch axis. Records wrap around: after the
     DB's last record comes its first. If a record is corrupt or its tensors disagree in
     shape, the op fails and the reader does not move.
+
+    Every record's tensor ``k`` must have the same shape and type (Caffe2 asked the
+    same). In a net made by ``CreateNet`` the op checks that each batch is laid out like
+    its first one, which lets the net run the ops after it without re-checking their
+    input shapes (trusted runs, see :mod:`graphlab.executor`).
     """
     if not isinstance(reader, DBReader):
         raise DBError(
@@ -118,6 +122,15 @@ def tensor_protos_db_input(reader: DBReader, *, ctx: OpContext, batch_size: int 
                         f"{k} must have the same shape to be stacked into {ctx.op.output[k]!r}."
                     )
                 outputs.append(np.stack(column))
+        layout = [(o.shape, o.dtype) for o in outputs]
+        first = ctx.state.setdefault("layout", layout) if ctx.persistent else layout
+        if layout != first:
+            k = next(i for i, (a, b) in enumerate(zip(layout, first)) if a != b)
+            raise DBError(
+                f"this batch's {ctx.op.output[k]!r} is {layout[k][1]} {layout[k][0]} but the "
+                f"op's first batch was {first[k][1]} {first[k][0]}; every record must hold "
+                "tensors of the same shapes and types."
+            )
     except DBError:
         reader.rewind(start)
         raise
