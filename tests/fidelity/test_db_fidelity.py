@@ -11,7 +11,7 @@ import numpy as np
 from caffe2_oracle import requires_caffe2, run_caffe2
 
 import graphlab.predictor.predictor_exporter as pe
-from graphlab import caffe2_pb2, core, db, utils, workspace
+from graphlab import caffe2_pb2, core, datasets, db, utils, workspace
 from graphlab.proto import NetDef, make_argument
 
 pytestmark = requires_caffe2
@@ -314,3 +314,24 @@ for key, arr in INPUTS.items():
         back = utils.Caffe2TensorToNumpyArray(proto)
         assert back.dtype == out["back_" + key].dtype, key
         np.testing.assert_array_equal(back, out["back_" + key])
+
+
+def test_graphlab_mnist_db_reads_in_caffe2_as_uint8_images(tmp_path):
+    paths = datasets.make_mnist_dbs(str(tmp_path), db_type="minidb", limit=10)
+    out = run_caffe2('''
+from caffe2.python import core, workspace
+workspace.RunOperatorOnce(core.CreateOperator("CreateDB", [], ["r"], db=PARAMS,
+                                              db_type="minidb"))
+workspace.RunOperatorOnce(core.CreateOperator("TensorProtosDBInput", ["r"],
+                                              ["data_uint8", "label"], batch_size=4))
+OUTPUTS["data"], OUTPUTS["label"] = workspace.FetchBlob("data_uint8"), workspace.FetchBlob("label")
+''', params=paths["train"])
+    workspace.RunOperatorOnce(core.CreateOperator("CreateDB", [], ["r"], db=paths["train"],
+                                                  db_type="minidb"))
+    workspace.RunOperatorOnce(core.CreateOperator("TensorProtosDBInput", ["r"],
+                                                  ["data_uint8", "label"], batch_size=4))
+    for mine, theirs in (("data_uint8", "data"), ("label", "label")):
+        got = workspace.FetchBlob(mine)
+        assert got.dtype == out[theirs].dtype and got.shape == out[theirs].shape
+        np.testing.assert_array_equal(got, out[theirs])
+    assert out["data"].shape == (4, 1, 28, 28) and out["data"].dtype == np.uint8
