@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from .blobstore import BlobStore
-from .core import caffe2_flags
 from .errors import GraphlabError, did_you_mean
 from .executor import Plan, as_netdef, check_inputs_exist, compile_op, run_steps
 from .fastpath import fresh_outputs
+from .flags import caffe2_flags
 from .proto import NetDef, OperatorDef
 
 __all__ = [
