@@ -62,17 +62,17 @@ class DataType:
 
 def DeviceOption(  # noqa: N802 - Caffe2's name
     device_type: int,
-    cuda_gpu_id: int = 0,
+    device_id: int = 0,
     random_seed: int | None = None,
     node_name: str | None = None,
 ) -> DeviceOptionProto:
     """A device option, as Caffe2 user code writes it: ``core.DeviceOption(caffe2_pb2.CPU)``.
 
-    graphlab runs every op on the CPU: ``device_type`` and ``cuda_gpu_id`` are recorded and
-    printed (``device_option { device_type: 0 cuda_gpu_id: 0 }``) but change nothing;
+    graphlab runs every op on the CPU: ``device_type`` and ``device_id`` are recorded and
+    printed (``device_option { device_type: 0 device_id: 0 }``) but change nothing;
     ``random_seed`` seeds the op's random generator.
     """
-    return DeviceOptionProto(device_type=int(device_type), cuda_gpu_id=int(cuda_gpu_id),
+    return DeviceOptionProto(device_type=int(device_type), device_id=int(device_id),
                              random_seed=random_seed, node_name=node_name)
 
 

@@ -73,7 +73,15 @@ def reset_optimizer_instance_count() -> None:
 
 
 def _cpu() -> DeviceOption:
-    return DeviceOption(device_type=0, cuda_gpu_id=0)
+    """The device of the ops added once per model (iteration counter, mutex, AtomicIter)."""
+    return DeviceOption(device_type=0, device_id=0)
+
+
+def _param_device() -> DeviceOption:
+    """The device of the ops added for a parameter: an empty DeviceOption, printed as
+    ``device_option {}``, as Caffe2's optimizers print it (they build each parameter's
+    ops under that parameter's device scope, which is empty on the CPU)."""
+    return DeviceOption()
 
 
 def _reject_unsupported(kwargs: Mapping[str, Any]) -> None:
@@ -172,7 +180,7 @@ class Optimizer:
             lr = net.GetBlobRef(name)
         else:
             lr = net.LearningRate([iteration], name, base_lr=-float(base_learning_rate),
-                                  policy=policy, **policy_args)
+                                  policy=policy, device_option=_param_device(), **policy_args)
         return lr, iteration
 
 
@@ -230,13 +238,17 @@ class SgdOptimizer(Optimizer):
             return
         param, grad = info.blob, info.grad
         lr, _ = self._schedule(net, param_init_net)
-        one = param_init_net.ConstantFill([], "ONE_0_0", shape=[1], value=1.0)
+        dev = _param_device()
+        one = param_init_net.ConstantFill([], "ONE_0_0", shape=[1], value=1.0,
+                                          device_option=dev)
         if self.momentum > 0:
-            buf = param_init_net.ConstantFill([param], str(param) + "_momentum", value=0.0)
+            buf = param_init_net.ConstantFill([param], str(param) + "_momentum", value=0.0,
+                                              device_option=dev)
             net.MomentumSGDUpdate([grad, buf, lr, param], [grad, buf, param],
-                                  momentum=float(self.momentum), nesterov=int(self.nesterov))
+                                  momentum=float(self.momentum), nesterov=int(self.nesterov),
+                                  device_option=dev)
         else:
-            net.WeightedSum([param, one, grad, lr], param)
+            net.WeightedSum([param, one, grad, lr], param, device_option=dev)
 
 
 class AdamOptimizer(Optimizer):
@@ -286,10 +298,14 @@ class AdamOptimizer(Optimizer):
             return
         param, grad = info.blob, info.grad
         lr, iteration = self._schedule(net, param_init_net)
-        m1 = param_init_net.ConstantFill([param], str(param) + "_first_moment", value=0.0)
-        m2 = param_init_net.ConstantFill([param], str(param) + "_second_moment", value=0.0)
+        dev = _param_device()
+        m1 = param_init_net.ConstantFill([param], str(param) + "_first_moment", value=0.0,
+                                         device_option=dev)
+        m2 = param_init_net.ConstantFill([param], str(param) + "_second_moment", value=0.0,
+                                         device_option=dev)
         net.Adam([param, m1, m2, grad, lr, iteration], [param, m1, m2],
-                 beta1=float(self.beta1), beta2=float(self.beta2), epsilon=float(self.epsilon))
+                 beta1=float(self.beta1), beta2=float(self.beta2), epsilon=float(self.epsilon),
+                 device_option=dev)
 
 
 # ---- building for a whole model ----------------------------------------------------------

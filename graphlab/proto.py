@@ -200,16 +200,21 @@ def make_argument(name: str, value: Any) -> Argument:
 
 @dataclass
 class DeviceOption(_Binary):
-    """Where an op runs; graphlab only runs on the CPU but keeps ``random_seed``."""
+    """Where an op runs; graphlab only runs on the CPU but keeps ``random_seed``.
+
+    Field names and order are Caffe2 1.4's (``device_id`` was ``cuda_gpu_id`` before
+    2018). An empty ``DeviceOption()`` prints as ``device_option {\n}``: Caffe2's
+    optimizers put one on every op they add for a parameter.
+    """
 
     device_type: int | None = None
-    cuda_gpu_id: int | None = None
+    device_id: int | None = None
     random_seed: int | None = None
     node_name: str | None = None
 
     def _lines(self, indent: str) -> list[str]:
         lines = []
-        for name in ("device_type", "cuda_gpu_id", "random_seed"):
+        for name in ("device_type", "device_id", "random_seed"):
             v = getattr(self, name)
             if v is not None:
                 lines.append(f"{indent}{name}: {v}")

@@ -89,7 +89,7 @@ _FIELDS: dict[type, dict[str, tuple[Any, bool]]] = {
     },
     DeviceOption: {
         "device_type": (_INT, False),
-        "cuda_gpu_id": (_INT, False),
+        "device_id": (_INT, False),
         "random_seed": (_INT, False),
         "node_name": (_STR, False),
     },

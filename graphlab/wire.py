@@ -200,8 +200,9 @@ MESSAGES: dict[str, list[tuple[str, int, str, str, dict[str, Any]]]] = {
     ],
 }
 
-#: graphlab dataclass field name -> message field name, where the two differ.
-_RENAMED = {"cuda_gpu_id": "device_id"}
+#: graphlab dataclass field name -> message field name, where the two differ (none now:
+#: DeviceOption's field 2 is ``device_id`` in both, Caffe2 1.4's name).
+_RENAMED: dict[str, str] = {}
 
 
 class WireFormatError(ValueError):

@@ -101,9 +101,12 @@ class Workspace:
         """
         name = _name(name)
         try:
-            return self._blobs[name].copy()
+            value = self._blobs[name]
         except KeyError:
             raise self.missing_blob(name) from None
+        if isinstance(value, np.generic):  # a 0-d result some NumPy expression unwrapped
+            return np.array(value)
+        return value.copy()
 
     def missing_blob(self, name: str) -> GraphlabError:
         """The error for a blob that does not exist, with suggestions."""
@@ -333,8 +336,9 @@ def CurrentWorkspace() -> str:  # noqa: N802
     return _current[0]
 
 
-def SwitchWorkspace(name: str, create_if_missing: bool = False) -> bool:  # noqa: N802
-    """Make workspace ``name`` current; blobs and nets are per workspace.
+def SwitchWorkspace(name: str, create_if_missing: bool = False) -> None:  # noqa: N802
+    """Make workspace ``name`` current; blobs and nets are per workspace. Returns None,
+    as Caffe2's does.
 
     Raises:
         GraphlabError: it does not exist and ``create_if_missing`` is False.
@@ -348,7 +352,6 @@ def SwitchWorkspace(name: str, create_if_missing: bool = False) -> bool:  # noqa
             )
         _workspaces[name] = Workspace()
     _current[0] = name
-    return True
 
 
 def Workspaces() -> list[str]:  # noqa: N802

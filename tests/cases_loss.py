@@ -115,6 +115,8 @@ CASES: dict[str, list[Case]] = {
         Case(lambda rng: [rng.normal(size=(3, 4)).astype(np.float32)], ref_averaged_loss,
              id="float32-2d"),
         Case(lambda rng: [np.asarray(rng.normal())], ref_averaged_loss, id="0d"),
+        Case(lambda rng: [np.zeros((0, 3), np.float32)], lambda x: np.zeros((), np.float32),
+             skip_grad="an empty X has no element to perturb", id="empty-batch-gives-0"),
     ],
     "LabelCrossEntropy": [
         Case(lambda rng: [_probs(rng, 5, 4), _labels(rng, 5, 4)], ref_label_xent,

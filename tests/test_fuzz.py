@@ -150,7 +150,7 @@ def _arguments(nets: st.SearchStrategy) -> st.SearchStrategy:
 _DEVICE = st.none() | st.builds(
     DeviceOption,
     device_type=st.none() | st.integers(0, 1),
-    cuda_gpu_id=st.none() | st.integers(0, 8),
+    device_id=st.none() | st.integers(0, 8),
     random_seed=st.none() | st.integers(0, 2**32),
     node_name=st.none() | _TEXT,
 )
@@ -249,11 +249,11 @@ def test_full_reductions_store_arrays(op_type):
 
 
 def test_passthrough_gradient_is_the_seed():
-    # Copy passes its output's gradient straight through (no op), so x's gradient *is* the
+    # Sum passes its output's gradient straight through (no op), so x's gradient *is* the
     # float32 loss seed: right values, float32 (design.md: the seed is float32; kernels that
     # compute a gradient promote to float64, a pass-through has no kernel).
     net = core.Net("passthrough")
-    net.Copy(["x"], ["y"])
+    net.Sum(["x"], ["y"])
     grad_map = net.AddGradientOperators(["y"])
     assert grad_map["x"] == grad_map["y"] == "y_autogen_grad"
     ws = Workspace()

@@ -115,10 +115,12 @@ def test_sum_gradient_passes_the_output_gradient_through() -> None:
     assert g_in == ["Y_grad", "Y_grad", "Y_grad"]
 
 
-def test_copy_gradient_passes_the_output_gradient_through() -> None:
+def test_copy_gradient_is_copy_on_device_like_as_in_caffe2() -> None:
     op = core.CreateOperator("Copy", ["X"], ["Y"])
     ops, g_in = get_schema("Copy").grad(GradientContext(op, ["Y_grad"]))
-    assert ops == [] and g_in == ["Y_grad"]
+    assert [(o.type, o.input, o.output) for o in ops] == [
+        ("CopyOnDeviceLike", ["Y_grad", "X"], ["X_grad"])]
+    assert g_in == ["X_grad"]
 
 
 def test_no_gradient_markers() -> None:
@@ -154,12 +156,12 @@ def test_reshape_gradient_reads_old_shape_and_has_no_shape_argument() -> None:
     op = core.CreateOperator("Reshape", ["X"], ["Y", "X_shape"], shape=[-1])
     (gop,), g_in = _grad(op, ["Y_grad", None])
     assert (gop.type, gop.input, gop.output) == (
-        "Reshape", ["Y_grad", "X_shape"], ["X_grad", "_X_dims"])
+        "Reshape", ["Y_grad", "X_shape"], ["X_grad", "_X_grad_dims"])
     assert gop.args() == {}
     assert g_in == ["X_grad"]
 
 
-def test_inplace_add_gradient_uses_output_gradient_for_shape() -> None:
+def test_inplace_add_gradient_reads_the_overwritten_input_only_for_its_shape() -> None:
     A = np.arange(6.0).reshape(2, 3)
     B = np.array([1.0, 2.0, 3.0])
     workspace.FeedBlob("A", A)
@@ -169,21 +171,46 @@ def test_inplace_add_gradient_uses_output_gradient_for_shape() -> None:
     np.testing.assert_array_equal(workspace.FetchBlob("A"), A + B)
     workspace.FeedBlob("A_grad_in", np.ones((2, 3)))
     ops, g_in = _grad(op, ["A_grad_in"])
-    assert "A" not in ops[0].input  # the overwritten A is not read
+    assert ops[0].input == ["A_grad_in", "A", "B"]  # as in Caffe2: A now holds C
     for o in ops:
         workspace.RunOperatorOnce(o)
     np.testing.assert_array_equal(workspace.FetchBlob(g_in[0]), np.ones((2, 3)))
     np.testing.assert_array_equal(workspace.FetchBlob(g_in[1]), [2.0, 2.0, 2.0])
 
 
-@pytest.mark.parametrize("op_type", ["Mul", "Div"])
-def test_inplace_mul_div_gradient_is_an_error(op_type: str) -> None:
-    op = core.CreateOperator(op_type, ["A", "B"], ["A"])
-    with pytest.raises(GradientError, match=f"cannot be carried out if {op_type} uses in-place"):
+def test_inplace_mul_gradient_is_an_error() -> None:
+    op = core.CreateOperator("Mul", ["A", "B"], ["A"])
+    with pytest.raises(GradientError, match="cannot be carried out if Mul uses in-place"):
         _grad(op, ["A_grad"])
 
 
-@pytest.mark.parametrize("op_type", ["Log", "Sqr", "Pow", "Abs"])
+def test_inplace_div_gradient_reads_the_output_as_caffe2_does() -> None:
+    A, B = np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 5.0])
+    workspace.FeedBlob("A", A)
+    workspace.FeedBlob("B", B)
+    op = core.CreateOperator("Div", ["A", "B"], ["A"])
+    workspace.RunOperatorOnce(op)
+    ops, g_in = _grad(op, ["A_grad"])
+    assert [(o.type, o.input) for o in ops] == [("DivGradient", ["A_grad", "A", "B", "A"])]
+    workspace.FeedBlob("A_grad", np.ones(3))
+    workspace.RunOperatorOnce(ops[0])
+    np.testing.assert_allclose(workspace.FetchBlob("A_grad"), 1 / B)
+    np.testing.assert_allclose(workspace.FetchBlob("B_grad"), -A / B**2)
+
+
+def test_pow_in_place_gradient_recovers_x_from_y() -> None:
+    op = core.CreateOperator("Pow", ["X"], ["X"], exponent=3.0)
+    ops, _ = _grad(op, ["X_grad"])
+    assert [(o.type, o.input, o.output, o.args()) for o in ops] == [
+        ("Pow", ["X"], ["X_grad"], {"exponent": 2.0 / 3.0}),
+        ("Mul", ["X_grad", "X_grad"], ["X_grad"], {}),
+        ("Scale", ["X_grad"], ["X_grad"], {"scale": 3.0}),
+    ]
+    with pytest.raises(GradientError, match="exponent=0"):
+        _grad(core.CreateOperator("Pow", ["X"], ["X"], exponent=0.0), ["X_grad"])
+
+
+@pytest.mark.parametrize("op_type", ["Log", "Sqr", "Abs"])
 def test_inplace_unary_gradient_needing_input_is_an_error(op_type: str) -> None:
     args = {"exponent": 2.0} if op_type == "Pow" else {}
     op = core.CreateOperator(op_type, ["X"], ["X"], **args)
@@ -191,18 +218,18 @@ def test_inplace_unary_gradient_needing_input_is_an_error(op_type: str) -> None:
         _grad(op, ["X_grad"])
 
 
-@pytest.mark.parametrize("op_type", ["Exp", "Sqrt"])
-def test_inplace_unary_gradient_from_output_is_fine(op_type: str) -> None:
-    op = core.CreateOperator(op_type, ["X"], ["X"])
-    (gop,), _ = _grad(op, ["X_grad"])
-    assert gop.input == ["X", "X_grad"]
+def test_inplace_unary_gradient_from_output_is_fine() -> None:
+    (gop,), _ = _grad(core.CreateOperator("Exp", ["X"], ["X"]), ["X_grad"])
+    assert (gop.type, gop.input) == ("Mul", ["X", "X_grad"])
+    scale, div = _grad(core.CreateOperator("Sqrt", ["X"], ["X"]), ["X_grad"])[0]
+    assert (div.type, div.input) == ("Div", ["X_grad", "X"])
 
 
 @pytest.mark.parametrize("op_type", ["Add", "Sub", "Mul", "Div", "MatMul"])
 def test_same_blob_twice_gets_one_partial_gradient_per_slot(op_type: str) -> None:
     op = core.CreateOperator(op_type, ["X", "X"], ["Y"])
-    (gop,), g_in = _grad(op, ["Y_grad"])
-    assert gop.output == g_in == ["X_grad", "X_grad_from_B"]
+    ops, g_in = _grad(op, ["Y_grad"])
+    assert [name for o in ops for name in o.output] == g_in == ["X_grad", "X_grad_from_B"]
 
 
 def _builder_check(build, inputs: dict[str, np.ndarray]) -> None:
@@ -401,16 +428,23 @@ def test_float32_stays_float32(op_type: str, n_in: int, args: dict) -> None:
     assert out.dtype == np.float32
 
 
+def _binary_gradient_inputs(op_type: str, dC, A, B) -> list:
+    """The inputs of ``<Op>Gradient``: DivGradient also reads the forward output C."""
+    return [dC, A, B, A / B] if op_type == "DivGradient" else [dC, A, B]
+
+
 @pytest.mark.parametrize("op_type", ["AddGradient", "SubGradient", "MulGradient", "DivGradient"])
 def test_binary_gradients_float32_and_promotion(op_type: str) -> None:
     A = np.full((2, 3), 2.0, np.float32)
     B = np.full((3,), 4.0, np.float32)
-    dA, dB = run_op(op_type, [np.ones((2, 3), np.float32), A, B], 2)
+    dA, dB = run_op(op_type, _binary_gradient_inputs(op_type, np.ones((2, 3), np.float32),
+                                                     A, B), 2)
     assert dA.dtype == dB.dtype == np.float32
     assert dA.shape == (2, 3) and dB.shape == (3,)
     # a float32 seed beside float64 inputs gives float64 gradients
-    dA, dB = run_op(op_type, [np.ones((2, 3), np.float32), A.astype(np.float64),
-                            B.astype(np.float64)], 2)
+    dA, dB = run_op(op_type, _binary_gradient_inputs(op_type, np.ones((2, 3), np.float32),
+                                                     A.astype(np.float64),
+                                                     B.astype(np.float64)), 2)
     assert dA.dtype == dB.dtype == np.float64
 
 
@@ -428,11 +462,13 @@ def test_reshape_old_shape_is_int64_and_gradient_roundtrip() -> None:
 
 def test_reduce_gradients_promote_and_spread() -> None:
     X = np.zeros((2, 3), np.float64)
-    (dX,) = run_op("ReduceMeanGradient", [np.array([[3.0, 6.0, 9.0]], np.float32), X],
+    Y = np.zeros((1, 3), np.float64)
+    (dX,) = run_op("ReduceMeanGradient", [np.array([[3.0, 6.0, 9.0]], np.float32), X, Y],
                  axes=[0])
     assert dX.dtype == np.float64
     np.testing.assert_allclose(dX, [[1.5, 3.0, 4.5], [1.5, 3.0, 4.5]])
-    (dX,) = run_op("ReduceSumGradient", [np.array([1.0, 2.0]), X], axes=[1], keepdims=0)
+    (dX,) = run_op("ReduceSumGradient", [np.array([1.0, 2.0]), X, np.zeros(2)], axes=[1],
+                   keepdims=0)
     np.testing.assert_array_equal(dX, [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]])
 
 
@@ -482,7 +518,7 @@ def test_binary_gradients_reduce_to_each_input_shape(shapes, op_type: str) -> No
     A = rng.uniform(0.5, 2.0, size=a_shape)
     B = rng.uniform(0.5, 2.0, size=b_shape)
     dC = rng.normal(size=c_shape)
-    dA, dB = run_op(op_type, [dC, A, B], 2)
+    dA, dB = run_op(op_type, _binary_gradient_inputs(op_type, dC, A, B), 2)
     assert dA.shape == A.shape and dB.shape == B.shape
     # Σ over the broadcast of each partial derivative equals the total of the reduction
     local_b = {"AddGradient": np.ones_like(B), "SubGradient": -np.ones_like(B),

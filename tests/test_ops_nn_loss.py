@@ -113,9 +113,9 @@ def test_accuracy_top_k_must_fit_number_of_classes() -> None:
         run_op("Accuracy", [np.zeros((2, 3), np.float32), np.array([0, 1], np.int32)], top_k=4)
 
 
-def test_averaged_loss_of_empty_blob_is_an_error() -> None:
-    with pytest.raises(OperatorError, match="empty"):
-        run_op("AveragedLoss", [np.zeros((0, 3), np.float32)])
+def test_averaged_loss_of_empty_blob_is_zero_as_in_caffe2() -> None:
+    (loss,) = run_op("AveragedLoss", [np.zeros((0, 3), np.float32)])
+    assert loss.shape == () and loss.dtype == np.float32 and loss == 0.0
 
 
 # ---- dtypes ------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ def _rich_net() -> NetDef:
             Argument(name="nets", nets=[NetDef(name="a"), NetDef(name="b", op=[])]),
             Argument(name="empty"),
         ],
-        device_option=DeviceOption(device_type=0, cuda_gpu_id=1, random_seed=42, node_name="n0"),
+        device_option=DeviceOption(device_type=0, device_id=1, random_seed=42, node_name="n0"),
         engine="CUDNN",
         control_input=["ctl"],
         is_gradient_op=True,

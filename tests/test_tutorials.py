@@ -815,7 +815,7 @@ IDIOMS_NET = '''
       }
       device_option {
         device_type: 0
-        cuda_gpu_id: 0
+        device_id: 0
       }
     }
     op {
@@ -858,7 +858,7 @@ def test_idioms_hand_made_ops_and_external_blobs_print_like_caffe2(idioms):
     np.testing.assert_array_equal(ns["total_value"], 2 + np.arange(6).reshape(2, 3))
     assert str(ns["net"]) == name and ns["device"].device_type == 0
     # a CUDA device option is printed as given and the op runs on the CPU
-    assert "device_option {\n  device_type: 1\n  cuda_gpu_id: 1\n}\n" in str(ns["on_gpu"])
+    assert "device_option {\n  device_type: 1\n  device_id: 1\n}\n" in str(ns["on_gpu"])
     np.testing.assert_array_equal(ns["relu_gpu"], np.arange(6).reshape(2, 3))
 
 

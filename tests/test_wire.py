@@ -18,7 +18,7 @@ def _net() -> NetDef:
              make_argument("mode", "sum"), make_argument("ints", [1, -2]),
              make_argument("floats", [0.25, 1.5]), make_argument("names", ["p", "q"]),
              make_argument("body", inner), make_argument("nets", [inner, inner])],
-        device_option=DeviceOption(device_type=0, cuda_gpu_id=1, random_seed=7,
+        device_option=DeviceOption(device_type=0, device_id=1, random_seed=7,
                                    node_name="n"),
         engine="CUDNN", control_input=["c"], is_gradient_op=True, debug_info="dbg",
     )
@@ -63,7 +63,7 @@ def test_argument_and_device_option_serialize_alone():
     back = Argument()
     back.ParseFromString(arg.SerializeToString())
     assert back == arg
-    dev = DeviceOption(device_type=1, cuda_gpu_id=3)
+    dev = DeviceOption(device_type=1, device_id=3)
     back_dev = DeviceOption()
     back_dev.ParseFromString(dev.SerializeToString())
     assert back_dev == dev

@@ -146,14 +146,12 @@ def _averaged_loss_grad(g: GradientContext):
 def averaged_loss(X: np.ndarray) -> np.ndarray:
     """Mean of every element: ``loss = Σ x / x.size``.
 
-    X: any non-empty shape, float → loss: 0-d scalar of X's dtype.
+    X: any shape, float → loss: 0-d scalar of X's dtype. An empty X (a batch of 0) gives
+    0.0, as in Caffe2 (the sum of no values, not divided by zero).
     """
     require_float("AveragedLoss", "X", X)
     if X.size == 0:
-        raise ShapeError(
-            f"AveragedLoss: X {shape_str(X)} is empty; the mean of no values is undefined.",
-            hint="check the batch size of the op that produced X.",
-        )
+        return np.zeros((), dtype=X.dtype)
     return np.asarray(X.sum(dtype=X.dtype) / X.dtype.type(X.size), dtype=X.dtype)
 
 
@@ -238,7 +236,7 @@ def _averaged_loss_compiled(args: dict, needed: tuple[bool, ...]):
         key = (X.shape, X.dtype)
         if key != seen[0]:
             loss = plain(X)
-            ok = X.dtype in (np.float32, np.float64)
+            ok = X.dtype in (np.float32, np.float64) and X.size > 0  # empty: plain road
             seen[:] = [key if ok else None, float(X.size), np.empty((), X.dtype)]
             return loss
         return trusted(X)

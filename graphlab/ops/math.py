@@ -1,6 +1,6 @@
 """Elementwise and matrix arithmetic: Add, Sub, Mul, Div, Sum, Scale, Negative, Exp, Log,
-Sqr, Sqrt, Pow, Abs, MatMul, plus the plumbing ops Copy, StopGradient, Print and
-SumReduceLike.
+Sqr, Sqrt, Pow, Abs, MatMul, plus the plumbing ops Copy (and its gradient
+CopyOnDeviceLike), StopGradient, Print and SumReduceLike.
 
 Each operator keeps its forward kernel, its gradient maker, its gradient kernel, its
 schema (through ``register_op``) and its documentation together.
@@ -28,6 +28,7 @@ import numpy as np
 
 from ..errors import GradientError, ShapeError
 from ..fastpath import compiles, with_trusted
+from ..proto import OperatorDef
 from ..registry import (
     NO_GRADIENT,
     SHOULD_NOT_DO_GRADIENT,
@@ -169,12 +170,14 @@ def _reduce_b(
 
 
 def _binary_grad(grad_type: str, needs_values: bool):
-    """Gradient maker for Add/Sub/Mul/Div: one ``<Op>Gradient(dC, A, B) -> (dA, dB)`` op.
+    """Gradient maker for Add/Sub/Mul/Div, Caffe2's signatures: ``<Op>Gradient(dC, A, B)
+    -> (dA, dB)``, and ``DivGradient(dC, A, B, C)`` (Div's gradients need only B and C).
 
-    In place (C written over A or B): the overwritten input is only needed for its shape
-    by Add/Sub, so dC stands in for it (in place means it had C's shape); Mul/Div need
-    its values, which are gone, so that is an error. ``Op(X, X)`` gives one partial
-    gradient per input slot (see :func:`_input_grad_names`).
+    In place (C written over A or B): Add, Sub and Div read the overwritten input only
+    for its shape (which C has), so they work as in Caffe2. MulGradient needs the values
+    of both inputs, which are gone: Caffe2 would silently compute a wrong dB there, so
+    graphlab raises instead. ``Op(X, X)`` gives one partial gradient per input slot (see
+    :func:`_input_grad_names`).
     """
     fwd = grad_type.removesuffix("Gradient")
 
@@ -186,7 +189,7 @@ def _binary_grad(grad_type: str, needs_values: bool):
                 f"computation: {grad_type} needs the original {c!r}, which {fwd} overwrote. "
                 f"Write {fwd}'s output to a new blob, e.g. {c + '_out'!r}."
             )
-        inputs = [dc, dc if a == c else a, dc if b == c else b]
+        inputs = [dc, a, b, c] if fwd == "Div" else [dc, a, b]
         names = _input_grad_names(g)
         return [g.op(grad_type, inputs, names)], names
 
@@ -323,15 +326,16 @@ def mul_gradient(dC: np.ndarray, A: np.ndarray, B: np.ndarray, *, broadcast: int
     return dA, dB
 
 
-@register_op("Div", inplace=[(0, 0), (1, 0)], grad=_binary_grad("DivGradient", True))
+@register_op("Div", inplace=[(0, 0), (1, 0)], grad=_binary_grad("DivGradient", False))
 def div(A: np.ndarray, B: np.ndarray, *, broadcast: int = 0, axis: int = -1) -> np.ndarray:
     """Elementwise quotient ``C = A / B``.
 
     A, B: broadcastable shapes → C: the broadcast shape. Integer inputs divide as C
     does (truncating toward zero) and stay integers; an integer division by zero is an
     error.
-    Gradient: ``DivGradient(dC, A, B) -> (dA, dB)`` with ``dA = reduce(dC / B)`` and
-    ``dB = reduce(-dC · A / B²)``. Not available if Div ran in place (error).
+    Gradient: ``DivGradient(dC, A, B, C) -> (dA, dB)`` with ``dA = reduce(dC / B)`` and
+    ``dB = reduce(-dC · C / B)`` (= ``-dC · A / B²``); A is read only for its shape, so
+    the gradient also works after Div ran in place.
     """
     if broadcast or axis != -1 or A.shape != B.shape or A.dtype is not B.dtype:
         A, B = _operands("Div", A, B, broadcast, axis)
@@ -343,17 +347,18 @@ def div(A: np.ndarray, B: np.ndarray, *, broadcast: int = 0, axis: int = -1) -> 
     return np.where((A < 0) != (B < 0), -q, q).astype(np.result_type(A, B), copy=False)
 
 
-@register_op("DivGradient", outputs=2)
-def div_gradient(dC: np.ndarray, A: np.ndarray, B: np.ndarray, *, broadcast: int = 0,
-                 axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
+@register_op("DivGradient", inputs=4, outputs=2, inplace=_GRAD_INPLACE)
+def div_gradient(dC: np.ndarray, A: np.ndarray, B: np.ndarray, C: np.ndarray, *,
+                 broadcast: int = 0, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     """Gradient of Div: ``dA = reduce_to_shape(dC / B, A)``,
-    ``dB = reduce_to_shape(-dC · A / B², B)``.
+    ``dB = reduce_to_shape(-dC · C / B, B)`` where C = A / B is the forward output.
 
-    Inputs dC (broadcast shape), A, B; outputs dA shaped like A, dB shaped like B.
+    Inputs dC and C (broadcast shape), A (read only for its shape), B; outputs dA shaped
+    like A, dB shaped like B.
     """
-    A2, B2 = _operands("DivGradient", A, B, broadcast, axis)
+    _, B2 = _operands("DivGradient", A, B, broadcast, axis)
     dA = _reduce_a(dC / B2, A)
-    dB = _reduce_b("DivGradient", -dC * A2 / (B2 * B2), A, B, broadcast, axis)
+    dB = _reduce_b("DivGradient", -dC * C / B2, A, B, broadcast, axis)
     return dA, dB
 
 
@@ -422,108 +427,138 @@ def negative(X: np.ndarray) -> np.ndarray:
 
 
 # ---- unary elementwise functions ---------------------------------------------------------
+#
+# Caffe2 has no fused gradient op for Exp, Log, Sqr, Sqrt or Pow: their gradients are
+# built from ordinary Mul, Div, Scale and Pow ops, and so are graphlab's, with Caffe2's
+# inputs, outputs and arguments. Reading them is part of the lesson: the backward pass is
+# made of the same operators as the forward pass.
 
 
-def _unary_grad(grad_type: str, uses_output: bool):
-    """Maker for ``<Op>Gradient(Y or X, dY) -> dX``.
+def _refuse_in_place(g: GradientContext, why: str) -> None:
+    """Raise when the op ran in place but its gradient needs the overwritten input X."""
+    fwd = g.forward.type
+    if g.I(0) == g.O(0):
+        raise GradientError(
+            f"Gradient computation cannot be carried out if {fwd} uses in-place "
+            f"computation: {why} needs {fwd}'s input {g.I(0)!r}, which {fwd} overwrote "
+            f"(Caffe2 would silently use the output instead and get a wrong gradient). "
+            f"Write {fwd}'s output to a new blob, e.g. {g.I(0) + '_out'!r}."
+        )
 
-    Ops whose gradient needs the input X cannot be differentiated after running in place
-    (X is gone), which is reported here with the fix.
-    """
-    fwd = grad_type.removesuffix("Gradient")
 
-    def maker(g: GradientContext):
-        if uses_output:
-            return [g.op(grad_type, [g.O(0), g.GO(0)], [g.GI(0)])], [g.GI(0)]
-        if g.I(0) == g.O(0):
+def _exp_grad(g: GradientContext):
+    # d/dx eˣ = eˣ = Y: dX = Y · dY (reads Y, so Exp may run in place)
+    return [g.op("Mul", [g.O(0), g.GO(0)], [g.GI(0)], copy_args=False)], [g.GI(0)]
+
+
+def _log_grad(g: GradientContext):
+    # d/dx ln x = 1 / x: dX = dY / X
+    _refuse_in_place(g, "dX = dY / X")
+    return [g.op("Div", [g.GO(0), g.I(0)], [g.GI(0)], copy_args=False)], [g.GI(0)]
+
+
+def _sqr_grad(g: GradientContext):
+    # d/dx x² = 2x: dX = 2 · dY, then dX = dX · X. Caffe2 scales dY in place instead
+    # (Scale(dY) -> dY), which leaves Y's gradient blob doubled after the run; graphlab
+    # writes the scaled value straight into dX (a documented departure).
+    _refuse_in_place(g, "dX = 2 · dY · X")
+    dx = g.GI(0)
+    return [
+        g.op("Scale", [g.GO(0)], [dx], copy_args=False, scale=2.0),
+        g.op("Mul", [dx, g.I(0)], [dx], copy_args=False),
+    ], [dx]
+
+
+def _sqrt_grad(g: GradientContext):
+    # d/dx √x = 1 / (2√x) = 0.5 / Y: dX = 0.5 · dY, then dX = dX / Y (reads Y only)
+    dx = g.GI(0)
+    return [
+        g.op("Scale", [g.GO(0)], [dx], copy_args=False, scale=0.5),
+        g.op("Div", [dx, g.O(0)], [dx], copy_args=False),
+    ], [dx]
+
+
+def _pow_grad(g: GradientContext):
+    # d/dx xᵉ = e · xᵉ⁻¹: dX = X^(e−1), dX = dX · dY, dX = e · dX. In place X holds
+    # Y = Xᵉ, and Y^((e−1)/e) = X^(e−1), so Caffe2 (and graphlab) change the exponent.
+    e = float(g.forward.args()["exponent"])
+    if g.I(0) == g.O(0):
+        if e == 0.0:
             raise GradientError(
-                f"Gradient computation cannot be carried out if {fwd} uses in-place "
-                f"computation: {grad_type} needs {fwd}'s input {g.I(0)!r}, which {fwd} "
-                f"overwrote. Write {fwd}'s output to a new blob, e.g. {g.I(0) + '_out'!r}."
+                "Gradient computation cannot be carried out if Pow uses in-place "
+                "computation with exponent=0: X cannot be recovered from Y = X⁰ = 1. "
+                f"Write Pow's output to a new blob, e.g. {g.I(0) + '_out'!r}."
             )
-        return [g.op(grad_type, [g.I(0), g.GO(0)], [g.GI(0)])], [g.GI(0)]
+        inner = (e - 1.0) / e
+    else:
+        inner = e - 1.0
+    dx = g.GI(0)
+    return [
+        g.op("Pow", [g.I(0)], [dx], copy_args=False, exponent=inner),
+        g.op("Mul", [dx, g.GO(0)], [dx], copy_args=False),
+        g.op("Scale", [dx], [dx], copy_args=False, scale=e),
+    ], [dx]
 
-    return maker
 
-
-@register_op("Exp", inplace=[(0, 0)], grad=_unary_grad("ExpGradient", True))
+@register_op("Exp", inplace=[(0, 0)], grad=_exp_grad)
 def exp(X: np.ndarray) -> np.ndarray:
     """``Y = eˣ``, elementwise. X: float, any shape → Y: same shape and dtype.
 
-    Gradient: ``ExpGradient(Y, dY)`` (uses the output, so Exp may run in place).
+    Gradient: ``Mul(Y, dY) -> dX`` (uses the output, so Exp may run in place).
     """
     require_float("Exp", "X", X)
     return np.exp(X)
 
 
-@register_op("ExpGradient", inplace=[(1, 0)])
-def exp_gradient(Y: np.ndarray, dY: np.ndarray) -> np.ndarray:
-    """``dX = dY · Y`` (since d/dx eˣ = eˣ = Y). Shapes: all like Y."""
-    return dY * Y
-
-
-@register_op("Log", inplace=[(0, 0)], grad=_unary_grad("LogGradient", False))
+@register_op("Log", inplace=[(0, 0)], grad=_log_grad)
 def log(X: np.ndarray) -> np.ndarray:
     """Natural logarithm ``Y = ln X``, elementwise. X: float, any shape → Y: same.
 
-    Gradient: ``LogGradient(X, dY)``.
+    Gradient: ``Div(dY, X) -> dX`` (needs X: not after running in place).
     """
     require_float("Log", "X", X)
     return np.log(X)
 
 
-@register_op("LogGradient", inplace=[(1, 0)])
-def log_gradient(X: np.ndarray, dY: np.ndarray) -> np.ndarray:
-    """``dX = dY / X``. Shapes: all like X."""
-    return dY / X
-
-
-@register_op("Sqr", inplace=[(0, 0)], grad=_unary_grad("SqrGradient", False))
+@register_op("Sqr", inplace=[(0, 0)], grad=_sqr_grad)
 def sqr(X: np.ndarray) -> np.ndarray:
-    """Square ``Y = X²``, elementwise; shape and dtype kept. Gradient: ``SqrGradient(X, dY)``."""
+    """Square ``Y = X²``, elementwise; shape and dtype kept.
+
+    Gradient: ``Scale(dY, scale=2) -> dX`` then ``Mul(dX, X) -> dX`` (needs X: not after
+    running in place).
+    """
     return X * X
 
 
-@register_op("SqrGradient", inplace=[(1, 0)])
-def sqr_gradient(X: np.ndarray, dY: np.ndarray) -> np.ndarray:
-    """``dX = 2 · X · dY``. Shapes: all like X."""
-    return 2 * X * dY
-
-
-@register_op("Sqrt", inplace=[(0, 0)], grad=_unary_grad("SqrtGradient", True))
+@register_op("Sqrt", inplace=[(0, 0)], grad=_sqrt_grad)
 def sqrt(X: np.ndarray) -> np.ndarray:
     """Square root ``Y = √X``, elementwise. X: float, any shape → Y: same.
 
-    Gradient: ``SqrtGradient(Y, dY)`` (uses the output, so Sqrt may run in place).
+    Gradient: ``Scale(dY, scale=0.5) -> dX`` then ``Div(dX, Y) -> dX`` (uses the output,
+    so Sqrt may run in place).
     """
     require_float("Sqrt", "X", X)
     return np.sqrt(X)
 
 
-@register_op("SqrtGradient", inplace=[(1, 0)])
-def sqrt_gradient(Y: np.ndarray, dY: np.ndarray) -> np.ndarray:
-    """``dX = dY / (2 · Y)`` (since d/dx √x = 1 / (2√x)). Shapes: all like Y."""
-    return dY / (2 * Y)
-
-
-@register_op("Pow", inplace=[(0, 0)], grad=_unary_grad("PowGradient", False))
+@register_op("Pow", inplace=[(0, 0)], grad=_pow_grad)
 def pow_(X: np.ndarray, *, exponent: float) -> np.ndarray:
     """``Y = X ** exponent``, elementwise (``exponent`` is a required float argument).
 
-    X: float, any shape → Y: same shape and dtype. Gradient: ``PowGradient(X, dY)``.
+    X: float, any shape → Y: same shape and dtype. Gradient: three ops,
+    ``Pow(X, exponent=e−1) -> dX``, ``Mul(dX, dY) -> dX``, ``Scale(dX, scale=e) -> dX``
+    (in place, where X now holds Y, the first is ``Pow(Y, exponent=(e−1)/e)``).
     """
     require_float("Pow", "X", X)
     return np.power(X, X.dtype.type(exponent))
 
 
-@register_op("PowGradient", inplace=[(1, 0)])
-def pow_gradient(X: np.ndarray, dY: np.ndarray, *, exponent: float) -> np.ndarray:
-    """``dX = exponent · X^(exponent−1) · dY``. Shapes: all like X."""
-    e = X.dtype.type(exponent)
-    return e * np.power(X, e - 1) * dY
+def _abs_grad(g: GradientContext):
+    _refuse_in_place(g, "AbsGradient")
+    return [g.op("AbsGradient", [g.I(0), g.GO(0)], [g.GI(0)])], [g.GI(0)]
 
 
-@register_op("Abs", inplace=[(0, 0)], grad=_unary_grad("AbsGradient", False))
+@register_op("Abs", inplace=[(0, 0)], grad=_abs_grad)
 def abs_(X: np.ndarray) -> np.ndarray:
     """``Y = |X|``, elementwise; shape and dtype kept. Gradient: ``AbsGradient(X, dY)``."""
     return np.abs(X)
@@ -571,55 +606,87 @@ def _matmul_operands(op: str, A: np.ndarray, B: np.ndarray, axis_a: int, axis_b:
 
 
 def _matmul_grad(g: GradientContext):
-    names = _input_grad_names(g)
-    return [g.op("MatMulGradient", [g.I(0), g.I(1), g.GO(0)], names)], names
+    """Two MatMul ops, as Caffe2 emits them: ``dA`` from (dC, B) and ``dB`` from (A, dC).
+
+    For ``C = op(A) · op(B)``: ``d op(A) = dC · op(B)ᵀ`` and ``d op(B) = op(A)ᵀ · dC``,
+    rearranged so that no transpose of a result is needed (with ``trans_a=1``,
+    ``dA = op(B) · dCᵀ``). Each op gets the input it differentiates as a third input,
+    whose shape its output takes (A and B may be flattened views).
+    """
+    fwd = g.forward.args()
+    ta, tb = int(fwd.get("trans_a", 0)), int(fwd.get("trans_b", 0))
+    axis_a, axis_b = int(fwd.get("axis_a", 1)), int(fwd.get("axis_b", 1))
+    a, b, dc = g.I(0), g.I(1), g.GO(0)
+    da_name, db_name = _input_grad_names(g)
+
+    def matmul_op(x: str, y: str, like: str, out: str, trans: tuple[int, int],
+                  axis: tuple[str, int]) -> OperatorDef:
+        args = {k: 1 for k, on in zip(("trans_a", "trans_b"), trans) if on}
+        args[axis[0]] = axis[1]
+        return g.op("MatMul", [x, y, like], [out], copy_args=False, **args)
+
+    if ta:
+        da = matmul_op(b, dc, a, da_name, (tb, 1), ("axis_a", axis_b))
+    else:
+        da = matmul_op(dc, b, a, da_name, (0, 1 - tb), ("axis_b", axis_b))
+    if tb:
+        db = matmul_op(dc, a, b, db_name, (1, ta), ("axis_b", axis_a))
+    else:
+        db = matmul_op(a, dc, b, db_name, (1 - ta, 0), ("axis_a", axis_a))
+    return [da, db], [da_name, db_name]
 
 
-@register_op("MatMul", grad=_matmul_grad)
-def matmul(A: np.ndarray, B: np.ndarray, *, axis_a: int = 1, axis_b: int = 1,
-           trans_a: int = 0, trans_b: int = 0) -> np.ndarray:
+@register_op("MatMul", inputs=(2, 3), grad=_matmul_grad)
+def matmul(A: np.ndarray, B: np.ndarray, like: np.ndarray | None = None, *, axis_a: int = 1,
+           axis_b: int = 1, trans_a: int = 0, trans_b: int = 0) -> np.ndarray:
     """Matrix product ``C = op(A) · op(B)`` with ``op(X) = Xᵀ`` when ``trans_x=1``.
 
     A is viewed as a matrix ``[prod(A.shape[:axis_a]), prod(A.shape[axis_a:])]`` and B
     likewise with ``axis_b``; after the optional transposes op(A) is ``[M, K]`` and op(B)
     is ``[K, N]``, and C is 2-D ``[M, N]``. Example: A ``[64, 2]``, B ``[2, 3]`` →
-    C ``[64, 3]``.
+    C ``[64, 3]``. An optional third input ``like`` (used by the gradient ops) gives C
+    its shape instead; it must have ``M·N`` elements.
 
-    Gradient: one ``MatMulGradient(A, B, dC) -> (dA, dB)`` op (a graphlab choice: since
-    A and B may be flattened, two plain MatMul ops could not give dA, dB their inputs'
-    shapes). It computes ``d op(A) = dC · op(B)ᵀ`` and ``d op(B) = op(A)ᵀ · dC``.
+    Gradient: two MatMul ops, ``dA = MatMul(dC, B, A, trans_b=1)`` and
+    ``dB = MatMul(A, dC, B, trans_a=1)`` without transposes (other arrangements with them).
     """
     opa, opb = _matmul_operands("MatMul", A, B, axis_a, axis_b, trans_a, trans_b)
-    return opa @ opb
-
-
-@register_op("MatMulGradient", outputs=2)
-def matmul_gradient(A: np.ndarray, B: np.ndarray, dC: np.ndarray, *, axis_a: int = 1,
-                    axis_b: int = 1, trans_a: int = 0,
-                    trans_b: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient of MatMul: ``d op(A) = dC · op(B)ᵀ``, ``d op(B) = op(A)ᵀ · dC``.
-
-    With ``trans_a=1`` the result is transposed back (``dA₂ = op(B) · dCᵀ``), likewise
-    for B; dA and dB are then reshaped to A's and B's exact shapes. Inputs A, B, dC
-    ``[M, N]``; outputs (dA like A, dB like B).
-    """
-    opa, opb = _matmul_operands("MatMulGradient", A, B, axis_a, axis_b, trans_a, trans_b)
-    d_opa = dC @ opb.T
-    d_opb = opa.T @ dC
-    dA = (d_opa.T if trans_a else d_opa).reshape(A.shape)
-    dB = (d_opb.T if trans_b else d_opb).reshape(B.shape)
-    return dA, dB
+    C = opa @ opb
+    if like is None:
+        return C
+    if like.size != C.size:
+        raise ShapeError(
+            f"MatMul: the product is {list(C.shape)} ({C.size} elements) but the third "
+            f"input, whose shape the output takes, is {shape_str(like)} ({like.size}).",
+            hint="the third input must have as many elements as the product; as a gradient "
+            "op, check that axis_a/axis_b match the forward MatMul.",
+        )
+    return C.reshape(like.shape)
 
 
 # ---- Copy / StopGradient / Print / SumReduceLike -------------------------------------------
 
 
-@register_op("Copy", grad=_pass_through)
+def _copy_grad(g: GradientContext):
+    return [g.op("CopyOnDeviceLike", [g.GO(0), g.I(0)], [g.GI(0)], copy_args=False)], [g.GI(0)]
+
+
+@register_op("Copy", grad=_copy_grad)
 def copy(X: np.ndarray) -> np.ndarray:
     """``Y = X``: a new array with X's shape, dtype and values (any dtype).
 
-    Gradient: pass-through, no ops: X's gradient is Y's gradient blob. (Caffe2 emitted a
-    device-copy op here; graphlab has one device, so the copy would change nothing.)
+    Gradient: ``CopyOnDeviceLike(dY, X) -> dX``, a copy of dY onto X's device (as in
+    Caffe2; graphlab has one device, so it is a plain copy).
+    """
+    return np.array(X, copy=True)
+
+
+@register_op("CopyOnDeviceLike", inputs=2)
+def copy_on_device_like(X: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``Y = X`` copied onto the device that holds ``like``; shape and dtype are X's.
+
+    graphlab runs everything on the CPU, so this is a plain copy and ``like`` is not read.
+    Copy's gradient uses it, as in Caffe2.
     """
     return np.array(X, copy=True)
 

@@ -61,8 +61,9 @@ def _target_shape(data: np.ndarray, requested: list[int]) -> tuple[int, ...]:
 
 
 def _reshape_grad(g: GradientContext):
-    # dX = Reshape(dY, old_shape); the second output is a throwaway copy of the shape.
-    op = g.op("Reshape", [g.GO(0), g.O(1)], [g.GI(0), "_" + g.I(0) + "_dims"],
+    # dX = Reshape(dY, old_shape); the second output is a throwaway copy of the shape,
+    # named after the gradient blob as Caffe2 names it (``_X_grad_dims``).
+    op = g.op("Reshape", [g.GO(0), g.O(1)], [g.GI(0), "_" + g.GI(0) + "_dims"],
               copy_args=False)
     return [op], [g.GI(0)] + [None] * (len(g.forward.input) - 1)
 
@@ -186,7 +187,8 @@ def _spread(op: str, dY: np.ndarray, X: np.ndarray, axes: list[int] | None,
 
 def _reduce_grad(grad_type: str):
     def maker(g: GradientContext):
-        return [g.op(grad_type, [g.GO(0), g.I(0)], [g.GI(0)])], [g.GI(0)]
+        # Caffe2's signature: (dY, X, Y); Y is passed along although only X's shape is used.
+        return [g.op(grad_type, [g.GO(0), g.I(0), g.O(0)], [g.GI(0)])], [g.GI(0)]
 
     return maker
 
@@ -197,7 +199,7 @@ def reduce_sum(X: np.ndarray, *, axes: list[int] | None = None, keepdims: int = 
 
     With ``keepdims=1`` (Caffe2's default) reduced dimensions stay as 1s: X ``[2, 3, 4]``,
     ``axes=[1]`` → Y ``[2, 1, 4]``; with ``keepdims=0`` → ``[2, 4]``. Ints stay ints.
-    Gradient: ``ReduceSumGradient(dY, X) -> dX``.
+    Gradient: ``ReduceSumGradient(dY, X, Y) -> dX``.
     """
     dtype = X.dtype if np.issubdtype(X.dtype, np.integer) else None  # int32 stays int32
     # np.asarray: a full reduction gives a NumPy scalar, and blobs are always arrays
@@ -205,12 +207,13 @@ def reduce_sum(X: np.ndarray, *, axes: list[int] | None = None, keepdims: int = 
                              keepdims=bool(keepdims), dtype=dtype))
 
 
-@register_op("ReduceSumGradient")
-def reduce_sum_gradient(dY: np.ndarray, X: np.ndarray, *, axes: list[int] | None = None,
-                        keepdims: int = 1) -> np.ndarray:
+@register_op("ReduceSumGradient", inputs=3)
+def reduce_sum_gradient(dY: np.ndarray, X: np.ndarray, Y: np.ndarray, *,
+                        axes: list[int] | None = None, keepdims: int = 1) -> np.ndarray:
     """``dX = dY`` copied along every reduced axis. dY: Y's shape → dX: X's shape.
 
-    X is read only for its shape (and float dtype).
+    X is read only for its shape (and float dtype); Y, the forward output, is not read
+    (Caffe2's gradient op takes it too).
     """
     return _spread("ReduceSumGradient", dY, X, axes, 1.0)
 
@@ -220,19 +223,19 @@ def reduce_mean(X: np.ndarray, *, axes: list[int] | None = None,
                 keepdims: int = 1) -> np.ndarray:
     """``Y = mean X`` over ``axes`` (default: all), i.e. ``Σ X / n`` with n the number of
     reduced elements. Shapes as for ReduceSum (``keepdims=1`` by default). X: float.
-    Gradient: ``ReduceMeanGradient(dY, X) -> dX``.
+    Gradient: ``ReduceMeanGradient(dY, X, Y) -> dX``.
     """
     require_float("ReduceMean", "X", X)
     return np.asarray(np.mean(X, axis=_reduced_axes("ReduceMean", X, axes),
                               keepdims=bool(keepdims)))
 
 
-@register_op("ReduceMeanGradient")
-def reduce_mean_gradient(dY: np.ndarray, X: np.ndarray, *, axes: list[int] | None = None,
-                         keepdims: int = 1) -> np.ndarray:
+@register_op("ReduceMeanGradient", inputs=3)
+def reduce_mean_gradient(dY: np.ndarray, X: np.ndarray, Y: np.ndarray, *,
+                         axes: list[int] | None = None, keepdims: int = 1) -> np.ndarray:
     """``dX = dY / n`` copied along every reduced axis (n = reduced element count).
 
-    dY: Y's shape → dX: X's shape.
+    dY: Y's shape → dX: X's shape; Y, the forward output, is not read.
     """
     red = _reduced_axes("ReduceMeanGradient", X, axes)
     n = int(np.prod([X.shape[i] for i in red], dtype=np.int64))
