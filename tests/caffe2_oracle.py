@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import textwrap
 from functools import cache
@@ -67,7 +68,8 @@ requires_caffe2 = pytest.mark.skipif(oracle_python() is None, reason=HOW_TO_GET_
 
 
 class Caffe2Error(RuntimeError):
-    """The program failed inside real Caffe2; the message holds its stderr."""
+    """The program failed in its process (real Caffe2's, or graphlab's in
+    :func:`run_graphlab`); the message holds its stderr."""
 
 
 def run_caffe2(program: str, inputs: dict[str, np.ndarray] | None = None,
@@ -80,6 +82,29 @@ def run_caffe2(program: str, inputs: dict[str, np.ndarray] | None = None,
     exe = oracle_python()
     if exe is None:
         pytest.skip(HOW_TO_GET_IT)
+    return run_in_process(exe, program, inputs, params, timeout)
+
+
+def run_graphlab(program: str, inputs: dict[str, np.ndarray] | None = None,
+                 params: Any = None, timeout: float = 300) -> dict[str, Any]:
+    """Run ``program`` with graphlab in a fresh process of this interpreter, the same way.
+
+    A fresh process starts from the same state as the Caffe2 one (no nets named yet, no
+    optimizer counted), so the names both give can be compared.
+    """
+    return run_in_process(sys.executable, program, inputs, params, timeout, src=ROOT)
+
+
+def run_in_process(exe: str, program: str, inputs: dict[str, np.ndarray] | None = None,
+                   params: Any = None, timeout: float = 300,
+                   src: Path | None = None) -> dict[str, Any]:
+    """Run ``program`` with interpreter ``exe`` in its own process; return its ``OUTPUTS``.
+
+    ``src`` is put first on the module path (for graphlab from this checkout).
+
+    Raises:
+        Caffe2Error: the program raised (or the process aborted).
+    """
     with tempfile.TemporaryDirectory(prefix="caffe2-oracle-") as tmp:
         np.savez(os.path.join(tmp, "inputs.npz"), **(inputs or {}))
         with open(os.path.join(tmp, "params.json"), "w") as f:
@@ -87,12 +112,15 @@ def run_caffe2(program: str, inputs: dict[str, np.ndarray] | None = None,
         script = os.path.join(tmp, "program.py")
         with open(script, "w") as f:
             f.write(_PRELUDE + textwrap.dedent(program) + _EPILOGUE)
-        env = dict(os.environ, GLOG_minloglevel="2", PYTHONWARNINGS="ignore")
+        env = dict(os.environ, GLOG_minloglevel="2", PYTHONWARNINGS="ignore",
+                   MPLBACKEND="Agg")
+        if src is not None:
+            env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")])
         done = subprocess.run([exe, script, tmp], capture_output=True, text=True,
                               timeout=timeout, env=env, cwd=tmp)
         if done.returncode != 0:
             raise Caffe2Error(
-                f"real Caffe2 failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
+                f"the program failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
         with np.load(os.path.join(tmp, "outputs.npz"), allow_pickle=False) as f:
             result: dict[str, Any] = {k: f[k] for k in f.files}
         with open(os.path.join(tmp, "outputs.json")) as f:

@@ -129,6 +129,7 @@ CASES: dict[str, list[Case]] = {
     "Log": [
         Case(_u((3, 4), low=0.5, high=3.0), lambda x: np.log(x), id="2d"),
         Case(_u((6,), low=0.5, high=3.0), lambda x: np.log2(x) * np.log(2.0), id="1d"),
+        Case(_u((4,), low=0.5, high=3.0), lambda x: np.log(x), inplace=True, id="inplace"),
     ],
     "Sqr": [
         Case(_u((3, 4)), lambda x: x ** 2, id="2d"),
