@@ -12,8 +12,8 @@ from op_case import Case
 from op_checks import run_op
 
 from graphlab import core, workspace
-from graphlab.errors import ArgumentError, OperatorError
-from graphlab.registry import NO_GRADIENT, GradientContext, get_schema
+from graphlab.errors import ArgumentError, GradientError, OperatorError
+from graphlab.registry import NO_GRADIENT, SHOULD_NOT_DO_GRADIENT, GradientContext, get_schema
 
 
 @pytest.mark.parametrize(
@@ -34,9 +34,26 @@ def test_cases_forward(op_type: str, case: Case) -> None:
 
 
 def test_no_gradient_ops() -> None:
-    for op in ("Iter", "AtomicIter", "CreateMutex", "LearningRate", "MomentumSGDUpdate", "Adam"):
+    for op in ("Iter", "AtomicIter", "LearningRate"):
         assert get_schema(op).grad == NO_GRADIENT
+    # as in Caffe2, reaching these in a backward pass is an error
+    for op in ("CreateMutex", "MomentumSGDUpdate", "Adam"):
+        assert get_schema(op).grad == SHOULD_NOT_DO_GRADIENT
     assert get_schema("WeightedSum").differentiable
+
+
+def test_backward_pass_reaching_an_update_op_is_an_error() -> None:
+    net = core.Net("reach")
+    net.MomentumSGDUpdate(["g", "m", "lr", "p"], ["g", "m", "p"])
+    net.FC(["p", "W", "b"], "y")
+    net.AveragedLoss("y", "loss")
+    with pytest.raises(GradientError, match="MomentumSGDUpdate"):
+        net.AddGradientOperators(["loss"])
+    unrelated = core.Net("unrelated")
+    unrelated.MomentumSGDUpdate(["g", "m", "lr", "p"], ["g", "m", "p"])
+    unrelated.FC(["X", "W", "b"], "y")
+    unrelated.AveragedLoss("y", "loss")
+    unrelated.AddGradientOperators(["loss"])  # not reached: fine
 
 
 # ---- Iter ------------------------------------------------------------------------------------

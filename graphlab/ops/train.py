@@ -9,6 +9,9 @@ An optimizer in Caffe2 is just more operators in the train net::
 
 ``MomentumSGDUpdate`` and ``Adam`` fuse a whole update rule into one op. None of these
 ops has a gradient except ``WeightedSum`` (whose gradient op is ``WeightedSumGradient``).
+As in Caffe2, a backward pass that reaches ``MomentumSGDUpdate``, ``Adam`` or
+``CreateMutex`` (a gradient is asked for one of their outputs) is an error; the counters
+and ``LearningRate`` just pass no gradient on.
 Ops that Caffe2 runs in place (Iter, MomentumSGDUpdate, Adam) must be written in place;
 graphlab checks that when the op is created.
 """
@@ -23,7 +26,13 @@ import numpy as np
 from .. import schedules
 from ..errors import ShapeError
 from ..fastpath import compiles, with_trusted
-from ..registry import NO_GRADIENT, GradientContext, OpContext, register_op
+from ..registry import (
+    NO_GRADIENT,
+    SHOULD_NOT_DO_GRADIENT,
+    GradientContext,
+    OpContext,
+    register_op,
+)
 from ._util import require_float, shape_str
 
 __all__ = [
@@ -106,7 +115,7 @@ def atomic_iter(mutex: np.ndarray, iter: np.ndarray) -> np.ndarray:
     return _increment("AtomicIter", iter)
 
 
-@register_op("CreateMutex", inputs=0, grad=NO_GRADIENT)
+@register_op("CreateMutex", inputs=0, grad=SHOULD_NOT_DO_GRADIENT)
 def create_mutex() -> np.ndarray:
     """Make a mutex blob for ``AtomicIter``.
 
@@ -303,7 +312,8 @@ def weighted_sum(*X_w_pairs: np.ndarray, grad_on_w: bool = False) -> np.ndarray:
 @register_op("WeightedSumGradient", inputs=(3, None), outputs=(1, None))
 def weighted_sum_gradient(dY: np.ndarray, *X_w_pairs: np.ndarray,
                           grad_on_w: bool = False) -> Any:
-    """Gradient of WeightedSum: ``dX_i = w_i · dY`` (shaped like X_i).
+    """Gradient of WeightedSum: ``dX_i = w_i · dY`` (shaped like X_i; Caffe2 shaped it like
+    dY, which only has the same size: a documented departure).
 
     Inputs ``(dY, X0, w0, X1, w1, ...)``; outputs ``dX_0, dX_1, ...`` and, with
     ``grad_on_w=1``, then ``dw_0, dw_1, ...`` with ``dw_i = ⟨dY, X_i⟩`` shaped like w_i
@@ -352,7 +362,7 @@ def _lr_value(op: str, lr: np.ndarray) -> np.ndarray:
 
 
 @register_op("MomentumSGDUpdate", outputs=3, enforce_inplace=[(0, 0), (1, 1), (3, 2)],
-             grad=NO_GRADIENT)
+             grad=SHOULD_NOT_DO_GRADIENT)
 def momentum_sgd_update(grad: np.ndarray, moment: np.ndarray, lr: np.ndarray,
                         param: np.ndarray, *, momentum: float = 0.0, nesterov: int = 0):
     """SGD with momentum, fused: outputs ``(grad, moment, param)``, all in place.
@@ -380,7 +390,8 @@ def momentum_sgd_update(grad: np.ndarray, moment: np.ndarray, lr: np.ndarray,
             param - adjusted)
 
 
-@register_op("Adam", outputs=3, enforce_inplace=[(0, 0), (1, 1), (2, 2)], grad=NO_GRADIENT)
+@register_op("Adam", outputs=3, enforce_inplace=[(0, 0), (1, 1), (2, 2)],
+             grad=SHOULD_NOT_DO_GRADIENT)
 def adam(param: np.ndarray, moment_1: np.ndarray, moment_2: np.ndarray, grad: np.ndarray,
          lr: np.ndarray, iter: np.ndarray, *, beta1: float = 0.9, beta2: float = 0.999,
          epsilon: float = 1e-5):
