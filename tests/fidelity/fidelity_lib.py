@@ -73,14 +73,14 @@ def compare_arrays(key: str, mine: Any, theirs: Any, out: dict[str, str]) -> Non
         return
     if a.dtype != b.dtype:
         out[f"{key.replace(':values:', ':dtype:')}"] = f"graphlab {a.dtype}, Caffe2 {b.dtype}"
-    if a.dtype.kind in "fc" and b.dtype.kind in "fc":
+    numeric = a.dtype.kind in "biufc" and b.dtype.kind in "biufc"
+    if numeric and (a.dtype.kind in "fc" or b.dtype.kind in "fc"):
         if not np.allclose(a, b, rtol=RTOL, atol=ATOL, equal_nan=True):
             worst = float(np.nanmax(np.abs(a.astype(np.float64) - b.astype(np.float64))))
             out[key] = (f"max |difference| {worst:.3g}; graphlab {_short(a)}, "
                         f"Caffe2 {_short(b)}")
-    elif a.dtype.kind in "fc" or b.dtype.kind in "fc" or not np.array_equal(a, b):
-        if a.dtype.kind != b.dtype.kind or not np.array_equal(a, b):
-            out[key] = f"graphlab {_short(a)}, Caffe2 {_short(b)}"
+    elif not np.array_equal(a, b):
+        out[key] = f"graphlab {_short(a)}, Caffe2 {_short(b)}"
 
 
 def _short(a: np.ndarray) -> str:

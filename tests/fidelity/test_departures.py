@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
+import pytest
 from departures import DEPARTURES
+from fidelity_lib import check, compare_arrays
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "caffe2-compatibility.md"
 AREAS = ("forward", "gradient", "only", "print", "drawer", "model", "workspace", "schedule",
@@ -41,3 +44,41 @@ def test_the_doc_mirrors_the_table() -> None:
         "departures.py in the same order")
     for dep in DEPARTURES:
         assert rows[dep.id] == dep.reason, f"{dep.id}: the doc's reason differs from the table's"
+
+
+def test_an_unlisted_difference_fails_and_names_its_place() -> None:
+    with pytest.raises(AssertionError, match=r"forward:NoSuchOp/case:values:out0: x"):
+        check("forward", {**_all_listed("forward"), "forward:NoSuchOp/case:values:out0": "x"})
+
+
+def test_a_departure_that_matches_nothing_fails() -> None:
+    with pytest.raises(AssertionError, match="slope-policy"):
+        check("schedule", {})
+
+
+def test_array_comparison_fields() -> None:
+    out: dict[str, str] = {}
+    compare_arrays("forward:Op/c:values:y", np.float32(1.0), np.array(1.0, np.float32), out)
+    assert list(out) == ["forward:Op/c:type:y"]
+    out.clear()
+    compare_arrays("k:values:y", np.zeros(3), np.zeros(4), out)
+    assert list(out) == ["k:shape:y"]
+    out.clear()
+    compare_arrays("k:values:y", np.array([1, 2], np.int32), np.array([1, 2], np.int64), out)
+    assert list(out) == ["k:dtype:y"]
+    out.clear()
+    compare_arrays("k:values:y", np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-4]), out)
+    assert list(out) == ["k:values:y"]
+    out.clear()
+    compare_arrays("k:values:y", np.array([1.0, 2.0]), np.array([1.0, 2.0 * (1 + 1e-7)]), out)
+    assert out == {}
+
+
+def _all_listed(area: str) -> dict[str, str]:
+    """One made-up difference per pattern of ``area``'s departures, so none is stale."""
+    keys = {}
+    for dep in DEPARTURES:
+        for pattern in dep.where:
+            if pattern.startswith(area + ":"):
+                keys[pattern.replace("*", "x")] = "listed"
+    return keys
