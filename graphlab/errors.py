@@ -20,6 +20,7 @@ __all__ = [
     "GraphlabError",
     "OperatorError",
     "ShapeError",
+    "UnknownOperatorError",
     "blob_summary",
     "did_you_mean",
     "user_origin",
@@ -34,6 +35,15 @@ class GraphlabError(RuntimeError):
 
 class ArgumentError(GraphlabError, TypeError):
     """An operator was created with a missing, unknown or mistyped argument or arity."""
+
+
+class UnknownOperatorError(GraphlabError, AttributeError):
+    """No operator of that type is registered.
+
+    An ``AttributeError`` (``net.NoSuchOp`` and ``hasattr(net, "Foo")`` behave as in
+    Caffe2) that is also a ``RuntimeError``, the class Caffe2 raised when it met an unknown
+    op type while creating or running it.
+    """
 
 
 class ShapeError(GraphlabError, ValueError):

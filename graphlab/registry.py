@@ -35,7 +35,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from .errors import ArgumentError, did_you_mean
+from .errors import ArgumentError, UnknownOperatorError, did_you_mean
 from .proto import Argument, OperatorDef, make_argument
 
 __all__ = [
@@ -537,13 +537,14 @@ def get_schema(type: str) -> OpSchema:
     """The schema of ``type``.
 
     Raises:
-        AttributeError: unknown op type, with close-name suggestions.
+        UnknownOperatorError: (an ``AttributeError`` and a ``RuntimeError``) unknown op
+            type, with close-name suggestions.
     """
     _ensure_loaded()
     try:
         return _REGISTRY[type]
     except KeyError:
-        raise AttributeError(
+        raise UnknownOperatorError(
             f"{type!r} is not a registered operator." + did_you_mean(type, _REGISTRY)
             + " See graphlab.registry.op_names() for the full list."
         ) from None

@@ -139,6 +139,42 @@ DEPARTURES: list[Departure] = [
         "graphlab's Save/Load default to db_type=\"npz\" (a NumPy file anyone can open); "
         "Caffe2 has no default db_type and no npz format.",
     ),
+    # ---- workspace and nets ----------------------------------------------------------------
+    Departure(
+        "arguments-checked-at-creation",
+        ("workspace:workspace/misspelt argument:*",
+         "workspace:workspace/int where float is read:*"),
+        "Caffe2 ignores an unknown (misspelt) argument and refuses an int where the op "
+        "reads a float (std=1), but only when the op runs. graphlab checks arguments when "
+        "the op is created: a misspelt name is an ArgumentError (a RuntimeError) on the "
+        "line that made it, with a did-you-mean; an int where a float is read is converted.",
+    ),
+    Departure(
+        "create-net-again",
+        ("workspace:workspace/CreateNet again:*",),
+        "Caffe2 refuses to create a net whose name it already has ('I respectfully refuse "
+        "to overwrite'). graphlab makes creating the identical net again a no-op, so a "
+        "re-run notebook cell works; a changed net with the same name needs overwrite=True.",
+    ),
+    Departure(
+        "blobs-only-with-values",
+        ("workspace:workspace/Blobs after CreateNet:*",),
+        "Caffe2's CreateNet makes an empty blob for every output of the net, so Blobs() "
+        "lists them before anything ran. graphlab lists only blobs that hold a value; "
+        "fetching one that was never written is the missing-blob error, not an empty message.",
+    ),
+    Departure(
+        "gradient-of-one-blob",
+        ("workspace:workspace/AddGradientOperators one blob:*",),
+        "Caffe2's AddGradientOperators needs a list or dict of blobs (a single blob is a "
+        "TypeError); graphlab also accepts a single blob, the form learners try first.",
+    ),
+    Departure(
+        "external-output-error-class",
+        ("workspace:workspace/AddExternalOutput not made here:*",),
+        "Adding an external output the net does not make is an AssertionError in Caffe2 "
+        "(a bare assert); graphlab raises a ValueError that names the net and the blob.",
+    ),
     # ---- learning-rate policies ------------------------------------------------------------
     Departure(
         "slope-policy",

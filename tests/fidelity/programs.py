@@ -278,6 +278,28 @@ undeclared.AddExternalInput("a")
 undeclared.Relu(["a"], ["e"])
 undeclared.Relu(["b"], ["f"])  # b exists in the workspace but the net never declares it
 call("RunNetOnce undeclared input", lambda: workspace.RunNetOnce(undeclared))
+call("CreateNet again", lambda: workspace.CreateNet(net))
+fresh = core.Net("ws_fresh")
+fresh.Relu(["a"], ["fresh_out"])
+workspace.CreateNet(fresh)
+call("Blobs after CreateNet", lambda: sorted(workspace.Blobs()))
+call("misspelt argument", lambda: workspace.RunOperatorOnce(
+    core.CreateOperator("LeakyRelu", ["a"], ["b"], alpah=0.5)))
+call("int where float is read", lambda: workspace.RunOperatorOnce(
+    core.CreateOperator("GaussianFill", [], ["g"], shape=[2], mean=0, std=1)))
+call("unknown op", lambda: workspace.RunOperatorOnce(core.CreateOperator("NoSuchOp", [], ["x"])))
+call("unknown op on a net", lambda: getattr(core.Net("ws_attr"), "NoSuchOp"))
+call("unknown LR policy", lambda: workspace.RunOperatorOnce(core.CreateOperator(
+    "LearningRate", ["it64"], ["lr"], base_lr=0.1, policy="nope")) if workspace.FeedBlob(
+    "it64", np.array([1], np.int64)) else None)
+call("wrong input count", lambda: workspace.RunOperatorOnce(
+    core.CreateOperator("Relu", ["a", "a"], ["b"])))
+single = core.Net("ws_single")
+single.AveragedLoss(["a"], ["single_loss"])
+call("AddGradientOperators one blob", lambda: sorted(
+    str(k) for k in single.AddGradientOperators("single_loss")))
+call("AddExternalOutput not made here", lambda: core.Net("ws_out").AddExternalOutput(
+    core.BlobReference("not_made_here")))
 call("CurrentWorkspace", lambda: workspace.CurrentWorkspace())
 call("SwitchWorkspace create", lambda: workspace.SwitchWorkspace("other", True))
 call("Blobs in new workspace", lambda: workspace.Blobs())
