@@ -41,6 +41,13 @@ DEPARTURES: list[Departure] = [
         "learner reads changes what the op computes. The same nets with those removed "
         "from Caffe2's print and compare equal.",
     ),
+    Departure(
+        "brew-sigmoid",
+        ("model:models/brew.sigmoid:*",),
+        "Caffe2 1.4's brew has tanh but no sigmoid helper (one writes model.net.Sigmoid); "
+        "graphlab adds brew.sigmoid beside brew.tanh so the activations a course compares "
+        "are built the same way.",
+    ),
     # ---- what Caffe2 1.4 really did --------------------------------------------------------
     Departure(
         "run-once-honoured",

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 
+from graphlab import brew
+
 #: Helpers every program can call; ``text_of`` is defined per system (see below).
 HELPERS = '''
 import numpy as _np
@@ -171,7 +173,7 @@ workspace.RunNet(net.Proto().name)
 RESULT["refilled on the second run"] = bool(not np.array_equal(first, workspace.FetchBlob("U")))
 '''
 
-MODELS = '''
+MODELS = f"HELPERS_TO_CHECK = {brew.helpers()!r}\n" + '''
 from caffe2.python import brew, core, model_helper, optimizer, workspace
 import copy
 import numpy as np
@@ -203,7 +205,21 @@ def without_gpu_scope(net):
                 op.engine = None
     return proto
 
-def record_model(key, model, steps=30):
+def classifier(name):
+    model = model_helper.ModelHelper(name=name)
+    h = brew.fc(model, "data", "h", dim_in=2, dim_out=4)
+    h = brew.tanh(model, h, "h_tanh")
+    h = brew.fc(model, h, "h2", dim_in=4, dim_out=4)
+    h = model.net.Sigmoid(h, "h2_sig")
+    logits = brew.fc(model, h, "logits", dim_in=4, dim_out=3)
+    prob = brew.softmax(model, logits, "prob")
+    xent = model.net.LabelCrossEntropy([prob, "label"], "xent")
+    loss = model.net.AveragedLoss(xent, "loss")
+    model.net.Accuracy([prob, "label"], "accuracy")
+    model.AddGradientOperators([loss])
+    return model
+
+def record_model(key, model, steps=30, label=None):
     record_net(key + "/init", model.param_init_net)
     record_net(key + "/train", model.net)
     record_net(key + "/train-without-gpu-scope", without_gpu_scope(model.net))
@@ -217,7 +233,8 @@ def record_model(key, model, steps=30):
         workspace.FeedBlob(str(p), (0.5 * np.cos(np.arange(n) + k)).reshape(shape)
                            .astype(np.float32))
     workspace.FeedBlob("data", np.linspace(-1, 1, 16).reshape(8, 2).astype(np.float32))
-    workspace.FeedBlob("label", np.linspace(0, 1, 8).reshape(8, 1).astype(np.float32))
+    workspace.FeedBlob("label", np.linspace(0, 1, 8).reshape(8, 1).astype(np.float32)
+                       if label is None else label)
     workspace.CreateNet(model.net)
     losses = []
     for _ in range(steps):
@@ -226,6 +243,9 @@ def record_model(key, model, steps=30):
     RESULT["losses:" + key] = losses
     RESULT["trained:" + key] = {str(p): workspace.FetchBlob(str(p)).ravel().tolist()
                                 for p in model.params}
+
+for helper in HELPERS_TO_CHECK:
+    call("brew." + helper, lambda: callable(getattr(brew, helper)))
 
 model = regression("sgd")
 optimizer.build_sgd(model, 0.1, policy="step", stepsize=10, gamma=0.9)
@@ -242,6 +262,11 @@ record_model("nesterov", model)
 model = regression("adam")
 optimizer.build_adam(model, 0.01)
 record_model("adam", model)
+
+model = classifier("classifier")
+optimizer.build_sgd(model, 0.5, policy="inv", gamma=0.01, power=0.5, momentum=0.5)
+record_model("classifier", model, label=np.array([0, 1, 2, 1, 0, 2, 2, 1], np.int32))
+RESULT["accuracy:classifier"] = float(workspace.FetchBlob("accuracy"))
 '''
 
 WORKSPACE = '''

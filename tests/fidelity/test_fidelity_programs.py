@@ -22,7 +22,8 @@ from programs import CAFFE2_TEXT, GRAPHLAB_TEXT, HELPERS, PROGRAMS, RUNNER
 AREAS = {"text": "print", "str": "print", "op-str": "print", "graph": "drawer",
          "ops": "model", "params": "model", "get-params": "model", "losses": "model",
          "trained": "model", "gradient_map": "model", "call": "workspace",
-         "lr": "schedule", "lr-dtype": "schedule", "lr-error": "schedule"}
+         "lr": "schedule", "lr-dtype": "schedule", "lr-error": "schedule",
+         "accuracy": "model"}
 
 
 @cache
@@ -97,6 +98,8 @@ def differences() -> dict[str, str]:
                 continue
             kind, _, what = name.partition(":")
             area = AREAS.get(kind, "finding")
+            if kind == "call" and program == "models":
+                area = "model"
             key = f"{area}:{program}/{what or kind}"
             if name not in mine or name not in theirs:
                 who = "Caffe2" if name in theirs else "graphlab"
