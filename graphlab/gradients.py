@@ -43,8 +43,14 @@ from typing import Any
 
 from .core import BlobReference, CreateOperator, check_operator
 from .errors import GradientError, GraphlabError, did_you_mean
-from .proto import OperatorDef
-from .registry import NO_GRADIENT, SHOULD_NOT_DO_GRADIENT, GradientContext, get_schema
+from .proto import DeviceOption, OperatorDef
+from .registry import (
+    NO_GRADIENT,
+    SECOND_SLOT_SUFFIX,
+    SHOULD_NOT_DO_GRADIENT,
+    GradientContext,
+    get_schema,
+)
 
 __all__ = [
     "StopGradientOrphanError",
@@ -398,14 +404,20 @@ class _Builder:
                 first = False
                 parts.append(gen.op.output[gen.slot])
             else:
-                new = f"_{gen.op.output[gen.slot]}_autosplit_{renamed}"
+                # Caffe2's name: _<the op's output>_autosplit_<k>. A second-slot partial of
+                # Op(X, X) is X_grad_from_B only because one op cannot write X_grad twice;
+                # Caffe2 wrote X_grad twice, so its split name is _X_grad_autosplit_<k>.
+                stem = gen.op.output[gen.slot].removesuffix(SECOND_SLOT_SUFFIX)
+                new = f"_{stem}_autosplit_{renamed}"
                 renamed += 1
                 gen.op.output[gen.slot] = new
                 parts.append(new)
         if base in parts:
             j = parts.index(base)
             parts[0], parts[j] = parts[j], parts[0]
-        return CreateOperator("Sum", parts, [base])
+        # Caffe2 marks the Sum ops its gradient builder adds (not as gradient ops)
+        marker = DeviceOption(extra_info=["is_auto_gen_sum_ops:1"])
+        return CreateOperator("Sum", parts, [base], device_option=marker)
 
     # -- result --------------------------------------------------------------------------
     def gradient_map(self) -> dict[str, str]:

@@ -204,13 +204,16 @@ class DeviceOption(_Binary):
 
     Field names and order are Caffe2 1.4's (``device_id`` was ``cuda_gpu_id`` before
     2018). An empty ``DeviceOption()`` prints as ``device_option {\n}``: Caffe2's
-    optimizers put one on every op they add for a parameter.
+    optimizers put one on every op they add for a parameter. ``extra_info`` holds free
+    text; Caffe2's gradient builder marks the ``Sum`` ops it adds with
+    ``is_auto_gen_sum_ops:1``.
     """
 
     device_type: int | None = None
     device_id: int | None = None
     random_seed: int | None = None
     node_name: str | None = None
+    extra_info: list[str] = field(default_factory=list)
 
     def _lines(self, indent: str) -> list[str]:
         lines = []
@@ -220,6 +223,7 @@ class DeviceOption(_Binary):
                 lines.append(f"{indent}{name}: {v}")
         if self.node_name is not None:
             lines.append(f"{indent}node_name: {_quote(self.node_name)}")
+        lines.extend(f"{indent}extra_info: {_quote(v)}" for v in self.extra_info)
         return lines
 
 

@@ -40,6 +40,7 @@ from .proto import Argument, OperatorDef, make_argument
 
 __all__ = [
     "NO_GRADIENT",
+    "SECOND_SLOT_SUFFIX",
     "SHOULD_NOT_DO_GRADIENT",
     "ArgSpec",
     "GradientContext",
@@ -56,6 +57,11 @@ NO_GRADIENT = "NO_GRADIENT"
 """The op has no gradient: the builder stops here and its inputs get none."""
 
 SHOULD_NOT_DO_GRADIENT = "SHOULD_NOT_DO_GRADIENT"
+
+#: Suffix of the second partial gradient of an op that reads one blob in two slots
+#: (``Mul(X, X)`` writes ``X_grad`` and ``X_grad_from_B``: an op's outputs are distinct).
+#: The gradient builder renames it to Caffe2's ``_X_grad_autosplit_<k>`` when it sums them.
+SECOND_SLOT_SUFFIX = "_from_B"
 """Differentiating through the op is a mistake (e.g. Accuracy, Print)."""
 
 #: Keyword arguments Caffe2 accepted on every op that graphlab accepts and ignores.

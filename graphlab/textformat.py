@@ -92,6 +92,7 @@ _FIELDS: dict[type, dict[str, tuple[Any, bool]]] = {
         "device_id": (_INT, False),
         "random_seed": (_INT, False),
         "node_name": (_STR, False),
+        "extra_info": (_STR, True),
     },
 }
 

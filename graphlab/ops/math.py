@@ -31,6 +31,7 @@ from ..fastpath import compiles, with_trusted
 from ..proto import OperatorDef
 from ..registry import (
     NO_GRADIENT,
+    SECOND_SLOT_SUFFIX,
     SHOULD_NOT_DO_GRADIENT,
     GradientContext,
     OpContext,
@@ -202,11 +203,11 @@ def _input_grad_names(g: GradientContext) -> list[str]:
     An op's outputs must be distinct blobs, so when both inputs are the same blob the
     second slot's partial gradient gets its own name. The gradient builder sees X read
     twice and adds the two partials with a ``Sum`` into ``X_grad`` (renaming the second
-    ``_X_grad_from_B_autosplit_0``), exactly as for a blob read by two ops.
+    ``_X_grad_autosplit_0``, Caffe2's name), exactly as for a blob read by two ops.
     """
     if g.I(0) != g.I(1):
         return [g.GI(0), g.GI(1)]
-    return [g.GI(0), g.GI(1) + "_from_B"]
+    return [g.GI(0), g.GI(1) + SECOND_SLOT_SUFFIX]
 
 
 _BINARY_ARGS_DOC = """

@@ -75,6 +75,8 @@ def _plain(value):
         return {str(k): _plain(v) for k, v in value.items()}
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if type(value).__name__ == "BlobReference":
+        return str(value)
     return repr(value)
 
 def call(key, fn):
@@ -343,6 +345,88 @@ call("RunNetOnce gradient of 0-d", lambda: workspace.RunNetOnce(g))
 call("FetchBlob 0-d gradient", lambda: workspace.FetchBlob("y0_grad"))
 '''
 
+BUILDER = '''
+from caffe2.python import core, workspace
+import numpy as np
+
+def feed(names):
+    """Feed each blob deterministic values; a name may be ``(name, shape)`` (default [2, 3])."""
+    for k, item in enumerate(names):
+        name, shape = item if isinstance(item, tuple) else (item, (2, 3))
+        n = int(np.prod(shape))
+        workspace.FeedBlob(name, (np.cos(np.arange(n) * 0.9 + k) + 0.1 * k)
+                           .reshape(shape).astype(np.float32))
+
+def check(key, net, ys, inputs):
+    workspace.ResetWorkspace()
+    gmap = call("AddGradientOperators " + key, lambda: net.AddGradientOperators(ys))
+    if gmap is None:
+        return
+    RESULT["gradient_map:" + key] = sorted([str(k), str(v)] for k, v in gmap.items())
+    record_net(key, net)
+    feed(inputs)
+    workspace.RunNetOnce(net)
+    RESULT["values:" + key] = {str(v): workspace.FetchBlob(str(v)).ravel().tolist()
+                               for v in gmap.values() if workspace.HasBlob(str(v))}
+
+net = core.Net("read_twice")
+net.Relu("x", "y1")
+net.Sigmoid("x", "y2")
+net.Add(["y1", "y2"], "s")
+net.AveragedLoss("s", "loss")
+check("read-twice", net, ["loss"], ["x"])
+
+net = core.Net("same_input_twice")
+net.Mul(["x", "x"], "sq")
+net.AveragedLoss("sq", "loss")
+check("same-input-twice", net, ["loss"], ["x"])
+
+net = core.Net("sum_same")
+net.Sum(["x", "x"], "twice")
+net.AveragedLoss("twice", "loss")
+check("sum-same-input", net, ["loss"], ["x"])
+
+net = core.Net("in_place_chain")
+net.Copy("x", "h")
+net.Relu("h", "h")
+net.Scale("h", "h", scale=3.0)
+net.Tanh("h", "h")
+net.AveragedLoss("h", "loss")
+check("in-place-chain", net, ["loss"], ["x"])
+
+net = core.Net("stop")
+net.Tanh("x", "t")
+net.StopGradient("t", "t_stopped")
+net.Mul(["t_stopped", "w"], "p")
+net.Add(["p", "t"], "q")
+net.AveragedLoss("q", "loss")
+check("stop-gradient", net, ["loss"], ["x", "w"])
+
+net = core.Net("two_losses")
+net.Tanh("x", "t")
+net.AveragedLoss("t", "loss1")
+net.Sigmoid("t", "u")
+net.AveragedLoss("u", "loss2")
+check("two-losses", net, ["loss1", "loss2"], ["x"])
+
+net = core.Net("w_used_then_updated")
+net.FC(["x", "w", "b"], "h")
+net.AveragedLoss("h", "loss")
+check("fc", net, ["loss"], ["x", ("w", (4, 3)), ("b", (4,))])
+
+net = core.Net("shared_weight")
+net.FC(["x", "w", "b"], "h1")
+net.FC(["h1", "w", "b"], "h2")
+net.AveragedLoss("h2", "loss")
+check("shared-weight", net, ["loss"], ["x", ("w", (3, 3)), ("b", (3,))])
+
+net = core.Net("given_seed")
+net.Exp("x", "e")
+net.ReduceSum("e", "r", axes=[1], keepdims=0)
+net.AddExternalInput("r_seed")
+check("given-seed", net, {"r": "r_seed"}, ["x", ("r_seed", (2,))])
+'''
+
 #: Every LearningRate policy with arguments that exercise it (iterations 1..300).
 POLICIES: list[tuple[str, dict]] = [
     ("fixed", {}),
@@ -411,4 +495,5 @@ PROGRAMS: list[tuple[str, str]] = [
     ("models", MODELS),
     ("workspace", WORKSPACE),
     ("schedules", SCHEDULES),
+    ("builder", BUILDER),
 ]

@@ -17,7 +17,7 @@ from fidelity_lib import check, compare_arrays
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "caffe2-compatibility.md"
 AREAS = ("forward", "gradient", "only", "print", "drawer", "model", "workspace", "schedule",
-         "finding")
+         "finding", "builder")
 
 
 def _doc_rows() -> dict[str, str]:

@@ -100,6 +100,8 @@ def differences() -> dict[str, str]:
             area = AREAS.get(kind, "finding")
             if kind == "call" and program == "models":
                 area = "model"
+            if program == "builder" and kind != "str":
+                area = "builder"
             key = f"{area}:{program}/{what or kind}"
             if name not in mine or name not in theirs:
                 who = "Caffe2" if name in theirs else "graphlab"
@@ -124,7 +126,7 @@ def _area(area: str) -> dict[str, str]:
 
 @requires_caffe2
 @pytest.mark.parametrize("area", ["print", "drawer", "model", "workspace", "schedule",
-                                  "finding"])
+                                  "finding", "builder"])
 def test_programs_match_caffe2(area: str) -> None:
     check(area, _area(area))
 
