@@ -413,7 +413,7 @@ def GetPydotGraph(  # noqa: N802
     operators_or_net: Any,
     name: str | None = None,
     rankdir: str = "LR",
-    node_producer: NodeProducer | None = None,
+    op_node_producer: NodeProducer | None = None,
     *,
     style: str = "classic",
     workspace: Any = None,
@@ -429,8 +429,9 @@ def GetPydotGraph(  # noqa: N802
             list of OperatorDefs (``net.Proto().op``).
         name: graph name (default: the net's name, or ``"unnamed"`` for an op list).
         rankdir: Graphviz layout direction: ``"LR"`` (left to right), ``"TB"``, ...
-        node_producer: ``(op, op_id) -> pydot.Node`` for op nodes (see
-            :func:`GetOpNodeProducer`); overrides the style's op look.
+        op_node_producer: ``(op, op_id) -> pydot.Node`` for op nodes (see
+            :func:`GetOpNodeProducer`); overrides the style's op look. Caffe2's name
+            (``GetPydotGraph(ops, op_node_producer=GetOpNodeProducer(True, **OP_STYLE))``).
         style: ``"classic"`` (Caffe2's look) or ``"teaching"`` (forward / gradient /
             update ops in green / red / blue, parameters filled yellow, a legend).
         workspace: show ``dtype[shape]`` under each blob name: True for the current
@@ -450,8 +451,8 @@ def GetPydotGraph(  # noqa: N802
     ops, graph_name = _rectify(operators_or_net, name)
     graph = NetGraph(graph_name, len(ops), fast_layout, rankdir=rankdir)
     teaching = style == "teaching"
-    if node_producer is None:
-        node_producer = _style_node_producer(style, append_output)
+    if op_node_producer is None:
+        op_node_producer = _style_node_producer(style, append_output)
     param_names = list(params) if params is not None else (
         _detect_params(ops) if teaching else []
     )
@@ -464,7 +465,7 @@ def GetPydotGraph(  # noqa: N802
     for op_id, op in enumerate(ops):
         cat = op_category(op)
         cats_used.setdefault(cat, None)
-        op_node = node_producer(op, op_id)
+        op_node = op_node_producer(op, op_id)
         graph.add_node(op_node)
         op_ref = op_node.get_name()
         for blob in op.input:
@@ -493,7 +494,7 @@ def GetPydotGraphMinimal(  # noqa: N802
     name: str | None = None,
     rankdir: str = "LR",
     minimal_dependency: bool = False,
-    node_producer: NodeProducer | None = None,
+    op_node_producer: NodeProducer | None = None,
     *,
     style: str = "classic",
     legend: bool | None = None,
@@ -515,15 +516,15 @@ def GetPydotGraphMinimal(  # noqa: N802
     ops, graph_name = _rectify(operators_or_net, name)
     graph = NetGraph(graph_name, len(ops), fast_layout, rankdir=rankdir)
     teaching = style == "teaching"
-    if node_producer is None:
-        node_producer = _style_node_producer(style, append_output)
+    if op_node_producer is None:
+        op_node_producer = _style_node_producer(style, append_output)
     writer: dict[str, int] = {}  # blob name -> index of the op that wrote it last
     ancestors: list[int] = []  # bitmask of every op that op i depends on
     node_ids: list[str] = []
     cats_used: dict[str, None] = {}
     for op_id, op in enumerate(ops):
         cats_used.setdefault(op_category(op), None)
-        node = node_producer(op, op_id)
+        node = op_node_producer(op, op_id)
         graph.add_node(node)
         node_ids.append(node.get_name())
         parents = [writer[b] for b in op.input if b in writer]

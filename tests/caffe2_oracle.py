@@ -112,8 +112,11 @@ def run_in_process(exe: str, program: str, inputs: dict[str, np.ndarray] | None 
         script = os.path.join(tmp, "program.py")
         with open(script, "w") as f:
             f.write(_PRELUDE + textwrap.dedent(program) + _EPILOGUE)
+        # PYTHONHASHSEED: Caffe2's gradient builder orders the Sum ops that accumulate
+        # one gradient op's outputs by set iteration order, which varies from process to
+        # process with string hashing (docs/caffe2-compatibility.md); fixed, runs repeat.
         env = dict(os.environ, GLOG_minloglevel="2", PYTHONWARNINGS="ignore",
-                   MPLBACKEND="Agg")
+                   MPLBACKEND="Agg", PYTHONHASHSEED="0")
         if src is not None:
             env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")])
         done = subprocess.run([exe, script, tmp], capture_output=True, text=True,

@@ -141,7 +141,7 @@ def test_append_output_and_custom_node_producer():
     text = net_drawer.GetPydotGraph(ops, append_output=True).to_string()
     assert '"FC (op#0)\\nY" [label="FC (op#0)\\nY"' in text
     producer = net_drawer.GetOpNodeProducer(False, shape="ellipse")
-    text = net_drawer.GetPydotGraph(ops, node_producer=producer).to_string()
+    text = net_drawer.GetPydotGraph(ops, op_node_producer=producer).to_string()
     assert '"Relu (op#1)" [label="Relu (op#1)", shape=ellipse];' in text
 
 

@@ -158,6 +158,10 @@ record_graph("train-updates-net-TB", net_drawer.GetPydotGraph(train_net, rankdir
 record_graph("train-updates-minimal", net_drawer.GetPydotGraphMinimal(
     train_net.Proto().op, "train", rankdir="LR", minimal_dependency=True))
 record_graph("init", net_drawer.GetPydotGraph(init_net.Proto().op, "init", rankdir="LR"))
+record_graph("train-append-output", net_drawer.GetPydotGraph(
+    train_net.Proto().op, "train", rankdir="LR",
+    op_node_producer=net_drawer.GetOpNodeProducer(True, **net_drawer.OP_STYLE)))
+record_graph("train-net-LR", net_drawer.GetPydotGraph(train_net, rankdir="LR"))
 RESULT["op-str:LearningRate"] = str(train_net.Proto().op[-3])
 '''
 
