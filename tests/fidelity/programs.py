@@ -165,6 +165,50 @@ record_graph("train-net-LR", net_drawer.GetPydotGraph(train_net, rankdir="LR"))
 RESULT["op-str:LearningRate"] = str(train_net.Proto().op[-3])
 '''
 
+#: The seed's training with fixed data (X, noise and W given, not drawn) and an int64 ITER
+#: (the seed's int32 one is the documented Caffe2 bug), so the trajectories can be compared.
+SEED_TRAINING = '''
+from caffe2.python import core, workspace
+import numpy as np
+
+X_values = np.cos(np.arange(128) * 0.37).tolist()
+noise_values = (0.1 * np.sin(np.arange(64) * 1.3)).tolist()
+init_net = core.Net("init_fixed")
+W_gt = init_net.GivenTensorFill([], "W_gt", shape=[1, 2], values=[2.0, 1.5])
+B_gt = init_net.GivenTensorFill([], "B_gt", shape=[1], values=[0.5])
+ONE = init_net.ConstantFill([], "ONE", shape=[1], value=1.)
+ITER = init_net.ConstantFill([], "ITER", shape=[1], value=0, dtype=core.DataType.INT64)
+W = init_net.GivenTensorFill([], "W", shape=[1, 2], values=[-0.3, 0.8])
+B = init_net.ConstantFill([], "B", shape=[1], value=0.0)
+init_net.GivenTensorFill([], "X", shape=[64, 2], values=X_values)
+init_net.GivenTensorFill([], "noise", shape=[64, 1], values=noise_values)
+
+train_net = core.Net("train_fixed")
+train_net.AddExternalInput("X", "noise")
+Y_gt = train_net.FC(["X", W_gt, B_gt], "Y_gt")
+Y_noise = train_net.Add([Y_gt, "noise"], "Y_noise")
+Y_noise = Y_noise.StopGradient([], "Y_noise")
+Y_pred = train_net.FC(["X", W, B], "Y_pred")
+dist = train_net.SquaredL2Distance([Y_noise, Y_pred], "dist")
+loss = dist.AveragedLoss([], ["loss"])
+gradient_map = train_net.AddGradientOperators([loss])
+train_net.Iter(ITER, ITER)
+LR = train_net.LearningRate(ITER, "LR", base_lr=-0.1, policy="step", stepsize=20, gamma=0.9)
+train_net.WeightedSum([W, ONE, gradient_map[W], LR], W)
+train_net.WeightedSum([B, ONE, gradient_map[B], LR], B)
+
+workspace.RunNetOnce(init_net)
+workspace.CreateNet(train_net)
+trajectory = []
+for _ in range(100):
+    workspace.RunNet(train_net.Proto().name)
+    trajectory.append(workspace.FetchBlob("W").ravel().tolist()
+                      + workspace.FetchBlob("B").ravel().tolist()
+                      + [float(workspace.FetchBlob("loss")), float(workspace.FetchBlob("LR"))])
+RESULT["trained:seed W, B, loss, LR per step"] = trajectory
+RESULT["trained:seed ITER"] = workspace.FetchBlob("ITER").tolist()
+'''
+
 RUN_ONCE = '''
 from caffe2.python import core, workspace
 import numpy as np
@@ -495,6 +539,7 @@ for k, (policy, args) in enumerate({json.dumps(POLICIES)}):
 
 PROGRAMS: list[tuple[str, str]] = [
     ("seed", SEED),
+    ("seed_training", SEED_TRAINING),
     ("run_once", RUN_ONCE),
     ("models", MODELS),
     ("workspace", WORKSPACE),
