@@ -37,13 +37,21 @@ def test_every_departure_is_well_formed() -> None:
         assert len(dep.reason) > 40 and "|" not in dep.reason, dep.id
 
 
+def expected_rows() -> str:
+    """The markdown table the doc should hold between its departure markers."""
+    lines = ["| id | reason |", "| --- | --- |"]
+    lines += [f"| `{d.id}` | {d.reason} |" for d in DEPARTURES]
+    return "\n".join(lines)
+
+
 def test_the_doc_mirrors_the_table() -> None:
     rows = _doc_rows()
-    assert list(rows) == [d.id for d in DEPARTURES], (
-        "docs/caffe2-compatibility.md must list the departures of tests/fidelity/"
-        "departures.py in the same order")
+    fix = ("docs/caffe2-compatibility.md must list the departures of tests/fidelity/"
+           "departures.py in the same order with the same reasons; put this between its "
+           "departure markers:\n" + expected_rows())
+    assert list(rows) == [d.id for d in DEPARTURES], fix
     for dep in DEPARTURES:
-        assert rows[dep.id] == dep.reason, f"{dep.id}: the doc's reason differs from the table's"
+        assert rows[dep.id] == dep.reason, f"{dep.id}: the reason differs.\n{fix}"
 
 
 def test_an_unlisted_difference_fails_and_names_its_place() -> None:
