@@ -143,7 +143,18 @@ class Geometry:
 
 
 def _per_dim(op: str, name: str, args: dict[str, Any], n: int, default: int) -> tuple[int, ...]:
-    """One value per spatial dimension from ``<name>s``, ``<name>_h``/``_w`` or ``<name>``."""
+    """One value per spatial dimension from ``<name>_h`` and ``<name>_w`` (both),
+    ``<name>s`` (a list) or ``<name>`` (one value for every dimension)."""
+    h, w = args.get(name + "_h", 0), args.get(name + "_w", 0)
+    if h or w:
+        if not (h and w):
+            raise ArgumentError(
+                f"{op}: give both {name}_h and {name}_w (got {name}_h={h}, {name}_w={w}); "
+                f"Caffe2 silently ignored one given alone. Or use {name}={h or w}.")
+        if n != 2:
+            raise ArgumentError(f"{op}: {name}_h/{name}_w are for 2-D images; this input has "
+                                f"{n} spatial dimension(s): use {name}s=[...].")
+        return (h, w)
     many = args.get(name + "s")
     if many is not None:
         if len(many) != n:
@@ -151,14 +162,7 @@ def _per_dim(op: str, name: str, args: dict[str, Any], n: int, default: int) -> 
                 f"{op}: {name}s={many} has {len(many)} value(s), but the input has {n} "
                 f"spatial dimension(s).")
         return tuple(int(v) for v in many)
-    one = args.get(name, default)
-    h, w = args.get(name + "_h", 0), args.get(name + "_w", 0)
-    if h or w:
-        if n != 2:
-            raise ArgumentError(f"{op}: {name}_h/{name}_w are for 2-D images; this input has "
-                                f"{n} spatial dimension(s): use {name}s=[...].")
-        return (h or one, w or one)
-    return (one,) * n
+    return (args.get(name, default),) * n
 
 
 def _pads(op: str, args: dict[str, Any], n: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -171,7 +175,7 @@ def _pads(op: str, args: dict[str, Any], n: int) -> tuple[tuple[int, ...], tuple
                 f"{op}: pads={pads} needs {2 * n} values (the {n} begins, then the {n} "
                 "ends; [t, l, b, r] for an image).")
         begin, end = tuple(pads[:n]), tuple(pads[n:])
-    elif any(sides):
+    elif any(sides):  # the four go together; one left out counts as 0
         if n != 2:
             raise ArgumentError(f"{op}: pad_t/pad_l/pad_b/pad_r are for 2-D images; use pads.")
         begin, end = (sides[0], sides[1]), (sides[2], sides[3])
@@ -180,6 +184,28 @@ def _pads(op: str, args: dict[str, Any], n: int) -> tuple[tuple[int, ...], tuple
     if min(begin + end) < 0:
         raise ArgumentError(f"{op}: padding must not be negative (begin {begin}, end {end}).")
     return begin, end
+
+
+def check_window_args(args: dict[str, Any]) -> str | None:
+    """Rules between the window arguments, checked when the op is created: pairs given
+    whole, a known layout and legacy_pad, no pads beside legacy VALID/SAME."""
+    for name in ("kernel", "stride", "dilation"):
+        h, w = args.get(name + "_h", 0), args.get(name + "_w", 0)
+        if bool(h) != bool(w):
+            return (f"give both {name}_h and {name}_w (got {name}_h={h}, {name}_w={w}); "
+                    f"Caffe2 silently ignored one given alone. Or use {name}={h or w}.")
+    if args.get("order", "NCHW") not in ("NCHW", "NHWC"):
+        return f"order={args['order']!r} is not a layout; use 'NCHW' or 'NHWC'."
+    legacy = args.get("legacy_pad", NOTSET)
+    if legacy not in (NOTSET, VALID, SAME, CAFFE_LEGACY_POOLING):
+        return (f"legacy_pad={legacy} is not one of 0 (NOTSET), 1 (VALID), 2 (SAME), "
+                "3 (CAFFE_LEGACY_POOLING).")
+    padded = args.get("pad") or args.get("pads") or any(
+        args.get(k) for k in ("pad_t", "pad_l", "pad_b", "pad_r"))
+    if legacy in (VALID, SAME) and padded:
+        return (f"legacy_pad={legacy} ({'VALID' if legacy == VALID else 'SAME'}) computes the "
+                "padding itself; do not also give pad/pads.")
+    return None
 
 
 def _check_order(op: str, order: str) -> None:
@@ -412,7 +438,7 @@ def _conv_grad(g: GradientContext):
     return [op], [g.GI(0), g.GI(1)]
 
 
-@register_op("Conv", inputs=(2, 3), grad=_conv_grad)
+@register_op("Conv", check_args=check_window_args, inputs=(2, 3), grad=_conv_grad)
 @with_args(WINDOW_ARGS, DILATION_ARGS, CONV_ARGS)
 def conv(X: np.ndarray, W: np.ndarray, b: np.ndarray | None = None, **args: Any) -> np.ndarray:
     """Convolution (cross-correlation, as in every framework): ``Y = X ⋆ W + b``.
@@ -443,7 +469,7 @@ def conv(X: np.ndarray, W: np.ndarray, b: np.ndarray | None = None, **args: Any)
     return _from_rows(y, X.shape[0], geo.out, geo.order)
 
 
-@register_op("ConvGradient", outputs=(2, 3))
+@register_op("ConvGradient", check_args=check_window_args, outputs=(2, 3))
 @with_args(WINDOW_ARGS, DILATION_ARGS, CONV_ARGS)
 def conv_gradient(X: np.ndarray, W: np.ndarray, dY: np.ndarray, **args: Any) -> tuple:
     """Gradient of Conv: ``dW = dY_rowsᵀ · cols``, ``db = Σ dY`` over batch and space,
@@ -495,7 +521,12 @@ def _transpose_geometry(op: str, X: np.ndarray, W: np.ndarray, args: dict[str, A
     else:  # Caffe2 read it from the filter when no kernel argument was given
         kernel = tuple(W.shape[2:] if order == "NCHW" else W.shape[1:-1])
     stride = _per_dim(op, "stride", args, n, 1)
-    adj = _per_dim(op, "adj", args, n, 0)
+    if args["adj_h"] or args["adj_w"]:  # 0 is a valid adj: the pair counts when either is set
+        if n != 2:
+            raise ArgumentError(f"{op}: adj_h/adj_w are for 2-D images; use adjs=[...].")
+        adj: tuple[int, ...] = (args["adj_h"], args["adj_w"])
+    else:
+        adj = _per_dim(op, "adj", args, n, 0)
     legacy = args.get("legacy_pad", NOTSET)
     begin, end = _pads(op, args, n)
     if legacy in (VALID, SAME):
@@ -532,7 +563,8 @@ def _padded_output_shape(X: np.ndarray, M: int, geo: Geometry) -> tuple[int, ...
     return (X.shape[0], *spatial, M)
 
 
-@register_op("ConvTranspose", inputs=(2, 3), grad=_conv_transpose_grad)
+@register_op("ConvTranspose", check_args=check_window_args, inputs=(2, 3),
+             grad=_conv_transpose_grad)
 @with_args(WINDOW_ARGS, CONV_ARGS, ADJ_ARGS)
 def conv_transpose(X: np.ndarray, W: np.ndarray, b: np.ndarray | None = None,
                    **args: Any) -> np.ndarray:
@@ -564,7 +596,7 @@ def conv_transpose(X: np.ndarray, W: np.ndarray, b: np.ndarray | None = None,
     return Y
 
 
-@register_op("ConvTransposeGradient", outputs=(2, 3))
+@register_op("ConvTransposeGradient", check_args=check_window_args, outputs=(2, 3))
 @with_args(WINDOW_ARGS, CONV_ARGS, ADJ_ARGS)
 def conv_transpose_gradient(X: np.ndarray, W: np.ndarray, dY: np.ndarray, **args: Any) -> tuple:
     """Gradient of ConvTranspose: ``cols = im2col(dY padded)``; ``dX_rows = cols · Wᵀ``
@@ -607,7 +639,7 @@ def _kernel_axes(geo: Geometry, ndim: int) -> tuple[int, ...]:
     return tuple(range(ndim, ndim + len(geo.kernel)))
 
 
-@register_op("MaxPool", grad=_pool_grad("MaxPoolGradient"))
+@register_op("MaxPool", check_args=check_window_args, grad=_pool_grad("MaxPoolGradient"))
 @with_args(WINDOW_ARGS, POOL_ARGS)
 def max_pool(X: np.ndarray, **args: Any) -> np.ndarray:
     """Max pooling: each output is the largest input in its window,
@@ -625,7 +657,7 @@ def max_pool(X: np.ndarray, **args: Any) -> np.ndarray:
     return win.max(axis=_kernel_axes(geo, X.ndim))
 
 
-@register_op("MaxPoolGradient")
+@register_op("MaxPoolGradient", check_args=check_window_args)
 @with_args(WINDOW_ARGS, POOL_ARGS)
 def max_pool_gradient(X: np.ndarray, Y: np.ndarray, dY: np.ndarray, **args: Any) -> np.ndarray:
     """Gradient of MaxPool: each window's ``dY`` goes to the input cell(s) holding the
@@ -658,7 +690,8 @@ def _window_counts(geo: Geometry, include_pad: bool, ndim: int) -> np.ndarray:
     return counts
 
 
-@register_op("AveragePool", grad=_pool_grad("AveragePoolGradient"))
+@register_op("AveragePool", check_args=check_window_args,
+             grad=_pool_grad("AveragePoolGradient"))
 @with_args(WINDOW_ARGS, POOL_ARGS, AVERAGE_ARGS)
 def average_pool(X: np.ndarray, **args: Any) -> np.ndarray:
     """Average pooling: ``Y[n, c, y, x] = (1/|window|) Σ_{cells in window} X[n, c, ·]``.
@@ -675,7 +708,7 @@ def average_pool(X: np.ndarray, **args: Any) -> np.ndarray:
     return (total / counts).astype(X.dtype, copy=False)
 
 
-@register_op("AveragePoolGradient")
+@register_op("AveragePoolGradient", check_args=check_window_args)
 @with_args(WINDOW_ARGS, POOL_ARGS, AVERAGE_ARGS)
 def average_pool_gradient(X: np.ndarray, Y: np.ndarray, dY: np.ndarray,
                           **args: Any) -> np.ndarray:
