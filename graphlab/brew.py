@@ -32,14 +32,22 @@ from .registry import FRAMEWORK_ARGS, get_schema
 
 __all__ = [
     "Register",
+    "accuracy",
     "arg_scope",
+    "average_pool",
+    "conv",
+    "conv_transpose",
     "db_input",
+    "dropout",
     "fc",
     "has_helper",
     "helpers",
+    "iter",
+    "max_pool",
     "relu",
     "sigmoid",
     "softmax",
+    "spatial_bn",
     "tanh",
 ]
 
@@ -227,3 +235,217 @@ def softmax(
 ) -> core.BlobReference:
     """Row-wise softmax ``Y_ij = exp(X_ij) / Σ_k exp(X_ik)``; X ``[N, D]`` → Y ``[N, D]``."""
     return model.net.Softmax(blob_in, blob_out, **kwargs)
+
+
+# ---- vision layers (Caffe2's MNIST and CIFAR-10 tutorials) ------------------------------
+#
+# Names, shapes and fillers as Caffe2's helpers made them: ``<out>_w``/``<out>_b`` for
+# convolutions; ``<out>_s``, ``<out>_b``, ``<out>_rm``, ``<out>_riv`` for spatial_bn;
+# ``_<out>_mask`` for dropout. The ops carry ``order`` as Caffe2's helpers wrote it.
+
+
+def _check_op_kwargs(helper: str, op_type: str, out: str, kwargs: dict[str, Any],
+                     own: Sequence[str]) -> None:
+    """Refuse a keyword that is neither the helper's own nor an argument of ``op_type``."""
+    op_args = list(get_schema(op_type).args)
+    for key in kwargs:
+        if key not in op_args and key not in FRAMEWORK_ARGS:
+            raise ArgumentError(
+                f"brew.{helper}({out!r}) has no argument {key!r}."
+                + did_you_mean(key, [*own, *op_args])
+                + f" It takes {', '.join(own)} and {op_type}'s arguments: {', '.join(op_args)}."
+            )
+
+
+def _positive_int(helper: str, out: str, name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"brew.{helper}({out!r}): {name} must be a positive int, got {value!r}.")
+    return int(value)
+
+
+def _kernel_args(helper: str, out: str, kernel: int | Sequence[int]) -> tuple[list[int],
+                                                                               dict[str, Any]]:
+    """(kernel sizes for the filter shape, the op's kernel arguments): an int becomes
+    ``kernel=k``; two sizes ``kernel_h``/``kernel_w``; other lengths ``kernels``."""
+    if isinstance(kernel, (list, tuple)):
+        sizes = [_positive_int(helper, out, "kernel", k) for k in kernel]
+        if len(sizes) == 2:
+            return sizes, {"kernel_h": sizes[0], "kernel_w": sizes[1]}
+        return sizes, {"kernels": sizes}
+    k = _positive_int(helper, out, "kernel", kernel)
+    return [k, k], {"kernel": k}
+
+
+def _conv_layer(op_type: str, helper: str, model: ModelHelper, blob_in: str, blob_out: str,
+                dim_in: int, dim_out: int, kernel: int | Sequence[int],
+                weight_init: Initializer | None, bias_init: Initializer | None, group: int,
+                order: str, kwargs: dict[str, Any]) -> core.BlobReference:
+    out = str(blob_out)
+    kwargs = dict(kwargs)
+    own = ["dim_in", "dim_out", "kernel", "weight_init", "bias_init", "group", "order"]
+    _check_op_kwargs(helper, op_type, out, kwargs, own)
+    dim_in = _positive_int(helper, out, "dim_in", dim_in)
+    dim_out = _positive_int(helper, out, "dim_out", dim_out)
+    group = _positive_int(helper, out, "group", group)
+    if order not in ("NCHW", "NHWC"):
+        raise ValueError(f"brew.{helper}({out!r}): order must be 'NCHW' or 'NHWC', got {order!r}.")
+    sizes, kernel_args = _kernel_args(helper, out, kernel)
+    if op_type == "Conv":  # [M, C/G, *k] (NCHW) or [M, *k, C/G] (NHWC)
+        if dim_in % group:
+            raise ValueError(f"brew.{helper}({out!r}): group={group} must divide dim_in={dim_in}.")
+        lead, chan = dim_out, dim_in // group
+    else:  # ConvTranspose: [C, M/G, *k] or [C, *k, M/G]
+        lead, chan = dim_in, dim_out // group
+    shape = [lead, chan, *sizes] if order == "NCHW" else [lead, *sizes, chan]
+    w = model.create_param(out + "_w", shape, weight_init or ("XavierFill", {}),
+                           ParameterTags.WEIGHT)
+    inputs = [blob_in, w]
+    no_bias = kwargs.pop("no_bias", 0) if op_type == "Conv" else kwargs.get("no_bias", 0)
+    if not no_bias:  # brew.conv does not pass no_bias on; conv_transpose did, as Caffe2's
+        inputs.append(model.create_param(out + "_b", [dim_out], bias_init or ("ConstantFill", {}),
+                                         ParameterTags.BIAS))
+    op_kwargs = {**kernel_args, "order": order, **kwargs}
+    if group != 1:
+        op_kwargs["group"] = group
+    return getattr(model.net, op_type)(inputs, blob_out, **op_kwargs)
+
+
+@Register
+def conv(
+    model: ModelHelper,
+    blob_in: str,
+    blob_out: str,
+    dim_in: int,
+    dim_out: int,
+    kernel: int | Sequence[int],
+    weight_init: Initializer | None = None,
+    bias_init: Initializer | None = None,
+    group: int = 1,
+    order: str = "NCHW",
+    **kwargs: Any,
+) -> core.BlobReference:
+    """Convolution layer with its parameters (Caffe2's ``brew.conv``).
+
+    Adds ``<blob_out>_w`` (``weight_init``, default ``("XavierFill", {})``) shaped
+    ``[dim_out, dim_in/group, k_h, k_w]`` for NCHW or ``[dim_out, k_h, k_w, dim_in/group]``
+    for NHWC, and ``<blob_out>_b`` ``[dim_out]`` (``bias_init``, default zeros) unless
+    ``no_bias=1``; then ``Conv([in, w, b], out, kernel=k, order=order, **kwargs)``.
+    ``kernel`` is an int or a list (two sizes become ``kernel_h``/``kernel_w``). Other
+    keywords (``stride``, ``pad``, ``dilation`` ...) go to the op. Example (LeNet):
+    ``brew.conv(model, "data", "conv1", dim_in=1, dim_out=20, kernel=5)``: X
+    ``[N, 1, 28, 28]`` → ``[N, 20, 24, 24]``.
+    """
+    return _conv_layer("Conv", "conv", model, blob_in, blob_out, dim_in, dim_out, kernel,
+                       weight_init, bias_init, group, order, kwargs)
+
+
+@Register
+def conv_transpose(
+    model: ModelHelper,
+    blob_in: str,
+    blob_out: str,
+    dim_in: int,
+    dim_out: int,
+    kernel: int | Sequence[int],
+    weight_init: Initializer | None = None,
+    bias_init: Initializer | None = None,
+    group: int = 1,
+    order: str = "NCHW",
+    **kwargs: Any,
+) -> core.BlobReference:
+    """Transposed convolution with its parameters (Caffe2's ``brew.conv_transpose``).
+
+    ``<blob_out>_w`` is ``[dim_in, dim_out/group, k_h, k_w]`` (NCHW) or ``[dim_in, k_h, k_w,
+    dim_out/group]`` (NHWC), XavierFill by default; ``<blob_out>_b`` ``[dim_out]`` zeros.
+    Departure: with ``no_bias=1`` no bias is made (Caffe2's helper made and passed one
+    anyway).
+    """
+    return _conv_layer("ConvTranspose", "conv_transpose", model, blob_in, blob_out, dim_in,
+                       dim_out, kernel, weight_init, bias_init, group, order, kwargs)
+
+
+@Register
+def max_pool(model: ModelHelper, blob_in: str, blob_out: str, order: str = "NCHW",
+             **kwargs: Any) -> core.BlobReference:
+    """``MaxPool(in, out, order=order, **kwargs)``, e.g. ``kernel=2, stride=2``:
+    ``[N, C, 24, 24]`` → ``[N, C, 12, 12]``."""
+    _check_op_kwargs("max_pool", "MaxPool", str(blob_out), kwargs, ["order"])
+    return model.net.MaxPool(blob_in, blob_out, order=order, **kwargs)
+
+
+@Register
+def average_pool(model: ModelHelper, blob_in: str, blob_out: str, order: str = "NCHW",
+                 **kwargs: Any) -> core.BlobReference:
+    """``AveragePool(in, out, order=order, **kwargs)`` (mean over each window)."""
+    _check_op_kwargs("average_pool", "AveragePool", str(blob_out), kwargs, ["order"])
+    return model.net.AveragePool(blob_in, blob_out, order=order, **kwargs)
+
+
+@Register
+def spatial_bn(model: ModelHelper, blob_in: str, blob_out: str, dim_in: int,
+               init_scale: float = 1.0, init_bias: float = 0.0, order: str = "NCHW",
+               **kwargs: Any) -> core.BlobReference:
+    """Spatial batch normalisation with its parameters (Caffe2's ``brew.spatial_bn``).
+
+    Parameters (``model.params``): ``<out>_s`` (scale, ``init_scale``) and ``<out>_b``
+    (bias, ``init_bias``), both ``[dim_in]``. Running statistics, filled in
+    ``param_init_net`` but *not* parameters (nothing optimises them; Caffe2 called them
+    computed params): ``<out>_rm`` (zeros) and ``<out>_riv`` (ones, the running variance).
+    ``is_test`` is required, as in Caffe2: with ``is_test=0`` the op also writes the
+    running statistics in place and ``<out>_sm``, ``<out>_siv`` (the batch mean and inverse
+    std the gradient reads). Returns the output Y.
+    """
+    out = str(blob_out)
+    _check_op_kwargs("spatial_bn", "SpatialBN", out, kwargs,
+                     ["dim_in", "init_scale", "init_bias", "order"])
+    dim_in = _positive_int("spatial_bn", out, "dim_in", dim_in)
+    if "is_test" not in kwargs:
+        raise ArgumentError(f"brew.spatial_bn({out!r}) needs is_test: is_test=False while "
+                            "training (batch statistics), True for inference.")
+    scale = model.create_param(out + "_s", [dim_in], ("ConstantFill", {"value": init_scale}),
+                               ParameterTags.WEIGHT)
+    bias = model.create_param(out + "_b", [dim_in], ("ConstantFill", {"value": init_bias}),
+                              ParameterTags.BIAS)
+    running_mean = model.param_init_net.ConstantFill([], out + "_rm", shape=[dim_in], value=0.0)
+    running_var = model.param_init_net.ConstantFill([], out + "_riv", shape=[dim_in], value=1.0)
+    inputs = [blob_in, scale, bias, running_mean, running_var]
+    kwargs = {**kwargs, "is_test": int(bool(kwargs["is_test"]))}
+    if kwargs["is_test"]:
+        return model.net.SpatialBN(inputs, blob_out, order=order, **kwargs)
+    outputs = [blob_out, out + "_rm", out + "_riv", out + "_sm", out + "_siv"]
+    return model.net.SpatialBN(inputs, outputs, order=order, **kwargs)[0]
+
+
+@Register
+def dropout(model: ModelHelper, blob_in: str, blob_out: str,
+            **kwargs: Any) -> core.BlobReference:
+    """``Dropout(in, [out, "_<out>_mask"], **kwargs)``; ``is_test`` is required (Caffe2's
+    op required it): ``is_test=False`` to drop while training, ``True`` for inference.
+    Returns the output (the mask is the second output of the op)."""
+    out = str(blob_out)
+    _check_op_kwargs("dropout", "Dropout", out, kwargs, [])
+    if "is_test" in kwargs:
+        kwargs = {**kwargs, "is_test": int(bool(kwargs["is_test"]))}
+    return model.net.Dropout(blob_in, [blob_out, "_" + out + "_mask"], **kwargs)[0]
+
+
+@Register
+def accuracy(model: ModelHelper, blob_in: Sequence[str], blob_out: str,
+             **kwargs: Any) -> core.BlobReference:
+    """``Accuracy([predictions, labels], out, **kwargs)``: the fraction of rows whose label
+    is among the ``top_k`` (default 1) highest scores, a float32 scalar. Returns the output.
+
+    Departures: Caffe2's helper returned None, and dropped every keyword, so
+    ``brew.accuracy(..., top_k=5)`` silently measured top-1; graphlab passes them on."""
+    _check_op_kwargs("accuracy", "Accuracy", str(blob_out), kwargs, [])
+    return model.net.Accuracy(blob_in, blob_out, **kwargs)
+
+
+@Register
+def iter(model: ModelHelper, blob_out: str, **kwargs: Any) -> core.BlobReference:  # noqa: A001
+    """An iteration counter: ``ConstantFill([], out, shape=[1], value=0, dtype=INT64)`` on the
+    CPU in ``param_init_net``, and ``Iter(out, out)`` in ``model.net`` (adds 1 per run)."""
+    model.param_init_net.ConstantFill([], blob_out, shape=[1], value=0,
+                                      dtype=core.DataType.INT64,
+                                      device_option=core.DeviceOption(0, 0), **kwargs)
+    return model.net.Iter(blob_out, blob_out, **kwargs)
