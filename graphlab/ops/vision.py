@@ -12,13 +12,17 @@ of length ``H``, with kernel ``k``, stride ``s``, dilation ``d`` and padding ``p
 there are ``H_out = ⌊(H + p_b + p_e − k_d) / s⌋ + 1`` windows; window ``o`` reads the
 padded input at ``o·s + j·d`` for ``j = 0 … k − 1``.
 
-**im2col.** A convolution is one matrix product once every window is laid out as a row:
-``cols[(n, o), (c, j)] = X_padded[n, c, o·s + j·d]``, a ``[N·H_out·W_out, C·k_h·k_w]``
-matrix. NumPy's ``sliding_window_view`` makes the windows as a *view* (no copy, only new
-strides); one reshape copies them into ``cols``, and ``Y = cols · Wᵀ`` is a single BLAS
-call. The gradient runs the same idea backwards: ``dcols = dY · W`` and "col2im" adds each
-kernel offset's slice of ``dcols`` back onto the input, one vectorised addition per
-kernel offset (25 for a 5×5 kernel), never a Python loop over pixels.
+**im2col.** A convolution is one matrix product once every window is laid out as a
+column: ``cols[(c, i, j), (n, y, x)] = X_padded[n, c, y·s + i·d, x·s + j·d]``, a
+``[C·k_h·k_w, N·H_out·W_out]`` matrix whose rows are ordered like a filter's entries, so
+``Y = W.reshape(M, −1) · cols`` is a single BLAS call. NumPy's ``sliding_window_view``
+makes the windows as a *view* (no copy, only new strides); one reshape copies them into
+``cols``. The gradient runs the same idea backwards: ``dcols = Wᵀ · dY`` and "col2im"
+adds each kernel offset's block of ``dcols`` back onto the input, one vectorised addition
+per kernel offset (25 for a 5×5 kernel), never a Python loop over pixels. The kernels work
+on channels-first views ``[C, N, H, W]`` of the data, so NCHW and NHWC share one code
+path (only the order of a window's cells differs: ``(c, i, j)`` or ``(i, j, c)``, as in
+the filters).
 
 Arguments use Caffe2's names: ``kernel`` or ``kernel_h``/``kernel_w`` or ``kernels``;
 ``stride``/``stride_h``/``stride_w``/``strides`` (default 1); ``pad`` or
