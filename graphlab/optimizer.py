@@ -34,6 +34,7 @@ For plain :class:`~graphlab.core.Net` users (no ModelHelper) :func:`add_sgd` and
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -65,6 +66,19 @@ _UNSUPPORTED = {
     "lars": "LARS",
     "rowWise": "row-wise Adam",
 }
+
+
+def _warn_weight_decay_ignored(value: Any) -> None:
+    """Caffe2's SGD took ``weight_decay`` and did nothing with it; say so instead."""
+    warnings.warn(
+        f"build_sgd(weight_decay={value!r}) has no effect, exactly as in Caffe2: Caffe2's "
+        "SgdOptimizer passed weight_decay on to the LearningRate op, which ignored it, so no "
+        "weight decay was applied (graphlab leaves it off the op). To decay the weights, "
+        "add an L2 penalty (lambda/2)·ΣW² to the loss before AddGradientOperators, built "
+        "from ops such as Sqr, ReduceSum, Scale and Add.",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def reset_optimizer_instance_count() -> None:
@@ -208,6 +222,8 @@ class SgdOptimizer(Optimizer):
         momentum: momentum coefficient; 0 means plain SGD.
         nesterov: 1 for Nesterov momentum (used only with momentum).
         **policy_args: passed to ``LearningRate`` (``stepsize=20, gamma=0.9`` ...).
+            ``weight_decay`` is accepted with a warning and has no effect, as in Caffe2
+            (whose SgdOptimizer handed it to the LearningRate op, which ignored it).
 
     Raises:
         ValueError: negative ``base_learning_rate``.
@@ -223,6 +239,8 @@ class SgdOptimizer(Optimizer):
     ) -> None:
         _reject_unsupported(policy_args)
         _check_lr(base_learning_rate)
+        if "weight_decay" in policy_args:
+            _warn_weight_decay_ignored(policy_args.pop("weight_decay"))
         super().__init__()
         self.base_learning_rate = base_learning_rate
         self.policy = policy
