@@ -9,6 +9,9 @@
   wheel for CPython 3.7), which the fidelity tests compare graphlab against. It needs a
   Python 3.7 (on PATH as ``python3.7`` or installed by pyenv); without it those tests are
   reported as skipped.
+* ``floor`` — build ``./.venv-floor`` with the *lowest* NumPy that pyproject.toml declares
+  (``numpy>=X.Y`` → ``numpy==X.Y.*``) and run the test suite there (notebooks excluded), so
+  the declared floor is a tested fact, not a guess. CI runs it.
 
 Needs only Python 3.10+ (no root, no system Graphviz): everything else comes from PyPI.
 Extra arguments after ``test`` go to pytest; after ``lab`` to JupyterLab.
@@ -94,9 +97,40 @@ def oracle() -> int:
     return subprocess.run(check).returncode
 
 
+FLOOR_VENV = ROOT / ".venv-floor"
+
+
+def numpy_floor() -> str:
+    """The X.Y in pyproject.toml's ``numpy>=X.Y`` requirement."""
+    for line in (ROOT / "pyproject.toml").read_text().splitlines():
+        line = line.strip().strip(",").strip('"')
+        if line.startswith("numpy>="):
+            return line.removeprefix("numpy>=")
+    raise SystemExit("pyproject.toml declares no numpy>= requirement")
+
+
+def floor(rest: list[str]) -> int:
+    """Run the tests (no notebooks) against the lowest NumPy the package declares."""
+    low = numpy_floor()
+    py = FLOOR_VENV / "bin" / "python"
+    if not py.exists():
+        venv.EnvBuilder(with_pip=True).create(FLOOR_VENV)
+    _run(py, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", ".[dev]",
+         f"numpy=={low}.*")
+    version = subprocess.run([str(py), "-c", "import numpy; print(numpy.__version__)"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    print(f"+ pytest with NumPy {version} (the declared floor numpy>={low})", flush=True)
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    cmd = [str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+           "tests", *rest]
+    return subprocess.run(cmd, cwd=ROOT, env=env).returncode
+
+
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "oracle":
         return oracle()
+    if argv and argv[0] == "floor":
+        return floor(argv[1:])
     if not argv or argv[0] not in ("lab", "test"):
         print(__doc__)
         return 2

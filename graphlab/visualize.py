@@ -15,6 +15,7 @@ Nothing here needs a display: figures work under the headless ``Agg`` backend.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -28,6 +29,8 @@ from .workspace import Workspace
 
 __all__ = [
     "EXAMPLE_POLICY_ARGS",
+    "NCHW",
+    "NHWC",
     "decision_grid",
     "ema",
     "net_predictor",
@@ -39,6 +42,7 @@ __all__ = [
     "plot_lr_schedule",
     "plot_trajectory",
     "plot_values",
+    "tile_images",
 ]
 
 #: Arguments that make each LearningRate policy's shape visible within ~200 iterations
@@ -582,3 +586,128 @@ def plot_decision_boundary(
     ax.set_ylabel("x_1")
     ax.set_title("decision regions")
     return ax
+
+
+# ---- images: Caffe2's visualize.NHWC and visualize.NCHW ------------------------------------
+#
+# ``visualize.NCHW.ShowMultiple(batch)`` shows a batch of images (or one channel of a
+# batch of feature maps) as a grid, as in Caffe2's MNIST tutorial. The grid is an ordinary
+# array (returned, so a test or a learner can look at it) drawn with ``imshow`` into ``ax``
+# or, as Caffe2 did, into the current matplotlib axes (``pyplot.figure()`` first for a new
+# picture).
+
+
+def tile_images(images: np.ndarray, ncols: int | None = None, gap: int = 1,
+                background: float | None = None) -> np.ndarray:
+    """Lay ``images`` out in a grid: one array holding every image, ``gap`` cells apart.
+
+    ``images`` is ``[n, h, w]`` (grey), ``[n, h, w, 1]`` (grey), ``[n, h, w, 3]`` (RGB),
+    or ``[n, h·w]`` with square images flattened. ``ncols`` defaults to ``⌈√n⌉``; the
+    rows follow. The gaps and unused cells hold ``background`` (default: the mean of all
+    images, so they do not stretch the colour scale). Returns ``[rows·(h+gap)−gap,
+    cols·(w+gap)−gap]`` (plus ``3`` for RGB).
+    """
+    images = np.asarray(images)
+    if images.ndim == 2:
+        side = math.isqrt(images.shape[1])
+        if side * side != images.shape[1]:
+            raise ValueError(f"tile_images: rows of {images.shape[1]} values are not square "
+                             "images; give them as [n, h, w].")
+        images = images.reshape(-1, side, side)
+    if images.ndim == 4 and images.shape[3] == 1:
+        images = images[..., 0]
+    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[3] != 3):
+        raise ValueError(
+            f"tile_images: expected images [n, h, w], [n, h, w, 1] or [n, h, w, 3], got shape "
+            f"{list(images.shape)}. For NCHW data use visualize.NCHW (it moves the channels "
+            "last); for one channel of feature maps select it, e.g. conv[:, [5]].")
+    n, h, w = images.shape[:3]
+    if n == 0:
+        raise ValueError("tile_images: there are no images to show.")
+    ncols = ncols or math.ceil(math.sqrt(n))
+    nrows = math.ceil(n / ncols)
+    fill = float(images.mean()) if background is None else background
+    grid = np.full((nrows * (h + gap) - gap, ncols * (w + gap) - gap, *images.shape[3:]), fill,
+                   dtype=np.result_type(images.dtype, np.float32))
+    for i in range(n):  # one copy per image, not per pixel
+        top, left = (i // ncols) * (h + gap), (i % ncols) * (w + gap)
+        grid[top:top + h, left:left + w] = images[i]
+    return grid
+
+
+def _show(grid: np.ndarray, ax: Any, cmap: Any) -> np.ndarray:
+    import matplotlib.pyplot as plt
+
+    ax = ax if ax is not None else plt.gca()
+    ax.imshow(grid, cmap=cmap if grid.ndim == 2 else None, interpolation="nearest")
+    ax.axis("off")
+    return grid
+
+
+def _channels_last(images: np.ndarray) -> np.ndarray:
+    """``[..., C, H, W]`` → ``[..., H, W, C]`` (Caffe2's ChannelLast)."""
+    return np.moveaxis(np.asarray(images), -3, -1)
+
+
+class NHWC:
+    """Image helpers for channels-last arrays (``[N, H, W, C]``), as in Caffe2."""
+
+    @staticmethod
+    def ShowSingle(image: np.ndarray, ax: Any = None, cmap: Any = "gray") -> np.ndarray:  # noqa: N802
+        """Show one image ``[H, W, 1]``, ``[H, W, 3]`` or ``[H, W]``; returns it as drawn."""
+        image = np.asarray(image)
+        return _show(tile_images(image[None], ncols=1), ax, cmap)
+
+    @staticmethod
+    def ShowMultiple(images: np.ndarray, ncols: int | None = None, ax: Any = None,  # noqa: N802
+                     cmap: Any = "gray") -> np.ndarray:
+        """Show a batch ``[N, H, W, C]`` (C = 1 or 3) as a grid (see :func:`tile_images`);
+        returns the grid array."""
+        return _show(tile_images(images, ncols), ax, cmap)
+
+    @staticmethod
+    def ShowImages(images: np.ndarray, ncols: int | None = None, ax: Any = None,  # noqa: N802
+                   cmap: Any = "gray") -> np.ndarray:
+        """Like ShowMultiple, with all values first scaled to [0, 1] (min → 0, max → 1)."""
+        images = np.asarray(images, dtype=np.float64)
+        span = images.max() - images.min()
+        scaled = (images - images.min()) / (span if span > 0 else 1.0)
+        return _show(tile_images(scaled, ncols), ax, cmap)
+
+    @staticmethod
+    def ShowChannels(image: np.ndarray, ncols: int | None = None, ax: Any = None,  # noqa: N802
+                     cmap: Any = "gray") -> np.ndarray:
+        """Show each channel of one image ``[H, W, C]`` as its own grey tile, e.g. the 20
+        feature maps of a conv layer for one input. (Caffe2 transposed each tile here;
+        graphlab shows them the right way up.)"""
+        channels = np.moveaxis(np.asarray(image), -1, 0)
+        return _show(tile_images(channels, ncols), ax, cmap)
+
+
+class NCHW:
+    """The same helpers for channels-first arrays (``[N, C, H, W]``, Caffe2's default):
+    each moves the channels last and calls :class:`NHWC`."""
+
+    @staticmethod
+    def ShowSingle(image: np.ndarray, ax: Any = None, cmap: Any = "gray") -> np.ndarray:  # noqa: N802
+        """One image ``[C, H, W]``."""
+        return NHWC.ShowSingle(_channels_last(image), ax, cmap)
+
+    @staticmethod
+    def ShowMultiple(images: np.ndarray, ncols: int | None = None, ax: Any = None,  # noqa: N802
+                     cmap: Any = "gray") -> np.ndarray:
+        """A batch ``[N, C, H, W]`` (C = 1 or 3) as a grid. MNIST: ``ShowMultiple(data)``
+        for the digits, ``ShowMultiple(conv1[:, [5]])`` for one feature map per image."""
+        return NHWC.ShowMultiple(_channels_last(images), ncols, ax, cmap)
+
+    @staticmethod
+    def ShowImages(images: np.ndarray, ncols: int | None = None, ax: Any = None,  # noqa: N802
+                   cmap: Any = "gray") -> np.ndarray:
+        """ShowMultiple with values scaled to [0, 1]."""
+        return NHWC.ShowImages(_channels_last(images), ncols, ax, cmap)
+
+    @staticmethod
+    def ShowChannels(image: np.ndarray, ncols: int | None = None, ax: Any = None,  # noqa: N802
+                     cmap: Any = "gray") -> np.ndarray:
+        """Every channel of one image ``[C, H, W]`` as its own tile."""
+        return NHWC.ShowChannels(_channels_last(image), ncols, ax, cmap)
