@@ -510,7 +510,7 @@ def conv_gradient(X: np.ndarray, W: np.ndarray, dY: np.ndarray, **args: Any) -> 
 # ---- ConvTranspose -----------------------------------------------------------------------------
 
 
-def _transpose_geometry(op: str, X: np.ndarray, W: np.ndarray, args: dict[str, Any]) -> Geometry:
+def _transpose_geometry(op: str, X: np.ndarray, args: dict[str, Any]) -> Geometry:
     """ConvTranspose's geometry: the windows lie on the (padded) *output*; there is one
     window per input cell. ``H_out = (H − 1)·s + k − p_b − p_e + adj``.
 
@@ -524,10 +524,7 @@ def _transpose_geometry(op: str, X: np.ndarray, W: np.ndarray, args: dict[str, A
                          "spatial dimension.")
     n = X.ndim - 2
     size_in = X.shape[2:] if order == "NCHW" else X.shape[1:-1]
-    if args["kernel"] or args["kernel_h"] or args["kernels"] is not None:
-        kernel = _per_dim(op, "kernel", args, n, 0)
-    else:  # Caffe2 read it from the filter when no kernel argument was given
-        kernel = tuple(W.shape[2:] if order == "NCHW" else W.shape[1:-1])
+    kernel = _per_dim(op, "kernel", args, n, 0)  # required, as for Conv (Caffe2 too)
     stride = _per_dim(op, "stride", args, n, 1)
     if args["adj_h"] or args["adj_w"]:  # 0 is a valid adj: the pair counts when either is set
         if n != 2:
@@ -580,7 +577,7 @@ def conv_transpose(X: np.ndarray, W: np.ndarray, b: np.ndarray | None = None,
     Example: X ``[1, 20, 12, 12]``, W ``[20, 3, 2, 2]``, kernel=2, stride=2 → Y
     ``[1, 3, 24, 24]``.
     """
-    geo = _transpose_geometry("ConvTranspose", X, W, args)
+    geo = _transpose_geometry("ConvTranspose", X, args)
     group = args["group"]
     C, M = _check_filters("ConvTranspose", X, W, b, geo, group, transposed=True)
     x = channels_first(X, geo).reshape(C, -1)  # [C, (n, y, x)]
@@ -606,7 +603,7 @@ def conv_transpose_gradient(X: np.ndarray, W: np.ndarray, dY: np.ndarray, **args
 
     Inputs X, W, dY; outputs ``(dW, db, dX)``, or ``(dW, dX)`` with ``no_bias=1``.
     """
-    geo = _transpose_geometry("ConvTransposeGradient", X, W, args)
+    geo = _transpose_geometry("ConvTransposeGradient", X, args)
     group = args["group"]
     C, M = _check_filters("ConvTransposeGradient", X, W, None, geo, group, transposed=True)
     x = channels_first(X, geo).reshape(C, -1)
