@@ -226,8 +226,10 @@ def window_geometry(op: str, X: np.ndarray, args: dict[str, Any], *,
         ArgumentError: inconsistent arguments (missing kernel, pads with legacy_pad ...).
         ShapeError: X is too small for the kernel.
     """
+    problem = check_window_args(args)  # as at op creation (a kernel may be called directly)
+    if problem is not None:
+        raise ArgumentError(f"{op}: {problem}")
     order = args.get("order", "NCHW")
-    _check_order(op, order)
     if X.ndim < 3:
         raise ShapeError(
             f"{op}: X {shape_str(X)} needs a batch, a channel and at least one spatial "
@@ -250,12 +252,6 @@ def window_geometry(op: str, X: np.ndarray, args: dict[str, Any], *,
                             "kernel_h and kernel_w, or kernels=[...].")
     if min(stride) <= 0 or min(dilation) <= 0:
         raise ArgumentError(f"{op}: stride {stride} and dilation {dilation} must be positive.")
-    if legacy not in (NOTSET, VALID, SAME, CAFFE_LEGACY_POOLING):
-        raise ArgumentError(f"{op}: legacy_pad={legacy} is not one of 0 (NOTSET), 1 (VALID), "
-                            "2 (SAME), 3 (CAFFE_LEGACY_POOLING).")
-    if legacy in (VALID, SAME) and max(begin + end) > 0:
-        raise ArgumentError(f"{op}: legacy_pad={legacy} ({'VALID' if legacy == VALID else 'SAME'})"
-                            " computes the padding itself; do not also give pad/pads.")
     if pool and any(b >= k or e >= k for b, e, k in zip(begin, end, kernel)):
         raise ArgumentError(f"{op}: padding {begin}/{end} must be smaller than the "
                             f"kernel {kernel}.")
@@ -517,8 +513,10 @@ def _transpose_geometry(op: str, X: np.ndarray, args: dict[str, Any]) -> Geometr
     Caffe2 computed no padding for legacy_pad VALID/SAME here (both give the full
     ``(H − 1)·s + k``) and took no dilation; graphlab does the same.
     """
+    problem = check_window_args(args)
+    if problem is not None:
+        raise ArgumentError(f"{op}: {problem}")
     order = args.get("order", "NCHW")
-    _check_order(op, order)
     if X.ndim < 3:
         raise ShapeError(f"{op}: X {shape_str(X)} needs a batch, a channel and at least one "
                          "spatial dimension.")
@@ -532,12 +530,7 @@ def _transpose_geometry(op: str, X: np.ndarray, args: dict[str, Any]) -> Geometr
         adj: tuple[int, ...] = (args["adj_h"], args["adj_w"])
     else:
         adj = _per_dim(op, "adj", args, n, 0)
-    legacy = args.get("legacy_pad", NOTSET)
     begin, end = _pads(op, args, n)
-    if legacy in (VALID, SAME):
-        if max(begin + end) > 0:
-            raise ArgumentError(f"{op}: legacy_pad={legacy} computes the padding itself; do "
-                                "not also give pad/pads.")
     if min(kernel) <= 0 or min(stride) <= 0 or min(adj) < 0:
         raise ArgumentError(f"{op}: kernel {kernel} and stride {stride} must be positive, "
                             f"adj {adj} not negative.")
