@@ -661,7 +661,7 @@ def max_pool_gradient(X: np.ndarray, Y: np.ndarray, dY: np.ndarray, **args: Any)
     xp = pad_spatial(X, geo, -np.inf)
     dxp = np.zeros(xp.shape, dtype=np.result_type(X, dY))
     for _, index in kernel_offsets(geo, X.ndim):
-        dxp[index] += np.where(xp[index] == Y, dY, 0)
+        dxp[index] += dY * (xp[index] == Y)  # × a bool mask: faster than np.where here
     return np.ascontiguousarray(crop_spatial(dxp, geo))
 
 
