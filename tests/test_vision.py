@@ -206,3 +206,38 @@ def test_show_channels_and_images_and_bad_shapes():
     assert scaled.min() == 0.0 and scaled.max() == 1.0
     with pytest.raises(ValueError, match="NCHW"):
         visualize.NHWC.ShowMultiple(np.zeros((2, 5, 4, 4)))
+
+
+# ---- a small convolutional net learns --------------------------------------------------------
+
+
+def test_small_lenet_learns_to_tell_stripes_apart():
+    """Horizontal against vertical stripes: 40 SGD steps of conv → pool → fc must separate
+    them (this fails if any vision kernel's gradient points the wrong way)."""
+    from graphlab import optimizer
+
+    rng = np.random.default_rng(0)
+    n = 32
+    labels = rng.integers(0, 2, size=n).astype(np.int32)
+    images = rng.normal(0, 0.3, size=(n, 1, 10, 10)).astype(np.float32)
+    images[labels == 0, 0, ::2, :] += 1.0  # horizontal stripes
+    images[labels == 1, 0, :, ::2] += 1.0  # vertical stripes
+    workspace.SetRandomSeed(0)
+    m = model_helper.ModelHelper(name="stripes")
+    c = brew.conv(m, "data", "conv", dim_in=1, dim_out=4, kernel=3)
+    p = brew.max_pool(m, brew.relu(m, c, c), "pool", kernel=2, stride=2)
+    fc = brew.fc(m, p, "fc", dim_in=4 * 4 * 4, dim_out=2)
+    sm = brew.softmax(m, fc, "softmax")
+    loss = m.net.AveragedLoss(m.net.LabelCrossEntropy([sm, "label"], "xent"), "loss")
+    brew.accuracy(m, [sm, "label"], "accuracy")
+    m.AddGradientOperators([loss])
+    optimizer.build_sgd(m, base_learning_rate=0.1)
+    workspace.FeedBlob("data", images)
+    workspace.FeedBlob("label", labels)
+    workspace.RunNetOnce(m.param_init_net)
+    workspace.CreateNet(m.net)
+    workspace.RunNet(m.net.Proto().name)
+    first = float(workspace.FetchBlob("loss"))
+    workspace.RunNet(m.net.Proto().name, 40)
+    assert float(workspace.FetchBlob("loss")) < 0.1 * first
+    assert float(workspace.FetchBlob("accuracy")) == 1.0
