@@ -130,3 +130,36 @@ def test_brew_vision_model_runs_forward_and_backward() -> None:
     assert workspace.FetchBlob("bn_s_grad").shape == (4,)
     assert "bn_rm" not in [str(p) for p in m.params]
     workspace.ResetWorkspace()
+
+
+# Caffe2's MNIST tutorial model (AddLeNetModel + the loss of AddTrainingOperators), and
+# the backward pass AddGradientOperators appends to it.
+LENET = """
+m = model_helper.ModelHelper(name="mnist_train")
+data = m.StopGradient("data_uint8_scaled", "data")
+conv1 = brew.conv(m, data, "conv1", dim_in=1, dim_out=20, kernel=5)
+pool1 = brew.max_pool(m, conv1, "pool1", kernel=2, stride=2)
+conv2 = brew.conv(m, pool1, "conv2", dim_in=20, dim_out=50, kernel=5)
+pool2 = brew.max_pool(m, conv2, "pool2", kernel=2, stride=2)
+fc3 = brew.fc(m, pool2, "fc3", dim_in=50 * 4 * 4, dim_out=500)
+relu = brew.relu(m, fc3, fc3)
+pred = brew.fc(m, relu, "pred", 500, 10)
+softmax = brew.softmax(m, pred, "softmax")
+xent = m.LabelCrossEntropy([softmax, "label"], "xent")
+loss = m.AveragedLoss(xent, "loss")
+brew.accuracy(m, [softmax, "label"], "accuracy")
+m.AddGradientOperators([loss])
+"""
+
+
+@requires_caffe2
+def test_lenet_backward_pass_matches_caffe2() -> None:
+    theirs = run_caffe2(
+        "from caffe2.python import brew, model_helper\n" + DESCRIBE + LENET + """
+OUTPUTS["net"] = describe(m.net)
+""")
+    scope: dict[str, Any] = {"brew": brew, "model_helper": model_helper}
+    exec(LENET, scope)  # noqa: S102 - the same program text Caffe2 runs
+    ours = [{"type": op.type, "input": list(op.input), "output": list(op.output)}
+            for op in scope["m"].net.Proto().op]
+    assert ours == [{k: op[k] for k in ("type", "input", "output")} for op in theirs["net"]]
