@@ -43,6 +43,7 @@ __all__ = [
     "has_helper",
     "helpers",
     "iter",
+    "lrn",
     "max_pool",
     "relu",
     "sigmoid",
@@ -414,6 +415,16 @@ def spatial_bn(model: ModelHelper, blob_in: str, blob_out: str, dim_in: int,
         return model.net.SpatialBN(inputs, blob_out, order=order, **kwargs)
     outputs = [blob_out, out + "_rm", out + "_riv", out + "_sm", out + "_siv"]
     return model.net.SpatialBN(inputs, outputs, order=order, **kwargs)[0]
+
+
+@Register
+def lrn(model: ModelHelper, blob_in: str, blob_out: str, order: str = "NCHW",
+        **kwargs: Any) -> core.BlobReference:
+    """``LRN(in, [out, "_<out>_scale"], order=order, size=..., alpha=..., beta=...,
+    bias=...)``: local response normalisation across channels. Returns the output."""
+    out = str(blob_out)
+    _check_op_kwargs("lrn", "LRN", out, kwargs, ["order"])
+    return model.net.LRN(blob_in, [blob_out, "_" + out + "_scale"], order=order, **kwargs)[0]
 
 
 @Register

@@ -75,8 +75,8 @@ def _clean(ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for op in ops:
         args = {k: (round(v, 6) if isinstance(v, float) else v)
                 for k, v in op["arg"].items() if k not in GPU_ARGS}
-        if op["type"] == "ConstantFill" and op["output"] == ["iter"]:
-            args.pop("order", None)  # from Caffe2's pre-filled arg scope, like the GPU args
+        if op["type"] == "ConstantFill":  # brew.iter's filler: from Caffe2's arg scope
+            args.pop("order", None)
         out.append({**op, "arg": args})
     return out
 
@@ -163,3 +163,46 @@ OUTPUTS["net"] = describe(m.net)
     ours = [{"type": op.type, "input": list(op.input), "output": list(op.output)}
             for op in scope["m"].net.Proto().op]
     assert ours == [{k: op[k] for k in ("type", "input", "output")} for op in theirs["net"]]
+
+
+# Caffe2's 2017 tutorials built the same layers with CNNModelHelper's methods.
+CNN = """
+m = cnn.CNNModelHelper(order="NHWC", name="cnn_vision")
+m.Conv("data", "c1", 3, 8, 3, stride=2)
+m.MaxPool("c1", "p1", kernel=2)
+m.AveragePool("c1", "a1", kernel=2, stride=2)
+m.SpatialBN("p1", "bn", 8, is_test=False)
+m.LRN("p1", "lrn", size=3, alpha=1e-4, beta=0.75)
+m.Dropout("bn", "dr", ratio=0.3, is_test=False)
+m.ConvTranspose("p1", "ct", 8, 4, 2, stride=2)
+m.Accuracy(["dr", "label"], "acc")
+m.Iter("it")
+"""
+
+
+@requires_caffe2
+def test_cnn_model_helper_vision_layers_match_caffe2() -> None:
+    from graphlab import cnn
+
+    theirs = run_caffe2(
+        "from caffe2.python import cnn\n" + DESCRIBE + CNN + """
+OUTPUTS["init"] = describe(m.param_init_net)
+OUTPUTS["net"] = describe(m.net)
+OUTPUTS["params"] = [str(p) for p in m.params]
+""")
+    scope: dict[str, Any] = {"cnn": cnn}
+    exec(CNN, scope)  # noqa: S102 - the same program text Caffe2 runs
+    m = scope["m"]
+
+    def describe(net: core.Net) -> list[dict[str, Any]]:
+        return [{"type": op.type, "input": list(op.input), "output": list(op.output),
+                 "arg": {a.name: (list(a.value) if isinstance(a.value, (list, tuple))
+                                  else a.value) for a in op.arg}} for op in net.Proto().op]
+
+    their_init, their_net = _clean(theirs["init"]), _clean(theirs["net"])
+    for op in their_net:  # order from Caffe2's pre-filled arg scope, on ops without one
+        if op["type"] in ("Iter", "Dropout"):
+            op["arg"].pop("order", None)
+    assert [str(p) for p in m.params] == theirs["params"]
+    assert _clean(describe(m.param_init_net)) == their_init
+    assert _clean(describe(m.net)) == their_net
