@@ -48,6 +48,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..core import DataType
 from ..errors import ArgumentError, GradientError, ShapeError
+from ..proto import make_argument
 from ..registry import SHOULD_NOT_DO_GRADIENT, GradientContext, OpContext, register_op
 from ._util import require_float, shape_str
 from .io import resolve_db_path
@@ -193,7 +194,7 @@ def _pads(op: str, args: dict[str, Any], n: int) -> tuple[tuple[int, ...], tuple
 def check_window_args(args: dict[str, Any]) -> str | None:
     """Rules between the window arguments, checked when the op is created: pairs given
     whole, a known layout and legacy_pad, no pads beside legacy VALID/SAME."""
-    for name in ("kernel", "stride", "dilation"):
+    for name in ("kernel", "stride", "dilation", "adj"):
         h, w = args.get(name + "_h", 0), args.get(name + "_w", 0)
         if bool(h) != bool(w):
             return (f"give both {name}_h and {name}_w (got {name}_h={h}, {name}_w={w}); "
@@ -433,13 +434,19 @@ def _check_filters(op: str, X: np.ndarray, W: np.ndarray, b: np.ndarray | None, 
     return C, M
 
 
-def _conv_grad(g: GradientContext):
-    # ConvGradient(X, W, dY) -> (dW, db, dX), or (dW, dX) with no_bias=1: Caffe2's order.
+def _with_bias_or_not(g: GradientContext, grad_type: str):
+    """``<grad_type>(X, W, dY) -> (dW, db, dX)``, or ``-> (dW, dX)`` with ``no_bias=1`` put
+    first among the copied forward arguments when there is no bias: Caffe2's order."""
     if len(g.forward.input) == 3:
-        op = g.op("ConvGradient", [g.I(0), g.I(1), g.GO(0)], [g.GI(1), g.GI(2), g.GI(0)])
+        op = g.op(grad_type, [g.I(0), g.I(1), g.GO(0)], [g.GI(1), g.GI(2), g.GI(0)])
         return [op], [g.GI(0), g.GI(1), g.GI(2)]
-    op = g.op("ConvGradient", [g.I(0), g.I(1), g.GO(0)], [g.GI(1), g.GI(0)], no_bias=1)
+    op = g.op(grad_type, [g.I(0), g.I(1), g.GO(0)], [g.GI(1), g.GI(0)])
+    op.arg = [make_argument("no_bias", 1), *(a for a in op.arg if a.name != "no_bias")]
     return [op], [g.GI(0), g.GI(1)]
+
+
+def _conv_grad(g: GradientContext):
+    return _with_bias_or_not(g, "ConvGradient")
 
 
 @register_op("Conv", check_args=check_window_args, inputs=(2, 3), grad=_conv_grad)
@@ -524,12 +531,7 @@ def _transpose_geometry(op: str, X: np.ndarray, args: dict[str, Any]) -> Geometr
     size_in = X.shape[2:] if order == "NCHW" else X.shape[1:-1]
     kernel = _per_dim(op, "kernel", args, n, 0)  # required, as for Conv (Caffe2 too)
     stride = _per_dim(op, "stride", args, n, 1)
-    if args["adj_h"] or args["adj_w"]:  # 0 is a valid adj: the pair counts when either is set
-        if n != 2:
-            raise ArgumentError(f"{op}: adj_h/adj_w are for 2-D images; use adjs=[...].")
-        adj: tuple[int, ...] = (args["adj_h"], args["adj_w"])
-    else:
-        adj = _per_dim(op, "adj", args, n, 0)
+    adj = _per_dim(op, "adj", args, n, 0)  # adj_h with adj_w, or adjs=[1, 0] for one alone
     begin, end = _pads(op, args, n)
     if min(kernel) <= 0 or min(stride) <= 0 or min(adj) < 0:
         raise ArgumentError(f"{op}: kernel {kernel} and stride {stride} must be positive, "
@@ -545,13 +547,7 @@ def _transpose_geometry(op: str, X: np.ndarray, args: dict[str, Any]) -> Geometr
 
 
 def _conv_transpose_grad(g: GradientContext):
-    if len(g.forward.input) == 3:
-        op = g.op("ConvTransposeGradient", [g.I(0), g.I(1), g.GO(0)],
-                  [g.GI(1), g.GI(2), g.GI(0)])
-        return [op], [g.GI(0), g.GI(1), g.GI(2)]
-    op = g.op("ConvTransposeGradient", [g.I(0), g.I(1), g.GO(0)], [g.GI(1), g.GI(0)],
-              no_bias=1)
-    return [op], [g.GI(0), g.GI(1)]
+    return _with_bias_or_not(g, "ConvTransposeGradient")
 
 
 @register_op("ConvTranspose", check_args=check_window_args, inputs=(2, 3),

@@ -97,6 +97,23 @@ DEPARTURES: list[Departure] = [
         "graphlab shapes dX_i like X_i, so a gradient always has its blob's shape and the "
         "update X_i += lr·dX_i keeps X_i's shape.",
     ),
+    Departure(
+        "spatialbn-test-gradient",
+        ("gradient:SpatialBN/test*:values:*",),
+        "Caffe2's SpatialBNGradient with is_test=1 gets the running mean and variance but "
+        "reads the variance as if it were the saved inverse std and applies the training "
+        "formula, so its X_grad and scale_grad are not the derivative of the test-mode "
+        "output. graphlab emits the same op with the same inputs and computes the true "
+        "derivative, X_grad = scale·dY/sqrt(var + epsilon) (checked by finite differences).",
+    ),
+    # ---- outputs Caffe2 left unwritten -----------------------------------------------------
+    Departure(
+        "dropout-test-mask",
+        ("forward:Dropout/test-mode*:*:out1",),
+        "Caffe2's Dropout with is_test=1 leaves its optional mask output unwritten (an "
+        "empty tensor, or whatever an earlier run left there); graphlab writes an all-True "
+        "mask shaped like X, so the blob always means which elements were kept.",
+    ),
     # ---- inputs Caffe2 refused -------------------------------------------------------------
     Departure(
         "integer-abs-sqr",
