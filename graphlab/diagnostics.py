@@ -10,20 +10,19 @@ The builders read the workspace's blobs but never change them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from .errors import OperatorError, ShapeError, blob_summary, describe_array, did_you_mean
 from .proto import NetDef, OperatorDef
 
-if TYPE_CHECKING:
-    from .executor import _Step
-
 __all__ = [
     "DivergenceError",
     "check_inputs_exist",
     "divergence_error",
+    "nonfinite",
     "operator_failure",
 ]
 
@@ -49,15 +48,27 @@ def _finite_text(value: Any) -> str:
     return f"NOT finite ({', '.join(parts)} of {value.size})"
 
 
+def nonfinite(value: Any) -> bool:
+    """True if ``value`` is a float (or complex) array with a NaN or an infinity."""
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fc":
+        return False
+    # one reduction is enough to notice (NaN and ±inf survive a sum); confirm elementwise
+    # because the sum of large finite values can overflow
+    with np.errstate(all="ignore"):
+        if np.isfinite(value.sum()):
+            return False
+    return not bool(np.isfinite(value).all())
+
+
 def divergence_error(
-    step: _Step, k: int, value: Any, blobs: Any, net_name: str, iteration: int
+    op: OperatorDef, index: int, k: int, value: Any, blobs: Mapping[str, Any],
+    net_name: str, iteration: int,
 ) -> DivergenceError:
     """The guard's message: which op produced the first NaN/inf, and what to do."""
-    op = step.op
     where = f" of net {net_name!r}" if net_name else ""
     lines = [
-        f"Divergence guard: {op.type} (op #{step.index}{where}, iteration {iteration + 1} of "
-        f"this run) produced a non-finite value in output #{k} {step.outputs[k]!r}: "
+        f"Divergence guard: {op.type} (op #{index}{where}, iteration {iteration + 1} of "
+        f"this run) produced a non-finite value in output #{k} {op.output[k]!r}: "
         f"{describe_array(value)} is {_finite_text(value)}.",
         f"  op:      {op.summary()}",
     ]
@@ -65,14 +76,14 @@ def divergence_error(
         lines.append(f"  created at {op.origin}")
     lines.append("  inputs (as the op saw them):")
     bad_inputs = []
-    for name in step.inputs:
+    for name in op.input:
         v = blobs[name] if name in blobs else None
         state = _finite_text(v) if v is not None else "<missing>"
         if state.startswith("NOT"):
             bad_inputs.append(name)
         lines.append(f"    {name}: {describe_array(v)} {state}")
-    kept = (f"{step.outputs[0]} keeps its previous value" if len(step.outputs) == 1
-            else f"{', '.join(step.outputs)} keep their previous values")
+    kept = (f"{op.output[0]} keeps its previous value" if len(op.output) == 1
+            else f"{', '.join(op.output)} keep their previous values")
     lines.append(f"  The op's outputs were not written: {kept} (FetchBlob to look).")
     if bad_inputs:
         lines.append(
@@ -92,7 +103,7 @@ def divergence_error(
 # ---- an op that failed, inputs that are missing -----------------------------------------
 
 
-def _hint_for(op: OperatorDef, blobs: dict[str, Any], exc: BaseException) -> str:
+def _hint_for(op: OperatorDef, blobs: Mapping[str, Any], exc: BaseException) -> str:
     if isinstance(exc, KeyError):
         missing = [b for b in op.input if b not in blobs]
         if missing:
@@ -112,7 +123,7 @@ def operator_failure(
     op: OperatorDef,
     index: int,
     net_name: str,
-    blobs: dict[str, Any],
+    blobs: Mapping[str, Any],
     exc: BaseException,
     iteration: int = 0,
 ) -> OperatorError:
@@ -136,7 +147,7 @@ def operator_failure(
     return OperatorError("\n".join(lines))
 
 
-def check_inputs_exist(net: NetDef, blobs: dict[str, Any]) -> None:
+def check_inputs_exist(net: NetDef, blobs: Mapping[str, Any]) -> None:
     """Every op input must exist or be made by an earlier op (Caffe2's CreateNet check).
 
     Raises:

@@ -63,7 +63,6 @@ stored. When it is off the generated function contains no checks at all.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -79,7 +78,7 @@ from .diagnostics import (  # the messages; re-exported for existing callers
 from .errors import GraphlabError
 from .fastpath import compiler_for, fresh_outputs
 from .proto import NetDef, OperatorDef
-from .registry import OpContext, OpSchema, get_schema
+from .registry import OpSchema, get_schema
 
 __all__ = [
     "DivergenceError",
@@ -163,9 +162,7 @@ def compile_op(
     if schema.stateful:
         # the seed is drawn when the op first uses its generator, so ops that never draw
         # (Print, Save ...) do not shift the random streams of the ops after them
-        seed = functools.partial(workspace._op_rng, op, index, net_name, persistent)
-        ctx = OpContext(op=op, index=index, workspace=workspace, persistent=persistent,
-                        seed=seed)
+        ctx = workspace.new_op_context(op, index, net_name, persistent)
     compiler = compiler_for(op.type) if use_hooks else None
     deferrable: list[int] = []
     if compiler is None:
@@ -321,7 +318,7 @@ class Plan:
         self._trusted_fn: Callable[..., Any] | None = None
         # the carried layouts a checked iteration last started and ended with (or None)
         self._settled: list[Any] | None = None
-        self._store = workspace._blobs
+        self._store = workspace.store
 
     @property
     def deferred_outputs(self) -> list[str]:
@@ -439,7 +436,7 @@ class Plan:
             raise exc
         step = self.steps[index]
         if isinstance(exc, _DivergedError):
-            raise divergence_error(step, exc.k, exc.value, blobs, self.name, it) from None
+            raise divergence_error(step.op, index, exc.k, exc.value, blobs, self.name, it) from None
         raise operator_failure(step.op, index, self.name, blobs, exc, it) from exc
 
     def source(self, check_finite: bool = False, trusted: bool = False) -> str:
@@ -498,8 +495,8 @@ def run_steps(
                         raise _DivergedError(k, v)
         except Exception as exc:  # noqa: BLE001 - re-raised with context
             if isinstance(exc, _DivergedError):
-                raise divergence_error(step, exc.k, exc.value, blobs, net_name,
-                                       iteration) from None
+                raise divergence_error(step.op, step.index, exc.k, exc.value, blobs,
+                                       net_name, iteration) from None
             raise operator_failure(step.op, step.index, net_name, blobs, exc,
                                    iteration) from exc
         for k, (name, v) in enumerate(zip(step.outputs, outs)):

@@ -27,16 +27,20 @@ Everything else is read from that one place:
 from __future__ import annotations
 
 import inspect
+import os
 import types
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from .errors import ArgumentError, UnknownOperatorError, did_you_mean
+from .errors import ArgumentError, GraphlabError, UnknownOperatorError, did_you_mean
 from .proto import Argument, OperatorDef, make_argument
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 __all__ = [
     "NO_GRADIENT",
@@ -106,7 +110,7 @@ class ArgSpec:
         if value is None and self.optional:
             return None
         kind = self.kind
-        if kind is Any:
+        if kind is Any or type(value) is kind:  # already of its type: the common case
             return value
         ok, converted = _convert(kind, value)
         if ok:
@@ -172,43 +176,73 @@ def _coercion_hint(kind: Any, value: Any) -> str:
     return ""
 
 
-@dataclass
 class OpContext:
     """Per-instance state handed to a stateful kernel (one per operator *instance*).
 
     ``CreateNet`` makes one context per op and keeps it across ``RunNet`` calls (so a
     filler's random stream continues); ``RunNetOnce`` makes fresh ones every call.
+    Kernels use its public methods only; the workspace behind it stays hidden.
 
     Attributes:
         op: the OperatorDef being run.
         index: the op's position in its net.
-        workspace: the Workspace running it.
         persistent: True when the op lives in a net made by ``CreateNet``.
         state: free per-instance storage (e.g. ``run_once`` bookkeeping).
     """
 
-    op: OperatorDef
-    index: int
-    workspace: Any
-    persistent: bool
-    seed: int | Callable[[], int | np.random.Generator] | None = None
-    state: dict[str, Any] = field(default_factory=dict)
-    _rng: np.random.Generator | None = None
+    __slots__ = ("_rng", "_seed", "_workspace", "index", "op", "persistent", "state")
+
+    def __init__(
+        self,
+        op: OperatorDef,
+        index: int,
+        workspace: Workspace | None,
+        persistent: bool,
+        seed: int | Callable[[], int | np.random.Generator] | None = None,
+    ) -> None:
+        self.op = op
+        self.index = index
+        self.persistent = persistent
+        self.state: dict[str, Any] = {}
+        self._workspace = workspace
+        self._seed = seed
+        self._rng: np.random.Generator | None = None
 
     @property
     def rng(self) -> np.random.Generator:
         """This op instance's random generator, made on first use.
 
         ``seed`` is an int, None (fresh entropy) or a callable returning either a seed or a
-        ready Generator (the workspace decides which; see ``Workspace._op_rng``).
+        ready Generator (the workspace decides which; see ``Workspace.op_seed``).
         """
         if self._rng is None:
-            seed = self.seed() if callable(self.seed) else self.seed
+            seed = self._seed() if callable(self._seed) else self._seed
             if isinstance(seed, np.random.Generator):
                 self._rng = seed
             else:
                 self._rng = np.random.default_rng(seed)
         return self._rng
+
+    def current_output(self, k: int = 0) -> Any:
+        """What output ``k``'s blob holds now (None if it does not exist): for ops that
+        keep their output between runs (``Iter`` without input, ``run_once`` fillers)."""
+        if self._workspace is None:
+            return None
+        return self._workspace.store.get(self.op.output[k])
+
+    def write_blob(self, name: str, value: Any) -> None:
+        """Store ``value`` as blob ``name``, for an op that writes blobs it does not list as
+        outputs (``Load`` with ``load_all=1``)."""
+        if self._workspace is None:
+            raise GraphlabError(f"{self.op.type}: no workspace to write blob {name!r} into")
+        self._workspace.store[name] = value
+
+    @property
+    def root_folder(self) -> str:
+        """The folder relative file names are read from and written to: the workspace's
+        root folder (``ResetWorkspace(root_folder)``), else the working directory."""
+        root = self._workspace.root_folder if self._workspace is not None else None
+        return root or os.getcwd()
 
 
 class GradientContext:
@@ -286,6 +320,9 @@ class OpSchema:
     arg_prefixes: tuple[str, ...] = ()
     check_args: Callable[[dict[str, Any]], str | None] | None = None
     shape_from_values: bool | Callable[[dict[str, Any], int], bool] = False
+    #: arguments already parsed, by their values (see :meth:`parse_args`)
+    _parsed: dict[tuple[Any, ...], tuple[dict[str, Any], list[str]]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def layout_from_values(self, args: dict[str, Any], n_inputs: int) -> bool:
         """True if this op's output shapes or dtypes may depend on input *values* or on
@@ -371,9 +408,28 @@ class OpSchema:
     def parse_args(self, op_args: Sequence[Argument]) -> dict[str, Any]:
         """Validate an op's Arguments and return ``{name: value}`` with defaults filled in.
 
+        The result is a new dict (with new lists) on every call. Arguments with the same
+        values as an earlier call are parsed once and remembered (a net run again and
+        again by ``RunNetOnce`` parses each op's arguments only the first time).
+
         Raises:
             ArgumentError: unknown (with suggestions), mistyped or missing arguments.
         """
+        key = _values_key(op_args)
+        entry = self._parsed.get(key) if key is not None else None
+        if entry is None:
+            parsed = self._parse_args(op_args)
+            entry = (parsed, [k for k, v in parsed.items() if type(v) is list])
+            if key is not None:
+                if len(self._parsed) >= _PARSED_MAX:
+                    self._parsed.clear()
+                self._parsed[key] = entry
+        fresh = dict(entry[0])
+        for k in entry[1]:
+            fresh[k] = list(fresh[k])
+        return fresh
+
+    def _parse_args(self, op_args: Sequence[Argument]) -> dict[str, Any]:
         given: dict[str, Any] = {}
         for a in op_args:
             if a.name in FRAMEWORK_ARGS and a.name not in self.args:
@@ -420,6 +476,26 @@ class OpSchema:
     @property
     def differentiable(self) -> bool:
         return callable(self.grad)
+
+
+#: distinct argument sets remembered per op type (the memo is cleared when full)
+_PARSED_MAX = 1024
+
+
+def _values_key(op_args: Sequence[Argument]) -> tuple[Any, ...] | None:
+    """A hashable copy of the arguments' names and values (None with nested nets).
+
+    Floats go in as ``float.hex`` text (``0.0`` and ``-0.0`` compare equal but are two
+    values); an int with its type (``True`` and ``1`` compare equal too).
+    """
+    key = []
+    for a in op_args:
+        if a.n is not None or a.nets:
+            return None
+        key.append((a.name, None if a.f is None else float(a.f).hex(), a.i, type(a.i), a.s,
+                    tuple([float(x).hex() for x in a.floats]),
+                    tuple(a.ints), tuple(a.strings)))
+    return tuple(key)
 
 
 def _arg_specs(

@@ -12,6 +12,7 @@ Caffe2; :class:`Workspace` is the object underneath and can be used directly::
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 import zlib
 from collections.abc import Iterator
@@ -20,11 +21,13 @@ from typing import Any
 import numpy as np
 
 from .blobstore import BlobStore
+from .diagnostics import check_inputs_exist
 from .errors import GraphlabError, did_you_mean
-from .executor import Plan, as_netdef, check_inputs_exist, compile_op, run_steps
-from .fastpath import fresh_outputs
+from .executor import Plan, as_netdef
 from .flags import caffe2_flags
+from .interpreter import run_net, run_ops
 from .proto import NetDef, OperatorDef
+from .registry import OpContext
 
 __all__ = [
     "Blobs",
@@ -68,6 +71,14 @@ class Workspace:
         self._seed = seed
         self._instances = 0
         self._once_rng: np.random.Generator | None = None
+        #: where ops resolve relative file names (None: the working directory)
+        self.root_folder: str | None = None
+
+    @property
+    def store(self) -> BlobStore:
+        """The blob table itself (name → value), for the engines; users call
+        :meth:`feed_blob` and :meth:`fetch_blob`, which copy."""
+        return self._blobs
 
     # ---- blobs ---------------------------------------------------------------------
     def feed_blob(self, name: str, value: Any) -> bool:
@@ -138,18 +149,14 @@ class Workspace:
             OperatorError: the op failed (its outputs are left as they were).
             DivergenceError: the divergence guard is on and an output is NaN/inf.
         """
-        step = compile_op(op, 0, self, persistent=False)
-        if self._check_finite:
-            with fresh_outputs():
-                run_steps([step], self._blobs, "", True)
-        else:
-            run_steps([step], self._blobs, "", False)
+        run_ops([op], self, "", self._check_finite)
         return True
 
     def run_net_once(self, net: Any, check_finite: bool | None = None) -> bool:
-        """Compile ``net`` with fresh operator instances, run it once, and discard it."""
+        """Run ``net`` once with fresh operator instances, through the interpreter
+        (:mod:`graphlab.interpreter`)."""
         guard = self._check_finite if check_finite is None else check_finite
-        Plan(as_netdef(net), self, persistent=False).run(1, guard)
+        run_net(as_netdef(net), self, guard)
         return True
 
     def create_net(
@@ -256,7 +263,14 @@ class Workspace:
         self._instances = 0
         self._once_rng = None
 
-    def _op_rng(
+    def new_op_context(
+        self, op: OperatorDef, index: int, net_name: str, persistent: bool
+    ) -> OpContext:
+        """The context of a new instance of a stateful op (see :meth:`op_seed`)."""
+        seed = functools.partial(self.op_seed, op, index, net_name, persistent)
+        return OpContext(op, index, self, persistent, seed)
+
+    def op_seed(
         self, op: OperatorDef, index: int, net_name: str, persistent: bool
     ) -> int | np.random.Generator:
         """The generator (or its seed) for a new instance of a random op.
@@ -365,7 +379,7 @@ def ResetWorkspace(root_folder: str | None = None) -> bool:  # noqa: N802
     _workspaces[_current[0]] = Workspace(seed=old._seed)
     _workspaces[_current[0]]._check_finite = old._check_finite
     if root_folder is not None:
-        _workspaces[_current[0]].root_folder = root_folder  # type: ignore[attr-defined]
+        _workspaces[_current[0]].root_folder = root_folder
     return True
 
 

@@ -116,7 +116,7 @@ def _output_shape(op: str, input: np.ndarray | None, shape: Sequence[int],
 def _filled(ctx: OpContext, run_once: int, make: Callable[[], np.ndarray]) -> np.ndarray:
     """``make()``, unless run_once says this op instance has already filled its output."""
     if run_once and ctx.persistent:
-        previous = ctx.workspace._blobs.get(ctx.op.output[0]) if ctx.state.get("filled") else None
+        previous = ctx.current_output(0) if ctx.state.get("filled") else None
         if previous is not None:
             return previous
         ctx.state["filled"] = True

@@ -75,19 +75,18 @@ def _read(db_type: str, path: str) -> dict[str, np.ndarray]:
         raise CheckpointError(str(exc)) from None
 
 
-def resolve_db_path(db: str, absolute_path: int, workspace: Any) -> str:
+def resolve_db_path(db: str, absolute_path: int, root_folder: str) -> str:
     """The absolute file path a Save/Load op with these arguments uses.
 
     ``absolute_path`` set, or ``db`` absolute: ``db`` relative to the working directory.
-    Otherwise ``db`` is joined to ``workspace.root_folder`` (default: working directory).
+    Otherwise ``db`` is joined to ``root_folder`` (the workspace's, see ``OpContext``).
     """
     if not db:
         raise CheckpointError("the 'db' argument (the file path) is empty; give a file name, "
                               "e.g. db='model.npz'.")
     if absolute_path or os.path.isabs(db):
         return os.path.abspath(db)
-    root = getattr(workspace, "root_folder", None) or os.getcwd()
-    return os.path.abspath(os.path.join(root, db))
+    return os.path.abspath(os.path.join(root_folder, db))
 
 
 def _where(db: str, absolute_path: int, path: str) -> str:
@@ -147,7 +146,7 @@ def save(
                 "needs its own name (check the inputs, strip_prefix and blob_name_overrides)."
             )
         seen[n] = None
-    path = resolve_db_path(db, absolute_path, ctx.workspace)
+    path = resolve_db_path(db, absolute_path, ctx.root_folder)
     try:
         _write(db_type, path, dict(zip(names, blobs)))
     except CheckpointError as exc:
@@ -184,7 +183,7 @@ def load(
     accepted and ignored (CPU only).
 
     Implementation note: ``load_all`` writes blobs the op does not list as outputs, so
-    this kernel assigns them into the workspace itself (``ctx.workspace._blobs``) after
+    this kernel stores them itself (``ctx.write_blob``) after
     validation; listed outputs are also returned to the executor as usual.
     """
     _check_db_type("Load", db_type)
@@ -196,7 +195,7 @@ def load(
         )
     if reader is not None:
         db, db_type, absolute_path = reader.source, reader.db_type, 1
-    path = resolve_db_path(db, absolute_path, ctx.workspace)
+    path = resolve_db_path(db, absolute_path, ctx.root_folder)
     try:
         stored = _read(db_type, path)
     except CheckpointError as exc:
@@ -216,7 +215,7 @@ def load(
         )
     if load_all:
         for name, value in data.items():
-            ctx.workspace._blobs[name] = value
+            ctx.write_blob(name, value)
     if len(outputs) == 1:
         return data[outputs[0]]
     return tuple(data[o] for o in outputs)

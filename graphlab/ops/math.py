@@ -724,7 +724,7 @@ def print_(X: np.ndarray, *, to_file: int = 0, limit: int = 0, every_n: int = 1,
     values = arr.ravel()[:limit] if limit > 0 else arr
     text = f"{name} {shape_str(arr)}:\n{np.array2string(values, separator=', ')}"
     if to_file:
-        folder = getattr(ctx.workspace, "root_folder", None) or os.getcwd()
+        folder = ctx.root_folder
         with open(os.path.join(folder, f"{name}.log"), "a", encoding="utf-8") as f:
             f.write(text + "\n")
     else:

@@ -100,7 +100,7 @@ def iter_op(iter: np.ndarray | None = None, *, ctx: OpContext) -> np.ndarray:
     and value, and ``LearningRate`` accepts either dtype.
     """
     if iter is None:
-        previous = ctx.workspace._blobs.get(ctx.op.output[0])
+        previous = ctx.current_output(0)
         iter = np.zeros((1,), np.int64) if previous is None else previous
     return _increment("Iter", iter)
 
