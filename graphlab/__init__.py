@@ -7,7 +7,7 @@ net drawer. Caffe2 tutorial code runs with ``from caffe2.python import ...`` cha
 ``from graphlab import ...``.
 """
 
-from . import core, workspace
+from . import core, ops, workspace  # importing ops registers every operator, once
 from .core import BlobReference, CreateOperator, DataType, Net
 from .workspace import Workspace
 
@@ -20,5 +20,6 @@ __all__ = [
     "Net",
     "Workspace",
     "core",
+    "ops",
     "workspace",
 ]

@@ -1,11 +1,12 @@
 """Explain failures: the messages for an op that failed, a net whose inputs are missing,
 and an op the divergence guard caught producing a NaN or infinity.
 
-This module's one job is explaining; running nets is :mod:`graphlab.executor`'s. Each
-builder returns (or raises) an :class:`~graphlab.errors.OperatorError` whose message names
-the net, the op type and index, the iteration, the op's inputs with dtypes and shapes, the
-line of user code that created the op, the cause and the likely fix (see docs/errors.md).
-The builders read the workspace's blobs but never change them.
+This module's one job is explaining; running nets is :mod:`graphlab.interpreter`'s (and
+:mod:`graphlab.fast`'s). Each builder returns (or raises) an
+:class:`~graphlab.errors.OperatorError` whose message names the net, the op type and index,
+the iteration, the op's inputs with dtypes and shapes, the line of user code that created
+the op, the cause and the likely fix (see docs/errors.md). The builders read the
+workspace's blobs but never change them.
 """
 
 from __future__ import annotations

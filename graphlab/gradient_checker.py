@@ -38,8 +38,8 @@ from typing import Any
 import numpy as np
 
 from .core import CreateOperator
-from .executor import as_netdef
 from .gradients import build_backward
+from .nets import as_netdef
 from .proto import NetDef, OperatorDef
 from .registry import get_schema
 from .workspace import Workspace

@@ -330,7 +330,7 @@ class OpSchema:
         (``Reshape`` with a ``new_shape`` input, a filler with ``input_as_shape=1`` or
         ``run_once=1``, ``Iter`` without an input, ``Load``). A created
         net holding such an op checks every op's inputs on every run (see
-        :class:`graphlab.executor.Plan`)."""
+        :class:`graphlab.fast.plan.Plan`)."""
         rule = self.shape_from_values
         return bool(rule(args, n_inputs)) if callable(rule) else bool(rule)
 
@@ -567,7 +567,7 @@ def register_op(
             shape or dtype can depend on input values or on state outside its inputs
             (files, its own output blob) rather than only on input shapes, dtypes and
             arguments. Such an op keeps a created net
-            checking every op on every run (no trusted runs, see ``graphlab.executor``).
+            checking every op on every run (no trusted runs, see ``graphlab.fast.plan``).
     """
 
     def decorate(kernel: Callable[..., Any]) -> Callable[..., Any]:
@@ -611,7 +611,6 @@ def register_op(
 
 def has_op(type: str) -> bool:
     """True if ``type`` is a registered operator."""
-    _ensure_loaded()
     return type in _REGISTRY
 
 
@@ -622,7 +621,6 @@ def get_schema(type: str) -> OpSchema:
         UnknownOperatorError: (an ``AttributeError`` and a ``RuntimeError``) unknown op
             type, with close-name suggestions.
     """
-    _ensure_loaded()
     try:
         return _REGISTRY[type]
     except KeyError:
@@ -634,22 +632,9 @@ def get_schema(type: str) -> OpSchema:
 
 def op_names() -> list[str]:
     """All registered op types, sorted."""
-    _ensure_loaded()
     return sorted(_REGISTRY)
 
 
 def all_schemas() -> list[OpSchema]:
     """Every registered schema, sorted by type."""
-    _ensure_loaded()
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
-
-
-_LOADED: list[bool] = []
-
-
-def _ensure_loaded() -> None:
-    if _LOADED:  # a list lookup, not an import statement: get_schema is on hot paths
-        return
-    from . import ops  # noqa: F401  (importing registers every operator)
-
-    _LOADED.append(True)

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import GraphlabError, did_you_mean
+from .nets import as_netdef
 from .proto import Argument, DeviceOption, NetDef, OperatorDef
 
 __all__ = ["TextFormatError", "load_net", "parse_net", "parse_op", "save_net"]
@@ -451,8 +452,6 @@ def save_net(net: Any, path: str | os.PathLike[str]) -> str:
     The text goes to a temporary file in the same directory, is flushed to disk and
     renamed over ``path``. Returns the absolute path.
     """
-    from .executor import as_netdef
-
     text = str(as_netdef(net))
     path = os.path.abspath(os.fspath(path))
     directory = os.path.dirname(path)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import workspace as _workspace_module
-from .executor import as_netdef
+from .nets import as_netdef
 from .workspace import Workspace
 
 __all__ = ["History", "last_history", "train"]
@@ -192,7 +192,7 @@ def train(
         live_plot: in a notebook, redraw a plot of the first recorded blob about 25
             times during training (ignored outside IPython).
         every: record after runs ``every``, ``2·every``, ... (and always after the last).
-        check_finite: turn on the executor's divergence guard for these runs (the first
+        check_finite: turn on the divergence guard for these runs (the first
             op producing NaN or infinity stops the run with a ``DivergenceError`` naming
             it), and also stop with ``FloatingPointError`` if a recorded value is not
             finite. Usually the learning rate is too large.

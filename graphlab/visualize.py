@@ -23,7 +23,7 @@ import numpy as np
 
 from . import workspace as _workspace_module
 from .errors import did_you_mean
-from .executor import as_netdef
+from .nets import as_netdef
 from .proto import NetDef, OperatorDef
 from .workspace import Workspace
 

@@ -20,12 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from .blobstore import BlobStore
 from .diagnostics import check_inputs_exist
 from .errors import GraphlabError, did_you_mean
-from .executor import Plan, as_netdef
+from .fast import Plan
+from .fast.blobstore import BlobStore
 from .flags import caffe2_flags
 from .interpreter import run_net, run_ops
+from .nets import as_netdef, blob_name
 from .proto import NetDef, OperatorDef
 from .registry import OpContext
 
@@ -89,7 +90,7 @@ class Workspace:
         Raises:
             TypeError: for anything else (e.g. a Python list): wrap it in ``np.array``.
         """
-        name = _name(name)
+        name = blob_name(name)
         if isinstance(value, np.ndarray):
             self._blobs[name] = np.array(value, copy=True)
         elif isinstance(value, np.generic):
@@ -110,7 +111,7 @@ class Workspace:
             GraphlabError: (a ``RuntimeError``) the blob does not exist; close names are
                 suggested.
         """
-        name = _name(name)
+        name = blob_name(name)
         try:
             value = self._blobs[name]
         except KeyError:
@@ -131,7 +132,7 @@ class Workspace:
 
     def has_blob(self, name: str) -> bool:
         """True if a blob called ``name`` holds a value here."""
-        return _name(name) in self._blobs
+        return blob_name(name) in self._blobs
 
     def blobs(self) -> list[str]:
         """Sorted blob names (ASCII order: upper case first, as Caffe2 printed them)."""
@@ -139,7 +140,7 @@ class Workspace:
 
     def remove_blob(self, name: str) -> None:
         """Delete the blob ``name`` (nothing happens if there is none)."""
-        self._blobs.pop(_name(name), None)
+        self._blobs.pop(blob_name(name), None)
 
     # ---- running ---------------------------------------------------------------------
     def run_operator_once(self, op: OperatorDef) -> bool:
@@ -193,7 +194,7 @@ class Workspace:
         """
         proto = as_netdef(net)
         for b in input_blobs or []:
-            self._blobs.setdefault(_name(b), np.zeros((0,), np.float32))
+            self._blobs.setdefault(blob_name(b), np.zeros((0,), np.float32))
         existing = self._nets.get(proto.name)
         if existing is not None and not overwrite:
             if existing[0] != proto:
@@ -211,7 +212,7 @@ class Workspace:
             # another defer_unread: a new plan below (its op state starts afresh)
         check_inputs_exist(proto, self._blobs)
         snapshot = copy.deepcopy(proto)
-        plan = Plan(snapshot, self, persistent=True, check_finite=check_finite,
+        plan = Plan(snapshot, self, check_finite=check_finite,
                     defer_unread=defer_unread, trust_layouts=trust_layouts)
         self._nets[proto.name] = (snapshot, plan)
         return True
@@ -315,14 +316,6 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace({len(self._blobs)} blobs, {len(self._nets)} nets)"
-
-
-def _name(name: Any) -> str:
-    if isinstance(name, bytes):
-        return name.decode("utf-8")
-    if not isinstance(name, str):
-        raise TypeError(f"blob names are strings, got {type(name).__name__}: {name!r}")
-    return str(name)
 
 
 def _net_name(name_or_net: Any) -> str:

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from graphlab import core, workspace
-from graphlab.blobstore import BlobStore
+from graphlab.diagnostics import DivergenceError
 from graphlab.errors import GraphlabError, OperatorError
-from graphlab.executor import DivergenceError
-from graphlab.fastpath import OutBuffer, compiles
+from graphlab.fast.blobstore import BlobStore
+from graphlab.fast.compiled import OutBuffer, compiles
 from graphlab.registry import register_op
 
 # ---- test-only ops with compile hooks ----------------------------------------------------
@@ -549,14 +549,6 @@ def test_blob_store_matches_a_plain_dict_under_any_sequence_of_operations():
         assert dict(store.items()) == model
 
     check()
-
-
-def test_error_builders_live_in_diagnostics_and_stay_importable_from_executor():
-    from graphlab import diagnostics, executor
-
-    for name in ("DivergenceError", "divergence_error", "operator_failure", "check_inputs_exist"):
-        assert getattr(executor, name) is getattr(diagnostics, name), name
-    assert issubclass(diagnostics.DivergenceError, OperatorError)
 
 
 def test_blob_store_copy_is_a_table_of_its_own():

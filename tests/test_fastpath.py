@@ -1,4 +1,4 @@
-"""Compiled kernels (graphlab.fastpath) must return exactly what the plain kernels return,
+"""Compiled kernels (graphlab.fast) must return exactly what the plain kernels return,
 and so must their trusted forms.
 
 A compiled kernel checks a new input layout with the plain kernel and takes its short
@@ -18,7 +18,7 @@ import pytest
 from op_case import Case
 from test_ops_generic import CASES
 
-from graphlab.fastpath import _COMPILERS, compiler_for
+from graphlab.fast.compiled import compiled_op_types, compiler_for
 from graphlab.registry import OpContext, get_schema
 
 DTYPES = [np.float32, np.float64]
@@ -37,7 +37,7 @@ def _assert_same(fast: Any, plain: Any, needed: tuple[bool, ...]) -> None:
             continue
         assert f.dtype == p.dtype and f.shape == p.shape, (k, f.dtype, p.dtype, f.shape, p.shape)
         # strides too: a trusted run relies on every op laying out its outputs the same
-        # way whichever road it takes (graphlab.executor, "Trusted runs")
+        # way whichever road it takes (graphlab.fast.plan, "Trusted runs")
         assert f.strides == p.strides, (k, f.strides, p.strides)
         np.testing.assert_array_equal(f, p, strict=True)
 
@@ -87,7 +87,7 @@ def _stateless(op_type: str) -> bool:
 
 HOOKED_CASES = [
     pytest.param(op, case, id=f"{op}-{case.id or k}")
-    for op, cases in CASES.items() if op in _COMPILERS and _stateless(op)
+    for op, cases in CASES.items() if op in compiled_op_types() and _stateless(op)
     for k, case in enumerate(cases)
 ]
 

@@ -8,7 +8,7 @@ import pytest
 
 from graphlab import brew, core, optimizer, training, workspace
 from graphlab.errors import GraphlabError, OperatorError, ShapeError
-from graphlab.executor import DivergenceError
+from graphlab.diagnostics import DivergenceError
 from graphlab.model_helper import ModelHelper
 from graphlab.registry import OpContext, register_op
 from graphlab.workspace import Workspace

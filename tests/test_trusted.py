@@ -14,7 +14,7 @@ from test_ops_generic import FORWARD
 
 from graphlab import core, workspace
 from graphlab.errors import OperatorError
-from graphlab.executor import Plan
+from graphlab.fast import Plan
 from graphlab.gradient_checker import op_blob_names
 
 

@@ -27,7 +27,6 @@ import numpy as np
 
 from ..core import DataType
 from ..errors import ShapeError
-from ..fastpath import compiles, with_trusted
 from ..registry import NO_GRADIENT, OpContext, register_op
 from ._util import shape_str
 
@@ -375,11 +374,12 @@ def gaussian_fill(input: np.ndarray | None = None, *, mean: float = 0.0, std: fl
     """float32 values drawn from the normal distribution ``N(mean, std²)`` (std > 0)."""
     out_shape = _output_shape("GaussianFill", input, shape, extra_shape, input_as_shape)
 
-    return _filled(ctx, run_once, lambda: _gaussian(ctx.rng, out_shape, mean, std))
+    return _filled(ctx, run_once, lambda: gaussian_draw(ctx.rng, out_shape, mean, std))
 
 
-def _gaussian(rng: np.random.Generator, shape: tuple[int, ...], mean: float,
-              std: float) -> np.ndarray:
+def gaussian_draw(rng: np.random.Generator, shape: tuple[int, ...], mean: float,
+                  std: float) -> np.ndarray:
+    """float32 samples of N(mean, std²) shaped ``shape``: standard normals, scaled, shifted."""
     z = rng.standard_normal(shape, dtype=np.float32)
     if std != 1.0:
         z *= np.float32(std)
@@ -451,55 +451,3 @@ def range_fill(input: np.ndarray | None = None, *,
                    lambda: np.arange(size, dtype=np.float32).reshape(out_shape))
 
 
-# ---- compiled forms for created nets (see graphlab.fastpath) ------------------------------
-# A filler with a fixed shape (no input) and run_once=0 does the same work every run: the
-# checks and the shape are settled once here, and each run only draws or copies.
-
-
-def _static(args: dict[str, Any]) -> bool:
-    return not args["run_once"] and not args["extra_shape"] and not args["input_as_shape"]
-
-
-@compiles("GaussianFill")
-def _gaussian_compiled(args: dict[str, Any], needed: tuple[bool, ...]) -> Callable[..., Any]:
-    plain_args = dict(args)
-    if not _static(args):
-        return lambda input=None: gaussian_fill(input, **plain_args)
-    rng, mean, std = args["ctx"].rng, args["mean"], args["std"]
-    fixed_shape = tuple(int(d) for d in args["shape"])
-
-    def run(input: np.ndarray | None = None) -> np.ndarray:
-        if input is not None:
-            return gaussian_fill(input, **plain_args)
-        return _gaussian(rng, fixed_shape, mean, std)
-
-    if mean != 0.0 or std != 1.0:
-        return run
-    draw, f32 = rng.standard_normal, np.float32
-
-    def trusted(input: np.ndarray | None = None) -> np.ndarray:
-        # N(0, 1): exactly _gaussian's draw, one call fewer
-        return draw(fixed_shape, f32) if input is None else run(input)
-
-    return with_trusted(run, trusted)
-
-
-@compiles("ConstantFill")
-def _constant_compiled(args: dict[str, Any], needed: tuple[bool, ...]) -> Callable[..., Any]:
-    """The loss seed ``ConstantFill([loss], value=1.0)`` runs every step: keep one filled
-    array per input shape and hand out copies."""
-    plain_args = dict(args)
-    if not _static(args) or args["shape"]:
-        return lambda input=None: constant_fill(input, **plain_args)
-    seen: list[Any] = [None, None]  # [input shape, filled template]
-
-    def run(input: np.ndarray | None = None) -> np.ndarray:
-        if input is None:
-            return constant_fill(input, **plain_args)
-        if input.shape != seen[0]:
-            out = constant_fill(input, **plain_args)
-            seen[:] = [input.shape, out.copy()]
-            return out
-        return seen[1].copy()
-
-    return run

@@ -184,7 +184,7 @@ def load(
 
     Implementation note: ``load_all`` writes blobs the op does not list as outputs, so
     this kernel stores them itself (``ctx.write_blob``) after
-    validation; listed outputs are also returned to the executor as usual.
+    validation; listed outputs are also returned as usual.
     """
     _check_db_type("Load", db_type)
     outputs = list(ctx.op.output)

@@ -14,7 +14,6 @@ import math
 import numpy as np
 
 from ..errors import ShapeError
-from ..fastpath import OutBuffer, compiles, with_trusted
 from ..registry import SHOULD_NOT_DO_GRADIENT, GradientContext, register_op
 from ._util import require_float, shape_str
 from .nn import softmax_rows
@@ -166,117 +165,6 @@ def averaged_loss_gradient(X: np.ndarray, dLoss: np.ndarray) -> np.ndarray:
     dtype = _float_dtype(X, dLoss)
     value = dtype.type(dLoss.reshape(())) / dtype.type(max(X.size, 1))
     return np.full(X.shape, value, dtype=dtype)
-
-
-# ---- compiled forms for created nets (see graphlab.fastpath) ------------------------------
-# Each checks a new input layout (shapes, dtypes) with the plain kernel above, then, while
-# the layout stays the same, repeats the same arithmetic without the checks. The distance
-# ops take the short road only for one column ([N, 1], the seed's predictions), where each
-# row's sum has a single term.
-
-
-@compiles("SquaredL2Distance")
-def _sq_l2_compiled(args: dict, needed: tuple[bool, ...]):
-    plain = squared_l2_distance
-    seen: list = [None, None]  # [layout, ½ in the output dtype]
-
-    def run(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        key = (X.shape, Y.shape, X.dtype, Y.dtype)
-        if key != seen[0]:
-            dist = plain(X, Y)
-            ok = X.ndim == 2 and X.shape[1] == 1
-            seen[:] = [key, np.array(0.5, dist.dtype)] if ok else [None, None]
-            return dist
-        return trusted(X, Y)  # the layout it last accepted: the same arithmetic
-
-    def trusted(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        if seen[0] is None:
-            return plain(X, Y)
-        d = (X - Y).reshape(len(X))
-        d *= d
-        d *= seen[1]
-        return d
-
-    return with_trusted(run, trusted)
-
-
-@compiles("SquaredL2DistanceGradient")
-def _sq_l2_gradient_compiled(args: dict, needed: tuple[bool, ...]):
-    plain = squared_l2_distance_gradient
-    want_dx = needed[0]
-    seen: list = [None]
-
-    def run(X: np.ndarray, Y: np.ndarray, dDist: np.ndarray):
-        key = (X.shape, Y.shape, dDist.shape, X.dtype, Y.dtype, dDist.dtype)
-        if key != seen[0]:
-            dX, dY = plain(X, Y, dDist)
-            one_dtype = X.dtype == Y.dtype == dDist.dtype
-            seen[0] = key if one_dtype and X.ndim == 2 and X.shape[1] == 1 else None
-            return dX, dY
-        return trusted(X, Y, dDist)
-
-    def trusted(X: np.ndarray, Y: np.ndarray, dDist: np.ndarray):
-        if seen[0] is None:
-            return plain(X, Y, dDist)
-        # (Y - X)·d is exactly −((X - Y)·d): IEEE subtraction and products are symmetric
-        dY = Y - X
-        dY *= dDist[:, None]
-        return (-dY if want_dx else None), dY
-
-    return with_trusted(run, trusted)
-
-
-@compiles("AveragedLoss")
-def _averaged_loss_compiled(args: dict, needed: tuple[bool, ...]):
-    plain = averaged_loss
-    seen: list = [None, 1.0, None]  # [layout, X.size, 0-d scratch in X's dtype]
-    total = np.add.reduce
-
-    def run(X: np.ndarray) -> np.ndarray:
-        key = (X.shape, X.dtype)
-        if key != seen[0]:
-            loss = plain(X)
-            ok = X.dtype in (np.float32, np.float64) and X.size > 0  # empty: plain road
-            seen[:] = [key if ok else None, float(X.size), np.empty((), X.dtype)]
-            return loss
-        return trusted(X)
-
-    def trusted(X: np.ndarray) -> np.ndarray:
-        if seen[0] is None:
-            return plain(X)
-        # the sum X.sum(dtype=X.dtype) computes, accumulated in the scratch's dtype; a
-        # float32 quotient rounded from the float64 one equals the float32 division
-        # (53 >= 2*24 + 2 bits: no double-rounding error)
-        return np.array(total(X, None, None, seen[2]).item() / seen[1], X.dtype)
-
-    return with_trusted(run, trusted)
-
-
-@compiles("AveragedLossGradient")
-def _averaged_loss_gradient_compiled(args: dict, needed: tuple[bool, ...]):
-    plain = averaged_loss_gradient
-    out = OutBuffer()
-    seen: list = [None, 1.0]  # [layout, X.size]
-
-    def run(X: np.ndarray, dLoss: np.ndarray) -> np.ndarray:
-        key = (X.shape, dLoss.shape, X.dtype, dLoss.dtype)
-        if key != seen[0]:
-            dX = plain(X, dLoss)
-            same = dLoss.dtype == dX.dtype and dLoss.size == 1 and dX.dtype.kind == "f"
-            same = same and dX.dtype in (np.float32, np.float64)
-            seen[:] = [key if same else None, float(max(X.size, 1))]
-            return dX
-        return trusted(X, dLoss)
-
-    def trusted(X: np.ndarray, dLoss: np.ndarray) -> np.ndarray:
-        if seen[0] is None:
-            return plain(X, dLoss)
-        dX = out.get(X.shape, dLoss.dtype)
-        # a float32 quotient rounded from the float64 one equals the float32 division
-        dX.fill(dLoss.item() / seen[1])
-        return dX
-
-    return with_trusted(run, trusted)
 
 
 # ---- LabelCrossEntropy ---------------------------------------------------------------

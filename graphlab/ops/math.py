@@ -21,13 +21,10 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from ..errors import GradientError, ShapeError
-from ..fastpath import compiles, with_trusted
 from ..proto import OperatorDef
 from ..registry import (
     NO_GRADIENT,
@@ -238,26 +235,6 @@ def add(A: np.ndarray, B: np.ndarray, *, broadcast: int = 0, axis: int = -1) -> 
     if broadcast or axis != -1 or A.shape != B.shape or A.dtype is not B.dtype:
         A, B = _operands("Add", A, B, broadcast, axis)
     return np.add(A, B)
-
-
-@compiles("Add")
-def _add_compiled(args: dict[str, Any], needed: tuple[bool, ...]) -> Callable[..., Any]:
-    """Add in a created net: the trusted form adds two arrays of the same shape and
-    dtype (the seed's ``Y_gt + noise``) without looking at them again."""
-    plain_args = {k: v for k, v in args.items() if k in ("broadcast", "axis")}
-    plain = add
-    same: list[bool] = [False]  # did the last call add equal layouts directly?
-
-    def run(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-        C = plain(A, B, **plain_args)
-        same[0] = (not plain_args["broadcast"] and plain_args["axis"] == -1
-                   and A.shape == B.shape and A.dtype is B.dtype)
-        return C
-
-    def trusted(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-        return np.add(A, B) if same[0] else plain(A, B, **plain_args)
-
-    return with_trusted(run, trusted)
 
 
 # In place (see _binary_grad) dC stands in for the overwritten input, so the gradient

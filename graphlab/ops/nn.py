@@ -11,7 +11,6 @@ import math
 import numpy as np
 
 from ..errors import ShapeError
-from ..fastpath import compiles, with_trusted
 from ..registry import GradientContext, register_op
 from ._util import require_float, shape_str
 
@@ -85,71 +84,6 @@ def fc_gradient(X: np.ndarray, W: np.ndarray, dY: np.ndarray, *, axis: int = 1,
     db = dy.sum(axis=0)
     dX = (dy @ W.reshape(N, -1)).reshape(X.shape)
     return dW, db, dX
-
-
-@compiles("FC")
-def _fc_compiled(args: dict, needed: tuple[bool, ...]):
-    """FC for a created net: the plain kernel checks each new input layout (shapes and
-    dtypes); while the layout stays the same, 2-D ``X·Wᵀ + b`` is computed without the
-    checks (``ndarray.dot`` costs a third of ``@`` on small matrices and gives the same
-    BLAS result)."""
-    plain = fc
-    if args["axis"] != 1 or args["axis_w"] != 1:
-        return lambda X, W, b: plain(X, W, b, **args)
-    seen: list = [None]  # the layout the plain kernel last accepted
-
-    def run(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-        # strides too: BLAS may sum in another order for non-contiguous matrices
-        key = (X.shape, W.shape, b.shape, X.dtype, W.dtype, b.dtype, X.strides, W.strides)
-        if key != seen[0]:
-            y = plain(X, W, b, **args)
-            contiguous = X.flags.c_contiguous and W.flags.c_contiguous
-            seen[0] = key if X.ndim == 2 and W.ndim == 2 and contiguous else None
-            return y
-        return trusted(X, W, b)  # the layout it last accepted: the same arithmetic
-
-    def trusted(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-        if seen[0] is None:
-            return plain(X, W, b, **args)
-        y = X.dot(W.T)
-        y += b
-        return y
-
-    return with_trusted(run, trusted)
-
-
-@compiles("FCGradient")
-def _fc_gradient_compiled(args: dict, needed: tuple[bool, ...]):
-    """FCGradient for a created net: checks as :func:`_fc_compiled` does, and skips
-    ``dX`` when nothing reads it (``needed[2]`` False: X is data)."""
-    plain = fc_gradient
-    if args["axis"] != 1 or args["axis_w"] != 1:
-        return lambda X, W, dY: plain(X, W, dY, **args)
-    want_dx = needed[2]
-    seen: list = [None]
-    column_sum = np.add.reduce
-
-    def run(X: np.ndarray, W: np.ndarray, dY: np.ndarray):
-        key = (X.shape, W.shape, dY.shape, X.dtype, W.dtype, dY.dtype, X.strides, W.strides,
-               dY.strides)
-        if key != seen[0]:
-            # the matrices must chain: X [M, K], W [N, K], dY [M, N] (the plain kernel
-            # raises NumPy's error otherwise); an unread dX is skipped from the first run.
-            # Only C-contiguous matrices: BLAS may sum in another order for others.
-            chain = X.ndim == W.ndim == dY.ndim == 2 and dY.shape == (X.shape[0], W.shape[0])
-            contiguous = all(a.flags.c_contiguous for a in (X, W, dY))
-            if not (chain and contiguous and X.shape[1] == W.shape[1]):
-                seen[0] = None
-                return plain(X, W, dY, **args)
-            seen[0] = key
-        return trusted(X, W, dY)
-
-    def trusted(X: np.ndarray, W: np.ndarray, dY: np.ndarray):
-        if seen[0] is None:
-            return plain(X, W, dY, **args)
-        return dY.T.dot(X), column_sum(dY, 0), (dY.dot(W) if want_dx else None)
-
-    return with_trusted(run, trusted)
 
 
 # ---- Relu ----------------------------------------------------------------------------

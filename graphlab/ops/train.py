@@ -18,14 +18,12 @@ graphlab checks that when the op is created.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .. import schedules
 from ..errors import ShapeError
-from ..fastpath import compiles, with_trusted
 from ..registry import (
     NO_GRADIENT,
     SHOULD_NOT_DO_GRADIENT,
@@ -46,12 +44,13 @@ __all__ = [
     "weighted_sum_gradient",
 ]
 
-_COUNTER_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
+#: the dtypes an iteration counter may have
+COUNTER_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
 
 
 def _read_counter(op: str, name: str, counter: Any) -> int:
     """The value of an int32/int64 counter of size 1, with a clear error otherwise."""
-    if not isinstance(counter, np.ndarray) or counter.dtype not in _COUNTER_DTYPES:
+    if not isinstance(counter, np.ndarray) or counter.dtype not in COUNTER_DTYPES:
         desc = shape_str(counter) if isinstance(counter, np.ndarray) else type(counter).__name__
         raise ShapeError(
             f"{op}: the iteration counter {name} must be an int32 or int64 array, got {desc}.",
@@ -415,143 +414,3 @@ def adam(param: np.ndarray, moment_1: np.ndarray, moment_2: np.ndarray, grad: np
     return new_param, m.reshape(moment_1.shape), v.reshape(moment_2.shape)
 
 
-# ---- compiled forms for created nets (see graphlab.fastpath) ------------------------------
-# Iter, LearningRate and WeightedSum run on every training step. The plain kernel checks
-# each new input layout (shapes, dtypes); while the layout stays the same these repeat the
-# same arithmetic without the checks, giving bit-identical results.
-
-
-@compiles("Iter")
-def _iter_compiled(args: dict[str, Any], needed: tuple[bool, ...]) -> Callable[..., Any]:
-    plain_args = dict(args)
-    seen: list[Any] = [None, 0, None]  # [checked (shape, dtype), dtype max, 1 of dtype]
-
-    def run(iter: np.ndarray | None = None) -> np.ndarray:
-        if iter is None or type(iter) is not np.ndarray:
-            return iter_op(iter, **plain_args)
-        if (iter.shape, iter.dtype) != seen[0]:
-            out = iter_op(iter, **plain_args)
-            # a 0-d counter keeps the plain road (its sum would be a NumPy scalar)
-            layout = (iter.shape, iter.dtype) if iter.ndim else None
-            seen[:] = [layout, int(np.iinfo(iter.dtype).max), np.ones((), iter.dtype)]
-            return out
-        return trusted(iter)
-
-    def trusted(iter: np.ndarray) -> np.ndarray:
-        value = iter.item()
-        if value < 0 or value >= seen[1] or seen[0] is None:
-            return iter_op(iter, **plain_args)  # raises the right error (or a 0-d counter)
-        return iter + seen[2]  # a same-dtype array: NumPy's quickest addition
-
-    return with_trusted(run, trusted)
-
-
-_LR_BLOCK = 1024
-
-
-@compiles("LearningRate")
-def _learning_rate_compiled(args: dict[str, Any],
-                            needed: tuple[bool, ...]) -> Callable[..., Any]:
-    """The rate depends only on the counter, so it is tabulated for blocks of
-    ``_LR_BLOCK`` iterations at once (one vectorised schedule call) and looked up."""
-    plain_args = dict(args)
-    table: list[Any] = [None, 0]  # [float32 rates, first iteration]
-
-    def run(iter: np.ndarray) -> np.ndarray:
-        if type(iter) is not np.ndarray or iter.size != 1 or iter.dtype not in _COUNTER_DTYPES:
-            return learning_rate(iter, **plain_args)
-        k = iter.item()
-        rates, start = table
-        if rates is None or not start <= k < start + _LR_BLOCK:
-            first = learning_rate(iter, **plain_args)  # checks and binds the schedule
-            if not 0 <= k < 2**62:
-                return first
-            fn, resolved = plain_args["ctx"].state["schedule"]
-            ks = np.arange(k, k + _LR_BLOCK, dtype=np.int64)
-            with np.errstate(all="ignore"):
-                rates = (args["base_lr"] * np.asarray(fn(ks, **resolved))).astype(np.float32)
-            table[:] = [rates, k]
-            start = k
-        return np.array(rates[k - start])
-
-    def trusted(iter: np.ndarray) -> np.ndarray:
-        k = iter.item()
-        rates, start = table
-        if rates is not None and start <= k < start + _LR_BLOCK:
-            return np.array(rates[k - start])
-        return run(iter)  # a new block of rates (or a counter out of range)
-
-    return with_trusted(run, trusted)
-
-
-_NO_PAIR = object()
-
-
-def _sgd_terms(X0: np.ndarray, w0: np.ndarray, X1: np.ndarray, w1: np.ndarray) -> np.ndarray:
-    """``w0·X0 + w1·X1`` for the SGD form (all one dtype, X1 shaped like X0), with the
-    same terms and sum as the plain kernel: the weight arrays multiply directly (NumPy's
-    quickest product, no Python-float conversion); a weight of exactly 1 skips its
-    product (``1·x == x``); ``t1 + t0 == t0 + t1`` exactly."""
-    out = X1 * w1
-    out += X0 if w0.item() == 1.0 else X0 * w0
-    return out
-
-
-@compiles("WeightedSum")
-def _weighted_sum_compiled(args: dict[str, Any],
-                           needed: tuple[bool, ...]) -> Callable[..., Any]:
-    """Pairs whose arrays and weights all share one float dtype and whose arrays are
-    C-contiguous (so the result is laid out as the plain kernel's): weights are read as
-    Python floats (NumPy keeps the arrays' dtype), a weight of exactly 1 skips its
-    multiply (``1·x == x``)."""
-    plain_args = dict(args)
-    seen: list[Any] = [None]
-    pair: list[Any] = [None]  # the checked layout of the two-pair form
-
-    def run(*xw: np.ndarray) -> np.ndarray:
-        if len(xw) == 4:
-            return sgd_update(*xw)
-        key = [(a.shape, a.dtype, a.strides) for a in xw]
-        if key != seen[0]:
-            out = weighted_sum(*xw, **plain_args)
-            dtypes = [d for _, d, _ in key]
-            same = all(d == dtypes[0] for d in dtypes) and out.dtype == dtypes[0]
-            same = same and all(a.flags.c_contiguous for a in xw[::2])
-            seen[0] = key if same else None
-            return out
-        shape = xw[0].shape
-        terms = []  # (array, is it a fresh array we may write into)
-        for k in range(0, len(xw), 2):
-            X, w = xw[k], xw[k + 1].item()
-            X = X if X.shape == shape else X.reshape(shape)
-            terms.append((X, False) if w == 1.0 else (X * w, True))
-        if len(terms) > 1 and not terms[0][1] and terms[1][1]:
-            terms[0], terms[1] = terms[1], terms[0]  # t0 + t1 == t1 + t0 exactly
-        out = terms[0][0] if terms[0][1] else terms[0][0].copy()
-        for term, _ in terms[1:]:
-            out += term
-        return out
-
-    def sgd_update(X0: np.ndarray, w0: np.ndarray, X1: np.ndarray,
-                   w1: np.ndarray) -> np.ndarray:
-        # W·ONE + g·LR, the SGD step: the same terms and sums as ``run``, with a flat key
-        key = (X0.shape, X1.shape, w0.shape, w1.shape, X0.dtype, X1.dtype, w0.dtype, w1.dtype,
-               X0.strides, X1.strides)
-        if key != pair[0]:
-            out = weighted_sum(X0, w0, X1, w1, **plain_args)
-            same = X0.dtype == X1.dtype == w0.dtype == w1.dtype == out.dtype
-            same = same and X0.flags.c_contiguous and X1.flags.c_contiguous
-            # a weight with no more dims than X0 cannot change the product's shape
-            fits = X1.shape == X0.shape and max(w0.ndim, w1.ndim) <= X0.ndim
-            pair[0] = key if same and fits else None
-            return out
-        return _sgd_terms(X0, w0, X1, w1)
-
-    def trusted(X0: np.ndarray, w0: np.ndarray, X1: Any = _NO_PAIR, w1: Any = _NO_PAIR,
-                *more: np.ndarray) -> np.ndarray:
-        # the same arithmetic as sgd_update for the SGD form; any other form as ``run``
-        if more or X1 is _NO_PAIR or pair[0] is None:
-            return run(X0, w0) if X1 is _NO_PAIR else run(X0, w0, X1, w1, *more)
-        return _sgd_terms(X0, w0, X1, w1)
-
-    return with_trusted(run, trusted)

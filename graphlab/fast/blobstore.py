@@ -13,12 +13,12 @@ holds the value:
 * writing a name (``store[name] = value``) makes the written value the current one;
   deleting or popping a name also forgets its recipe.
 
-Storage: values live in ``store.raw``, a plain ``dict``, and recipes in
-``store._deferred``. Invariant: if ``name`` is a key of ``raw``, that value is current;
-else a recipe for ``name``, if any, is current. A compiled plan reads and writes ``raw``
-directly (a plain dict is the fastest table Python has) and keeps the invariant itself:
-it drops the ``raw`` entry when it defers a name, and materialises recipes of the blobs
-it reads before it starts (:meth:`materialize`).
+Storage: values live in ``store.raw``, a plain ``dict``, and recipes in a second dict.
+Invariant: if ``name`` is a key of ``raw``, that value is current; else a recipe for
+``name``, if any, is current. A compiled plan reads and writes ``raw`` directly (a plain
+dict is the fastest table Python has), defers through :meth:`defer` (which drops the
+``raw`` entry) and materialises recipes of the blobs it reads before it starts
+(:meth:`materialize`).
 """
 
 from __future__ import annotations
@@ -43,11 +43,7 @@ class BlobStore(MutableMapping):  # type: ignore[type-arg]
 
     # ---- deferring --------------------------------------------------------------------
     def defer(self, name: str, compute: Callable[..., Any], *args: Any) -> None:
-        """Make ``name`` deferred: ``compute(*args)`` gives its value when first looked up.
-
-        (A compiled plan does the same two steps inline: drop the ``raw`` entry, then set
-        ``_deferred[name] = (compute, *args)``.)
-        """
+        """Make ``name`` deferred: ``compute(*args)`` gives its value when first looked up."""
         self.raw.pop(name, None)
         self._deferred[name] = (compute, *args)
 

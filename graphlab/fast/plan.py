@@ -4,11 +4,11 @@
 
 1. every op's schema is looked up and its arguments parsed and checked;
 2. its per-instance context (random generator, ``run_once`` state) is made;
-3. its kernel is bound: the op's compile hook (:mod:`graphlab.fastpath`) if it has one,
+3. its kernel is bound: the op's compiled form (:mod:`graphlab.fast.ops`) if it has one,
    else the plain kernel with the arguments that differ from their defaults as keywords;
 4. outputs nothing can observe during the run are found (see *Deferred outputs*);
 5. the whole net becomes one generated Python function, one line per op
-   (:mod:`graphlab.codegen` writes it), e.g.::
+   (:mod:`graphlab.fast.codegen` writes it), e.g.::
 
        blobs['Y_pred'] = _f5(blobs['X'], blobs['W'], blobs['B'])
        blobs['LR'] = _f13(blobs['ITER'], base_lr=-0.1, policy='step', stepsize=20, ...)
@@ -16,9 +16,8 @@
    so ``RunNet`` does nothing per op but look up its inputs, call the kernel and store
    the result. ``Plan.source()`` shows that function.
 
-``RunNetOnce`` and ``RunOperatorOnce`` make fresh op instances every call and run
-them through a plain loop over the same compiled steps (generating code would cost more
-than it saves for a single run).
+``RunNetOnce`` and ``RunOperatorOnce`` do not come here: they run through
+:mod:`graphlab.interpreter`, the reference this plan must match bit for bit.
 
 Errors. Nothing per op is guarded: one ``try`` surrounds the run, and when a kernel
 fails the line of the generated function tells which op it was. The message (built by
@@ -29,7 +28,7 @@ the likely fix. A failing op never writes any of its outputs.
 Deferred outputs. An output that no op of the net reads and that is not an external
 output of the net may be skipped by an op's compile hook; the blob then holds a recipe
 (the op's plain kernel and the input arrays it ran on) and is computed on first lookup
-by ``FetchBlob``, another net or anything else (:class:`graphlab.blobstore.BlobStore`).
+by ``FetchBlob``, another net or anything else (:class:`graphlab.fast.blobstore.BlobStore`).
 Only stateless ops with a compile hook do this, so recomputing gives the same value.
 Pass ``defer_unread=False`` to ``Workspace.create_net`` to compute everything eagerly.
 
@@ -48,7 +47,7 @@ Those checks cannot fail when nothing has changed, and the plan can tell when th
 * so the plan keeps the carried blobs' objects. The next ``RunNet`` first checks that each
   carried blob is still the very same object (nobody fed, loaded or wrote it since: any
   write puts a new array there) and then runs a second generated function that calls the
-  ops' *trusted* forms (``graphlab.fastpath``): the same arithmetic, no layout checks.
+  ops' *trusted* forms (``graphlab.fast.ops``): the same arithmetic, no layout checks.
   Anything else (a replaced blob, the guard, a failed run) goes back to a checked run.
 
 Errors that depend on values (a counter overflowing) are still raised in trusted runs,
@@ -64,41 +63,34 @@ stored. When it is off the generated function contains no checks at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .codegen import carried_blobs, generate, generate_trusted
-from .diagnostics import (  # the messages; re-exported for existing callers
-    DivergenceError,
-    check_inputs_exist,
-    divergence_error,
-    operator_failure,
-)
-from .errors import GraphlabError
-from .fastpath import compiler_for, fresh_outputs
-from .proto import NetDef, OperatorDef
-from .registry import OpSchema, get_schema
+from ..diagnostics import divergence_error, nonfinite, operator_failure
+from ..interpreter import parse_op_args
+from ..nets import blobs_read_before_written
+from ..proto import NetDef, OperatorDef
+from ..registry import OpSchema, get_schema
+from .blobstore import BlobStore
+from .codegen import generate, generate_trusted
+from .compiled import compiler_for, fresh_outputs
 
-__all__ = [
-    "DivergenceError",
-    "Plan",
-    "check_inputs_exist",
-    "compile_op",
-    "divergence_error",
-    "operator_failure",
-]
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+__all__ = ["Plan", "Step"]
 
 
 # ---- one op ----------------------------------------------------------------------------
 
 
-class _Step:
+class Step:
     """One compiled op: what to call, on which blobs, writing which blobs."""
 
     __slots__ = (
-        "fn", "kwargs", "inputs", "outputs", "single", "op", "index", "schema",
-        "plain_kwargs", "deferrable",
+        "deferrable", "fn", "index", "inputs", "kwargs", "op", "outputs", "plain_kwargs",
+        "schema", "single",
     )
 
     def __init__(
@@ -122,9 +114,6 @@ class _Step:
         self.plain_kwargs = plain_kwargs  # for recomputing a deferred output
         self.deferrable = deferrable  # output indices the fast kernel may skip
 
-    def __call__(self, *values: Any) -> Any:
-        return self.fn(*values, **self.kwargs)
-
     def recompute(self, values: tuple[Any, ...], k: int) -> Any:
         """Output ``k`` computed by the plain kernel from the input arrays of a past run."""
         result = self.schema.kernel(*values, **self.plain_kwargs)
@@ -134,95 +123,47 @@ class _Step:
 def compile_op(
     op: OperatorDef,
     index: int,
-    workspace: Any,
-    persistent: bool,
+    workspace: Workspace,
     net_name: str = "",
     unread: Sequence[bool] | None = None,
-    use_hooks: bool = True,
-) -> _Step:
+) -> Step:
     """Bind one op: parse its arguments, make its context, pick its kernel.
+
+    An op with a compiled form (:func:`graphlab.fast.compiled.compiles`) gets it; any
+    other op gets its plain kernel, which checks its inputs on every run.
 
     Args:
         unread: per output, True when nothing can observe it during the run (the op's
-            compile hook may then skip it); None means every output is needed.
-        use_hooks: use the op's compile hook if it has one. Hooks pay off over many runs;
-            a one-shot plan (``RunNetOnce``) is cheaper with the plain kernel.
+            compiled form may then skip it); None means every output is needed.
 
     Raises:
         ArgumentError: the op's arguments do not fit its schema (with op index, net and
             creating line).
     """
     schema = get_schema(op.type)
-    try:
-        parsed, non_default, list_args = _parsed_args(schema, op)
-    except GraphlabError as e:
-        raise type(e)(f"{e}\n  op #{index} in net {net_name!r}: {op.summary()}"
-                      + (f"\n  created at {op.origin}" if op.origin else "")) from None
+    parsed = parse_op_args(schema, op, index, net_name)
     ctx = None
     if schema.stateful:
-        # the seed is drawn when the op first uses its generator, so ops that never draw
-        # (Print, Save ...) do not shift the random streams of the ops after them
-        ctx = workspace.new_op_context(op, index, net_name, persistent)
-    compiler = compiler_for(op.type) if use_hooks else None
+        ctx = workspace.new_op_context(op, index, net_name, persistent=True)
+    compiler = compiler_for(op.type)
     deferrable: list[int] = []
     if compiler is None:
         # arguments left at their default need not be passed (the kernel's own default
-        # is the same value): LearningRate has ~40 arguments and a call uses ~4. Each op
-        # instance gets its own lists, in case a kernel keeps or changes one.
-        given = {k: list(parsed[k]) if k in list_args else parsed[k] for k in non_default}
+        # is the same value): LearningRate has ~40 arguments and a call uses ~4
+        given = {k: v for k, v in parsed.items() if not _is_default(schema, k, v)}
         if ctx is not None:
             given["ctx"] = ctx
-        return _Step(schema.kernel, given, op, index, schema, given, deferrable)
-    args = dict(parsed)
-    for k in list_args:
-        args[k] = list(args[k])
+        return Step(schema.kernel, given, op, index, schema, given, deferrable)
     if ctx is not None:
-        args["ctx"] = ctx
+        parsed["ctx"] = ctx
     needed = [True] * len(op.output)
     if unread is not None and not schema.stateful:
         for k, skip in enumerate(unread):
             if skip:
                 needed[k] = False
                 deferrable.append(k)
-    fn = compiler(dict(args), tuple(needed))
-    return _Step(fn, {}, op, index, schema, args, deferrable)
-
-
-#: parsed arguments (and the names not at their default) by (op type, argument values):
-#: RunNetOnce of the same net, or nets built from the same helper, parse each distinct
-#: op once (bounded, cleared when full)
-_PARSED: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]]] = {}
-_PARSED_MAX = 4096
-
-
-def _parsed_args(
-    schema: OpSchema, op: OperatorDef
-) -> tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]]:
-    """:func:`_parse_fresh`, remembered for ops with the same argument values. The parsed
-    dict is shared: copy it (and its lists) before handing it to a kernel."""
-    key: list[Any] = [op.type]
-    for a in op.arg:
-        if a.n is not None or a.nets:
-            return _parse_fresh(schema, op)  # nested nets: not worth a key
-        key.append((a.name, a.f, a.i, a.s, tuple(a.floats) if a.floats else (),
-                    tuple(a.ints) if a.ints else (), tuple(a.strings) if a.strings else ()))
-    frozen = tuple(key)
-    entry = _PARSED.get(frozen)
-    if entry is None:
-        entry = _parse_fresh(schema, op)
-        if len(_PARSED) >= _PARSED_MAX:
-            _PARSED.clear()
-        _PARSED[frozen] = entry
-    return entry
-
-
-def _parse_fresh(
-    schema: OpSchema, op: OperatorDef
-) -> tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]]:
-    """(parsed args, names not at their default, names holding lists)."""
-    parsed = schema.parse_args(op.arg)
-    return (parsed, tuple(k for k, v in parsed.items() if not _is_default(schema, k, v)),
-            tuple(k for k, v in parsed.items() if type(v) is list))
+    fn = compiler(dict(parsed), tuple(needed))
+    return Step(fn, {}, op, index, schema, parsed, deferrable)
 
 
 def _is_default(schema: OpSchema, name: str, value: Any) -> bool:
@@ -275,8 +216,8 @@ class Plan:
 
     Args:
         net: the NetDef (the plan keeps a reference; the workspace passes a snapshot).
-        workspace: the Workspace whose blobs it reads and writes.
-        persistent: True for ``CreateNet`` (op state lives as long as the plan).
+        workspace: the Workspace whose blobs it reads and writes (op state, such as
+            random streams, lives as long as the plan).
         check_finite: default for the divergence guard of :meth:`run`.
         defer_unread: let compile hooks skip outputs nothing in the net reads.
         trust_layouts: allow trusted runs (see *Trusted runs* in the module docstring).
@@ -285,8 +226,7 @@ class Plan:
     def __init__(
         self,
         net: NetDef,
-        workspace: Any,
-        persistent: bool,
+        workspace: Workspace,
         check_finite: bool = False,
         defer_unread: bool = True,
         trust_layouts: bool = True,
@@ -294,23 +234,17 @@ class Plan:
         self.name = net.name
         self.netdef = net
         self.workspace = workspace
-        self.persistent = persistent
         self.check_finite = check_finite
-        # a one-shot plan runs each op once: binding plain kernels costs less than building
-        # compiled forms; it computes every output, as Caffe2 did
-        if persistent and defer_unread:
-            unread: list[Any] = unread_outputs(net)
-        else:
-            unread = [None] * len(net.op)
-        self.steps = [compile_op(op, i, workspace, persistent, net.name, unread[i],
-                                 use_hooks=persistent)
+        unread: list[Any] = (unread_outputs(net) if defer_unread
+                             else [None] * len(net.op))
+        self.steps = [compile_op(op, i, workspace, net.name, unread[i])
                       for i, op in enumerate(net.op)]
         self._compiled: dict[Any, tuple[Callable[..., Any], dict[int, int]]] = {}
         #: blobs the net reads before (or without) writing them, in op order
         self.defer_unread = defer_unread
-        self.carried = carried_blobs(self.steps) if persistent else []
+        self.carried = blobs_read_before_written(net)
         # no trusted runs for a net holding an op whose output layout follows values
-        self._trustable = persistent and not any(
+        self._trustable = not any(
             s.schema.layout_from_values(s.plain_kwargs, len(s.inputs)) for s in self.steps)
         self.trust_layouts = self._trustable and trust_layouts
         # while trusted: the objects the carried blobs held when the last run ended
@@ -318,7 +252,7 @@ class Plan:
         self._trusted_fn: Callable[..., Any] | None = None
         # the carried layouts a checked iteration last started and ended with (or None)
         self._settled: list[Any] | None = None
-        self._store = workspace.store
+        self._store: BlobStore = workspace.store
 
     @property
     def deferred_outputs(self) -> list[str]:
@@ -370,11 +304,7 @@ class Plan:
         provided nobody has replaced a blob the net reads since its last run."""
         return self._keep is not None
 
-    def _run(self, blobs: Any, num_iter: int, guard: bool) -> None:
-        if not self.persistent:
-            for it in range(num_iter):
-                run_steps(self.steps, blobs, self.name, guard, it)
-            return
+    def _run(self, blobs: BlobStore, num_iter: int, guard: bool) -> None:
         if num_iter <= 0:
             return
         if guard or not self.trust_layouts:
@@ -409,7 +339,7 @@ class Plan:
                 self._fail(exc, fn, lines, blobs)
         self._keep = keep
 
-    def _layouts(self, blobs: Any) -> list[Any] | None:
+    def _layouts(self, blobs: BlobStore) -> list[Any] | None:
         """What the ops' checks depend on, per carried blob (None if one is missing):
         an array's (shape, dtype, strides); any other object itself, in a list (it must
         stay the very same object, see :func:`_same_layouts`)."""
@@ -421,7 +351,7 @@ class Plan:
             out.append((v.shape, v.dtype, v.strides) if type(v) is np.ndarray else [v])
         return out
 
-    def _call(self, fn_lines: tuple[Callable[..., Any], dict[int, int]], blobs: Any,
+    def _call(self, fn_lines: tuple[Callable[..., Any], dict[int, int]], blobs: BlobStore,
               num_iter: int, first: int) -> None:
         fn, lines = fn_lines
         try:
@@ -430,7 +360,7 @@ class Plan:
             self._fail(exc, fn, lines, blobs)
 
     def _fail(self, exc: Exception, fn: Callable[..., Any], lines: dict[int, int],
-              blobs: Any) -> None:
+              blobs: BlobStore) -> None:
         index, it = _failure_site(exc, fn, lines)
         if index is None:
             raise exc
@@ -444,7 +374,7 @@ class Plan:
         one it runs once the layouts are trusted)."""
         if trusted:
             return generate_trusted(self.steps, self.carried)[0]
-        return generate(self.steps, check_finite)[0]
+        return generate(self.steps, self.carried, check_finite)[0]
 
     def _function(self, kind: bool | str) -> tuple[Callable[..., Any], dict[int, int]]:
         """The generated function: guard on (True), off (False) or ``"trusted"``."""
@@ -453,9 +383,9 @@ class Plan:
             return entry
         trusted = kind == "trusted"
         text, lines, constants = (generate_trusted(self.steps, self.carried) if trusted
-                                  else generate(self.steps, kind is True))
-        namespace: dict[str, Any] = {"_DivergedError": _DivergedError, "_nonfinite": _nonfinite,
-                                     "_pop": dict.pop, "_get": dict.get}
+                                  else generate(self.steps, self.carried, kind is True))
+        namespace: dict[str, Any] = {"_DivergedError": _DivergedError, "_nonfinite": nonfinite,
+                                     "_get": dict.get}
         namespace.update(constants)
         label = " (trusted)" if trusted else ""
         code = compile(text, f"<graphlab plan {self.name!r}{label}>", "exec")
@@ -463,47 +393,6 @@ class Plan:
         entry = (namespace["_run"], lines)
         self._compiled[kind] = entry
         return entry
-
-
-# ---- the plain loop (RunNetOnce, RunOperatorOnce) ------------------------------------------
-
-
-def run_steps(
-    steps: Sequence[_Step], blobs: Any, net_name: str, guard: bool = False, iteration: int = 0
-) -> None:
-    """Run compiled steps once with the same semantics as a generated plan."""
-    raw = blobs.raw  # the BlobStore's plain dict: reading and writing it costs least
-    for step in steps:
-        try:
-            try:
-                values = tuple([raw[n] for n in step.inputs])
-            except KeyError:  # deferred (computed now) or missing (KeyError, reported)
-                values = tuple([blobs[n] for n in step.inputs])
-            result = step.fn(*values, **step.kwargs) if step.kwargs else step.fn(*values)
-            if step.single and not guard and not step.deferrable:
-                raw[step.outputs[0]] = result  # the common case
-                continue
-            outs = (result,) if step.single else tuple(result) if step.outputs else ()
-            if len(outs) != len(step.outputs):
-                raise GraphlabError(
-                    f"{step.op.type} returned {len(outs)} output(s), expected "
-                    f"{len(step.outputs)}"
-                )
-            if guard:
-                for k, v in enumerate(outs):
-                    if v is not None and _nonfinite(v):
-                        raise _DivergedError(k, v)
-        except Exception as exc:  # noqa: BLE001 - re-raised with context
-            if isinstance(exc, _DivergedError):
-                raise divergence_error(step.op, step.index, exc.k, exc.value, blobs,
-                                       net_name, iteration) from None
-            raise operator_failure(step.op, step.index, net_name, blobs, exc,
-                                   iteration) from exc
-        for k, (name, v) in enumerate(zip(step.outputs, outs)):
-            if v is None and k in step.deferrable:
-                blobs.defer(name, step.recompute, values, k)
-            else:
-                raw[name] = v
 
 
 def _failure_site(
@@ -529,25 +418,3 @@ class _DivergedError(Exception):
         super().__init__(k)
         self.k = k
         self.value = value
-
-
-def _nonfinite(value: Any) -> bool:
-    """True if ``value`` is a float (or complex) array with a NaN or an infinity."""
-    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fc":
-        return False
-    # one reduction is enough to notice (NaN and ±inf survive a sum); confirm elementwise
-    # because the sum of large finite values can overflow
-    with np.errstate(all="ignore"):
-        if np.isfinite(value.sum()):
-            return False
-    return not bool(np.isfinite(value).all())
-
-
-def as_netdef(net: Any) -> NetDef:
-    """Accept a core.Net, a NetDef, or anything with ``Proto()``."""
-    if isinstance(net, NetDef):
-        return net
-    proto = getattr(net, "Proto", None)
-    if callable(proto):
-        return proto()
-    raise TypeError(f"Expected a core.Net or NetDef, got {type(net).__name__}: {net!r}")

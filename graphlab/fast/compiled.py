@@ -30,7 +30,7 @@ way to get the errors right). Rules:
 Trusted form. The returned callable may carry a second one as its ``trusted``
 attribute (use :func:`with_trusted`). A created net calls it instead of the checked one
 once the plan has proved that every op sees the same input *layouts* (types, shapes,
-dtypes, strides) as on the previous run (see :class:`graphlab.executor.Plan`). The
+dtypes, strides) as on the previous run (see :class:`graphlab.fast.plan.Plan`). The
 contract: ``trusted(*inputs)`` is only called with inputs laid out exactly as in the
 latest call of the checked callable, which did not raise, and must return what the
 checked callable would. So it may skip every layout check and reuse the decision the
@@ -47,7 +47,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Compiler", "OutBuffer", "compiler_for", "compiles", "fresh_outputs", "with_trusted"]
+__all__ = [
+    "Compiler", "OutBuffer", "compiled_op_types", "compiler_for", "compiles", "fresh_outputs",
+    "with_trusted",
+]
 
 Compiler = Callable[[dict[str, Any], tuple[bool, ...]], Callable[..., Any]]
 
@@ -69,6 +72,11 @@ def compiles(op_type: str) -> Callable[[Compiler], Compiler]:
 def compiler_for(op_type: str) -> Compiler | None:
     """The compile hook of ``op_type``, or None (the plan then calls the plain kernel)."""
     return _COMPILERS.get(op_type)
+
+
+def compiled_op_types() -> list[str]:
+    """The op types that have a compiled form, sorted."""
+    return sorted(_COMPILERS)
 
 
 def with_trusted(checked: Callable[..., Any], trusted: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,6 +1,6 @@
 """Writing a compiled net as Python source: the functions ``RunNet`` executes.
 
-:class:`graphlab.executor.Plan` compiles each op into a step (its bound kernel, inputs and
+:class:`graphlab.fast.plan.Plan` compiles each op into a step (its bound kernel, inputs and
 outputs); this module turns the list of steps into source text with one line per op
 (plus a few for ops that may leave an output deferred):
 
@@ -13,7 +13,7 @@ outputs); this module turns the list of steps into source text with one line per
 
 Each returns the source, a map from source line to op index (so a failure is traced to
 its op) and the constants the source refers to (kernels, argument values). Nothing here
-runs anything; see the executor's module docstring for the rules the functions follow.
+runs anything; see :mod:`graphlab.fast.plan` for the rules the functions follow.
 """
 
 from __future__ import annotations
@@ -23,22 +23,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .executor import _Step
+    from .plan import Step
 
-__all__ = ["carried_blobs", "generate", "generate_trusted"]
-
-
-def carried_blobs(steps: Sequence[_Step]) -> list[str]:
-    """Blobs the steps read before any of them writes the blob (or never write), in the
-    order first read: what one run takes from the workspace (and the previous run)."""
-    written: dict[str, None] = {}
-    carried: dict[str, None] = {}
-    for step in steps:
-        for name in step.inputs:
-            if name not in written:
-                carried[name] = None
-        written.update(dict.fromkeys(step.outputs))
-    return list(carried)
+__all__ = ["generate", "generate_trusted"]
 
 
 def _literal(value: Any) -> str | None:
@@ -51,15 +38,14 @@ def _literal(value: Any) -> str | None:
 
 
 def generate(
-    steps: Sequence[_Step], guard: bool
+    steps: Sequence[Step], carried: Sequence[str], guard: bool
 ) -> tuple[str, dict[int, int], dict[str, Any]]:
     """Source of ``_run(store, n, first=0)``, its line → step-index map and constants.
 
-    ``store`` is the workspace's :class:`~graphlab.blobstore.BlobStore`; the function works
-    on its plain dict ``store.raw`` (called ``blobs`` there) after computing any deferred
-    blob the net reads before writing it.
+    ``store`` is the workspace's :class:`~graphlab.fast.blobstore.BlobStore`; the function
+    works on its plain dict ``store.raw`` (called ``blobs`` there) after computing any
+    deferred blob among ``carried`` (the blobs the net reads before writing them).
     """
-    carried = carried_blobs(steps)
     src = ["def _run(store, n, first=0):", "    blobs = store.raw"]
     if carried:
         src.append(f"    store.materialize({tuple(carried)!r})")
@@ -81,7 +67,7 @@ def generate(
     return "\n".join(src) + "\n", lines, constants
 
 
-def _keyword_source(step: _Step, constants: dict[str, Any]) -> list[str]:
+def _keyword_source(step: Step, constants: dict[str, Any]) -> list[str]:
     """The keyword arguments of a plain-kernel call, as source."""
     i = step.index
     out = []
@@ -95,7 +81,7 @@ def _keyword_source(step: _Step, constants: dict[str, Any]) -> list[str]:
 
 
 def generate_trusted(
-    steps: Sequence[_Step], carried: Sequence[str]
+    steps: Sequence[Step], carried: Sequence[str]
 ) -> tuple[str, dict[int, int], dict[str, Any]]:
     """Source of the trusted ``_run(store, n, first, keep)`` (see *Trusted runs*).
 
@@ -123,7 +109,7 @@ def generate_trusted(
                 for k, test in enumerate(same)]
         src[-1] += "):"
         src.append("        return False")
-    src += ["    _deferred = store._deferred",
+    src += ["    _defer = store.defer",
             "    for _it in range(first, n):"]
     lines: dict[int, int] = {}
     constants: dict[str, Any] = {}
@@ -147,8 +133,7 @@ def generate_trusted(
             body.append(f"{', '.join(targets)} = {call}")
         for k, (name, t) in enumerate(zip(step.outputs, targets)):
             if k in step.deferrable:
-                body.append(f"if {t} is None: _pop(blobs, {name!r}, None); "
-                            f"_deferred[{name!r}] = (_rc{i}, _in, {k})")
+                body.append(f"if {t} is None: _defer({name!r}, _rc{i}, _in, {k})")
                 body.append(f"else: blobs[{name!r}] = {t}")
             else:
                 body.append(f"blobs[{name!r}] = {t}")
@@ -166,7 +151,7 @@ def generate_trusted(
     return "\n".join(src) + "\n", lines, constants
 
 
-def _step_source(step: _Step, args: list[str], guard: bool, constants: dict[str, Any]) -> list[str]:
+def _step_source(step: Step, args: list[str], guard: bool, constants: dict[str, Any]) -> list[str]:
     i = step.index
     targets = [f"blobs[{name!r}]" for name in step.outputs]
     if not step.deferrable and not guard:
@@ -191,8 +176,7 @@ def _step_source(step: _Step, args: list[str], guard: bool, constants: dict[str,
     for k, (o, t) in enumerate(zip(outs, targets)):
         if k in step.deferrable:
             name = step.outputs[k]
-            body.append(f"if {o} is None: _pop(blobs, {name!r}, None); "
-                        f"store._deferred[{name!r}] = (_s{i}.recompute, _in, {k})")
+            body.append(f"if {o} is None: store.defer({name!r}, _s{i}.recompute, _in, {k})")
             body.append(f"else: {t} = {o}")
         else:
             body.append(f"{t} = {o}")
