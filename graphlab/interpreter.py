@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from .diagnostics import divergence_error, nonfinite, operator_failure
 from .errors import GraphlabError
 from .proto import NetDef, OperatorDef
-from .registry import OpSchema, get_schema
+from .registry import OpContext, OpSchema, get_schema
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -37,16 +37,24 @@ if TYPE_CHECKING:
 __all__ = ["parse_op_args", "run_net", "run_ops", "split_outputs"]
 
 
-def run_net(net: NetDef, workspace: Workspace, check_finite: bool = False) -> None:
+def run_net(
+    net: NetDef, workspace: Workspace, check_finite: bool = False,
+    contexts: dict[int, OpContext] | None = None,
+) -> None:
     """Run every op of ``net`` once, in order, on ``workspace``'s blobs."""
-    run_ops(net.op, workspace, net.name, check_finite)
+    run_ops(net.op, workspace, net.name, check_finite, contexts)
 
 
 def run_ops(
     ops: Sequence[OperatorDef], workspace: Workspace, net_name: str = "",
-    check_finite: bool = False,
+    check_finite: bool = False, contexts: dict[int, OpContext] | None = None,
 ) -> None:
-    """The interpreter's loop: each op gets a fresh instance and runs its plain kernel.
+    """The interpreter's loop: look up, parse, read, call the plain kernel, store.
+
+    A stateful op (a random filler, ``Iter`` ...) gets a fresh instance on every call
+    (``RunNetOnce``), unless the caller keeps the ops' contexts in ``contexts`` (op index
+    → context) from one call to the next: then the net behaves as one made by
+    ``CreateNet`` (random streams continue, ``run_once`` fillers fill once).
 
     Raises:
         ArgumentError: an op's arguments do not fit its schema.
@@ -58,7 +66,7 @@ def run_ops(
         schema = get_schema(op.type)                                  # 1. what op is this?
         args = parse_op_args(schema, op, index, net_name)             # 2. its arguments
         if schema.stateful:
-            args["ctx"] = workspace.new_op_context(op, index, net_name, persistent=False)
+            args["ctx"] = _context(workspace, op, index, net_name, contexts)
         try:
             inputs = [blobs[name] for name in op.input]               # 3. its inputs
             result = schema.kernel(*inputs, **args)                   # 4. the plain kernel
@@ -71,6 +79,18 @@ def run_ops(
                     raise divergence_error(op, index, k, value, blobs, net_name, 0)
         for name, value in zip(op.output, outputs):                   # 5. store them
             blobs[name] = value
+
+
+def _context(
+    workspace: Workspace, op: OperatorDef, index: int, net_name: str,
+    contexts: dict[int, OpContext] | None,
+) -> OpContext:
+    """A fresh op context, or the one kept in ``contexts`` (made on first use)."""
+    if contexts is None:
+        return workspace.new_op_context(op, index, net_name, persistent=False)
+    if index not in contexts:
+        contexts[index] = workspace.new_op_context(op, index, net_name, persistent=True)
+    return contexts[index]
 
 
 def parse_op_args(

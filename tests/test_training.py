@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from graphlab import brew, core, optimizer, training, workspace
-from graphlab.errors import GraphlabError, OperatorError, ShapeError
 from graphlab.diagnostics import DivergenceError
+from graphlab.errors import GraphlabError, OperatorError, ShapeError
 from graphlab.model_helper import ModelHelper
 from graphlab.registry import OpContext, register_op
 from graphlab.workspace import Workspace

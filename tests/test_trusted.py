@@ -10,12 +10,10 @@ from typing import Any
 import numpy as np
 import pytest
 from seed_nets import seed_nets
-from test_ops_generic import FORWARD
 
 from graphlab import core, workspace
 from graphlab.errors import OperatorError
 from graphlab.fast import Plan
-from graphlab.gradient_checker import op_blob_names
 
 
 def _ws() -> workspace.Workspace:
@@ -305,35 +303,3 @@ def test_a_carried_object_that_is_not_an_array_must_stay_the_same_object():
     _ws()._blobs["tok"] = Token()  # replaced by an object of the same type
     workspace.RunNet(net)  # checked again (not the same object), then trusted
     np.testing.assert_array_equal(workspace.FetchBlob("S"), np.full((2, 2), 3, np.float32))
-
-
-# ---- every op case, trusted and checked ------------------------------------------------------
-
-
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # in-place Exp, run 4 times, overflows
-@pytest.mark.parametrize(("op_type", "case"), FORWARD)
-def test_every_op_case_gives_the_same_blobs_trusted_and_checked(op_type: str, case: Any,
-                                                                 tmp_path: Any):
-    """Each op case as a one-op net run four times (checked twice, then trusted where the
-    net allows it), against the same net never trusted: every blob, bit for bit."""
-    results = []
-    for trust in (True, False):
-        workspace.SwitchWorkspace(f"case_{trust}", True)
-        workspace.ResetWorkspace(str(tmp_path / str(trust)))
-        workspace.SetRandomSeed(0)
-        inputs = [np.asarray(x) for x in case.make_inputs(np.random.default_rng(0))]
-        if case.n_outputs is not None:
-            n_out = case.n_outputs
-        else:
-            want = case.reference(*[x.copy() for x in inputs], **case.args)
-            n_out = len(want) if isinstance(want, tuple) else 1
-        in_names, out_names = op_blob_names(op_type, len(inputs), n_out, case.inplace)
-        for name, value in zip(in_names, inputs):
-            workspace.FeedBlob(name, value)
-        net = core.Net(f"one_{op_type}")
-        net.Proto().op.append(core.CreateOperator(op_type, in_names, out_names, **case.args))
-        _ws().create_net(net, trust_layouts=trust)
-        for _ in range(4):
-            workspace.RunNet(net)
-        results.append(_all_blobs())
-    _assert_same_blobs(*results)

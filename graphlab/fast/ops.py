@@ -191,7 +191,9 @@ def _averaged_loss_compiled(args: dict, needed: tuple[bool, ...]):
         if key != seen[0]:
             loss = plain(X)
             ok = X.dtype in (np.float32, np.float64) and X.size > 0  # empty: plain road
-            seen[:] = [key if ok else None, float(X.size), np.empty((), X.dtype)]
+            # divide by the size in X's dtype, as the plain kernel does (float32 rounds
+            # sizes above 2**24)
+            seen[:] = [key if ok else None, float(X.dtype.type(X.size)), np.empty((), X.dtype)]
             return loss
         return trusted(X)
 
@@ -218,7 +220,7 @@ def _averaged_loss_gradient_compiled(args: dict, needed: tuple[bool, ...]):
             dX = plain(X, dLoss)
             same = dLoss.dtype == dX.dtype and dLoss.size == 1 and dX.dtype.kind == "f"
             same = same and dX.dtype in (np.float32, np.float64)
-            seen[:] = [key if same else None, float(max(X.size, 1))]
+            seen[:] = [key if same else None, float(dX.dtype.type(max(X.size, 1)))]
             return dX
         return trusted(X, dLoss)
 
@@ -247,21 +249,23 @@ def _gaussian_compiled(args: dict[str, Any], needed: tuple[bool, ...]) -> Callab
     plain_args = dict(args)
     if not _static(args):
         return lambda input=None: gaussian_fill(input, **plain_args)
-    rng, mean, std = args["ctx"].rng, args["mean"], args["std"]
+    # the generator is looked up on each call, never here: an op takes its seed when it
+    # first draws, so the ops of a net get their streams in the order they run
+    ctx, mean, std = args["ctx"], args["mean"], args["std"]
     fixed_shape = tuple(int(d) for d in args["shape"])
 
     def run(input: np.ndarray | None = None) -> np.ndarray:
         if input is not None:
             return gaussian_fill(input, **plain_args)
-        return gaussian_draw(rng, fixed_shape, mean, std)
+        return gaussian_draw(ctx.rng, fixed_shape, mean, std)
 
     if mean != 0.0 or std != 1.0:
         return run
-    draw, f32 = rng.standard_normal, np.float32
+    f32 = np.float32
 
     def trusted(input: np.ndarray | None = None) -> np.ndarray:
-        # N(0, 1): exactly _gaussian's draw, one call fewer
-        return draw(fixed_shape, f32) if input is None else run(input)
+        # N(0, 1): exactly gaussian_draw's draw, one call fewer
+        return ctx.rng.standard_normal(fixed_shape, f32) if input is None else run(input)
 
     return with_trusted(run, trusted)
 

@@ -76,13 +76,14 @@ def fc_gradient(X: np.ndarray, W: np.ndarray, dY: np.ndarray, *, axis: int = 1,
     Inputs X ``[M, K]``, W ``[N, K]``, dY ``[M, N]``; outputs (dW like W, db ``[N]``,
     dX like X), in that order (Caffe2's).
     """
-    N = math.prod(W.shape[:axis_w])
     M = math.prod(X.shape[:axis])
-    x2 = X.reshape(M, -1)
+    N = math.prod(W.shape[:axis_w])
+    K = math.prod(W.shape[axis_w:])
+    x2 = X.reshape(M, K)  # sizes written out: -1 cannot be inferred when M or N is 0
     dy = dY.reshape(M, N)
     dW = (dy.T @ x2).reshape(W.shape)
     db = dy.sum(axis=0)
-    dX = (dy @ W.reshape(N, -1)).reshape(X.shape)
+    dX = (dy @ W.reshape(N, K)).reshape(X.shape)
     return dW, db, dX
 
 
