@@ -1,12 +1,12 @@
 """Checkpoints: blobs to and from ``.npz`` files, safely.
 
 This module holds the file format used by the ``Save``/``Load`` operators
-(:mod:`graphlab.ops.io`) and two workspace-level helpers for notebooks::
+(:mod:`graphlab.ops.io`) and by ``workspace.SaveBlobs``/``LoadBlobs``; it only reads and
+writes files and knows nothing of workspaces::
 
     from graphlab import checkpoint
-    checkpoint.save_blobs("model.npz", ["W", "B"])     # from the current workspace
-    checkpoint.load_blobs("model.npz")                 # every blob in the file
-    checkpoint.read_checkpoint("model.npz")            # {name: array}, no workspace
+    checkpoint.write_checkpoint("model.npz", {"W": W, "B": B})
+    checkpoint.read_checkpoint("model.npz")            # {name: array}
 
 **Format.** A checkpoint is an ordinary NumPy ``.npz`` archive (``np.load`` opens it)
 holding ``blob_0``, ``blob_1``, ... plus a unicode array ``__graphlab_names__`` with the
@@ -21,7 +21,7 @@ directory, is flushed to disk (``fsync``) and then renamed over the target, so a
 leaves either the old file or the new one, never half of one. Reads check every zip
 member's CRC and load every array before returning, so a truncated or corrupt file
 raises :class:`CheckpointError` naming the file and the problem, and the caller (the
-``Load`` op or :func:`load_blobs`) changes no blob.
+``Load`` op or ``workspace.LoadBlobs``) changes no blob.
 
 Supported dtypes (bit-exact round trip): bool, signed/unsigned integers, float16/32/64,
 complex, and fixed-width strings (``<U`` unicode and ``S`` bytes).
@@ -32,19 +32,17 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from .errors import GraphlabError, did_you_mean
+from .errors import GraphlabError
 
 __all__ = [
     "CheckpointError",
     "NAMES_KEY",
-    "load_blobs",
     "read_checkpoint",
-    "save_blobs",
     "write_checkpoint",
 ]
 
@@ -161,7 +159,7 @@ def _sniff(path: str) -> None:
     if head.startswith(_NPY_MAGIC):
         raise CheckpointError(
             f"{path!r} is a single-array .npy file, not a .npz checkpoint. Load it with "
-            "np.load and FeedBlob it, or save checkpoints with the Save op / save_blobs."
+            "np.load and FeedBlob it, or save checkpoints with the Save op / workspace.SaveBlobs."
         )
     if head.lstrip().startswith((b"name", b"op", b"#")):
         raise CheckpointError(
@@ -241,83 +239,3 @@ def _name_blobs(path: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarra
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise _damaged(path, f"the name table repeats {dupes}")
     return {name: arrays[key] for name, key in zip(names, expected)}
-
-
-# ---- workspace helpers ---------------------------------------------------------------------
-
-
-def _workspace(workspace: Any) -> Any:
-    if workspace is not None:
-        return workspace
-    from . import workspace as ws_module
-
-    return ws_module.CurrentWorkspaceObject()
-
-
-def save_blobs(
-    path: str | os.PathLike[str],
-    names: Iterable[str] | None = None,
-    workspace: Any = None,
-) -> list[str]:
-    """Save blobs of a workspace to the checkpoint ``path`` (atomically).
-
-    Args:
-        path: file to write, exactly as given (relative to the working directory).
-        names: blobs to save, in this order; None saves every blob (sorted by name).
-        workspace: a :class:`~graphlab.workspace.Workspace`; None means the current one.
-
-    Returns:
-        The names saved.
-
-    Raises:
-        CheckpointError: a named blob does not exist (nothing is written), or writing fails.
-    """
-    ws = _workspace(workspace)
-    chosen = ws.blobs() if names is None else [str(n) for n in names]
-    missing = [n for n in chosen if not ws.has_blob(n)]
-    if missing:
-        raise CheckpointError(
-            f"Cannot save {missing[0]!r} to {os.fspath(path)!r}: no such blob in the workspace."
-            + did_you_mean(missing[0], ws.blobs())
-            + f" Blobs here: {', '.join(ws.blobs()) or 'none'}."
-        )
-    write_checkpoint(path, {n: ws._blobs[n] for n in chosen})
-    return chosen
-
-
-def load_blobs(
-    path: str | os.PathLike[str],
-    names: Iterable[str] | None = None,
-    workspace: Any = None,
-    prefix: str = "",
-) -> list[str]:
-    """Load blobs from the checkpoint ``path`` into a workspace.
-
-    All-or-nothing: the file is read and checked completely first, so on any error no
-    blob of the workspace changes.
-
-    Args:
-        path: checkpoint file (relative to the working directory).
-        names: blobs to load; None loads every blob in the file.
-        workspace: a :class:`~graphlab.workspace.Workspace`; None means the current one.
-        prefix: prepended to each name in the workspace (``prefix="old/"`` loads ``W`` as
-            ``old/W``), e.g. to compare two checkpoints side by side.
-
-    Returns:
-        The workspace names written.
-
-    Raises:
-        CheckpointError: the file is bad, or a requested name is not in it.
-    """
-    ws = _workspace(workspace)
-    data = read_checkpoint(path)
-    chosen = list(data) if names is None else [str(n) for n in names]
-    for n in chosen:
-        if n not in data:
-            raise CheckpointError(
-                f"Checkpoint {os.fspath(path)!r} has no blob {n!r}." + did_you_mean(n, data)
-                + f" It holds: {', '.join(data) or 'nothing'}."
-            )
-    for n in chosen:
-        ws._blobs[prefix + n] = data[n]
-    return [prefix + n for n in chosen]

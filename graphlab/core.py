@@ -17,9 +17,10 @@ from typing import Any
 from . import capi as C  # noqa: N812 - Caffe2's name for its C++ module
 from .errors import ArgumentError, did_you_mean, user_origin
 from .flags import caffe2_flags
+from .gradients import build_backward
+from .proto import DataType, NetDef, OperatorDef, make_argument
 from .proto import DeviceOption as DeviceOptionProto
-from .proto import NetDef, OperatorDef, make_argument
-from .registry import get_schema, has_op, op_names
+from .registry import check_operator, get_schema, has_op, op_names
 
 __all__ = [
     "C", "BlobReference", "CreateOperator", "DataType", "DeviceOption", "GlobalInit", "Net",
@@ -40,24 +41,6 @@ def GlobalInit(args: Sequence[str]) -> None:  # noqa: N802 - Caffe2's name
             f"{', '.join(ignored)}.",
             stacklevel=2,
         )
-
-
-class DataType:
-    """Caffe2's tensor data types (``TensorProto.DataType``); plain ints, no 11."""
-
-    UNDEFINED = 0
-    FLOAT = 1
-    INT32 = 2
-    BYTE = 3
-    STRING = 4
-    BOOL = 5
-    UINT8 = 6
-    INT8 = 7
-    UINT16 = 8
-    INT16 = 9
-    INT64 = 10
-    FLOAT16 = 12
-    DOUBLE = 13
 
 
 def DeviceOption(  # noqa: N802 - Caffe2's name
@@ -123,43 +106,6 @@ def CreateOperator(  # noqa: N802 - Caffe2's name
         op.arg.extend(arg)
     check_operator(op)
     return op
-
-
-def check_operator(op: OperatorDef) -> None:
-    """Check an OperatorDef against its schema (counts, in-place, arguments).
-
-    Raises:
-        AttributeError: unknown op type.
-        ArgumentError: anything else, with the creating line in the message.
-    """
-    schema = get_schema(op.type)
-    where = f"\n  created at {op.origin}" if op.origin else ""
-    problem = schema.arity_error(len(op.input), len(op.output))
-    if problem is not None:
-        problem += _comma_name_hint(op)
-    if problem is None:
-        problem = schema.inplace_error(op.input, op.output)
-    if problem is not None:
-        raise ArgumentError(
-            f"{problem}\n  op: {op.summary()}{where}\n  usage: {schema.signature_text()}"
-        )
-    try:
-        schema.parse_args(op.arg)
-    except ArgumentError as e:
-        raise ArgumentError(f"{e}\n  op: {op.summary()}{where}") from None
-
-
-def _comma_name_hint(op: OperatorDef) -> str:
-    """For a wrong blob count: point out a blob name that looks like several names."""
-    for kind, names in (("input", op.input), ("output", op.output)):
-        for name in names:
-            parts = [p.strip() for p in name.split(",")]
-            if len(parts) > 1 and all(parts):
-                return (
-                    f" Note: the {kind} {name!r} is ONE blob name containing commas; "
-                    f"give several blobs as a list: {parts!r}."
-                )
-    return ""
 
 
 def _as_list(blobs: Any) -> list[Any]:
@@ -487,11 +433,18 @@ class Net:
 
         ``ys`` is a list of scalar-ish blobs (each seeded with ``ConstantFill(y, value=1.0)``
         into ``<y>_autogen_grad``), a dict ``{y: gradient blob}``, or a single blob (Caffe2
-        demanded a list). See :mod:`graphlab.gradients`.
+        demanded a list). The first ``skip`` ops are left out of the backward pass; the
+        net's ``external_input`` is left alone. Every blob that got a gradient is a key
+        (the loss, intermediates, parameters); keys and values are BlobReferences that
+        compare equal to plain names, so ``grad_map["W"]`` works. See
+        :mod:`graphlab.gradients` for how the ops are built and for the errors.
         """
-        from .gradients import add_gradient_operators
-
-        return add_gradient_operators(self, ys, skip=skip)
+        proto = self.Proto()
+        grad_ops, grad_map = build_backward(list(proto.op[skip:]), ys, offset=skip)
+        proto.op.extend(grad_ops)
+        for op in grad_ops:
+            self._defined.update(dict.fromkeys(op.output))
+        return {BlobReference(b): BlobReference(g) for b, g in grad_map.items()}
 
     def Clone(  # noqa: N802
         self,

@@ -41,20 +41,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .core import BlobReference, CreateOperator, check_operator
-from .errors import GradientError, GraphlabError, did_you_mean
-from .proto import DeviceOption, OperatorDef
+from .errors import GradientError, GraphlabError, did_you_mean, user_origin
+from .nets import BlobVersions, blob_name
+from .proto import DeviceOption, OperatorDef, make_argument
 from .registry import (
     NO_GRADIENT,
     SECOND_SLOT_SUFFIX,
     SHOULD_NOT_DO_GRADIENT,
     GradientContext,
+    check_operator,
     get_schema,
 )
 
 __all__ = [
     "StopGradientOrphanError",
-    "add_gradient_operators",
     "build_backward",
     "seed_gradient_name",
 ]
@@ -100,21 +100,25 @@ class _Replay:
     """Versions of every blob after replaying the forward ops (Caffe2's ``IR``)."""
 
     ssa: list[_SSAOp] = field(default_factory=list)
-    frontier: dict[str, int] = field(default_factory=dict)
+    versions: BlobVersions = field(default_factory=BlobVersions)
     readers: dict[tuple[str, int], list[int]] = field(default_factory=dict)
     writers: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    @property
+    def frontier(self) -> dict[str, int]:
+        """The latest version of every blob seen so far."""
+        return self.versions.current
 
     def play(self, op: OperatorDef, index: int) -> None:
         k = len(self.ssa)
         in_versions: dict[str, int] = {}
         for name in op.input:
-            version = self.frontier.setdefault(name, 0)
+            version = self.versions.read(name)
             in_versions[name] = version
             self.readers.setdefault((name, version), []).append(k)
         out_versions: dict[str, int] = {}
         for name in op.output:
-            version = self.frontier[name] + 1 if name in self.frontier else 0
-            self.frontier[name] = version
+            version = self.versions.write(name)
             out_versions[name] = version
             self.writers[(name, version)] = k
         self.ssa.append(_SSAOp(op, index, in_versions, out_versions))
@@ -172,7 +176,7 @@ class _Builder:
             seed_op = None
             if g is None:
                 self.check_not_seeded_yet(y)
-                seed_op = CreateOperator("ConstantFill", [y], [seed_gradient_name(y)], value=1.0)
+                seed_op = _new_op("ConstantFill", [y], [seed_gradient_name(y)], value=1.0)
                 self.grad_ops.append(seed_op)
                 g = seed_op.output[0]
             version = self.replay.frontier[y]
@@ -417,7 +421,7 @@ class _Builder:
             parts[0], parts[j] = parts[j], parts[0]
         # Caffe2 marks the Sum ops its gradient builder adds (not as gradient ops)
         marker = DeviceOption(extra_info=["is_auto_gen_sum_ops:1"])
-        return CreateOperator("Sum", parts, [base], device_option=marker)
+        return _new_op("Sum", parts, [base], device_option=marker)
 
     # -- result --------------------------------------------------------------------------
     def gradient_map(self) -> dict[str, str]:
@@ -447,22 +451,25 @@ def _normalize_ys(ys: Any) -> dict[str, str | None]:
     if isinstance(ys, Mapping):
         out: dict[str, str | None] = {}
         for y, g in ys.items():
-            out[_blob_name(y)] = None if g is None else _blob_name(g)
+            out[blob_name(y)] = None if g is None else blob_name(g)
         return out
     if isinstance(ys, (list, tuple)):
-        return {_blob_name(y): None for y in ys}
+        return {blob_name(y): None for y in ys}
     raise TypeError(
         f"ys should be a list of blobs, a dict {{blob: gradient blob or None}}, or one blob; "
         f"got {type(ys).__name__}: {ys!r}. E.g. net.AddGradientOperators([loss])."
     )
 
 
-def _blob_name(b: Any) -> str:
-    if isinstance(b, bytes):
-        return b.decode("utf-8")
-    if isinstance(b, str):
-        return str.__str__(b)
-    raise TypeError(f"expected a blob name or BlobReference, got {type(b).__name__}: {b!r}")
+def _new_op(type: str, inputs: list[str], outputs: list[str],
+            device_option: DeviceOption | None = None, **args: Any) -> OperatorDef:
+    """An op the builder adds itself (a seed or a ``Sum``), checked like any other and
+    attributed to the user's line that asked for the gradients."""
+    op = OperatorDef(input=inputs, output=outputs, type=type, origin=user_origin(),
+                     device_option=device_option,
+                     arg=[make_argument(k, v) for k, v in args.items()])
+    check_operator(op)
+    return op
 
 
 def build_backward(
@@ -493,30 +500,3 @@ def build_backward(
     builder.seed(wanted)
     builder.walk()
     return builder.grad_ops, builder.gradient_map()
-
-
-def add_gradient_operators(
-    net: Any, ys: Any, skip: int = 0
-) -> dict[BlobReference, BlobReference]:
-    """Append the backward pass of ``net`` to it; return ``{blob: gradient blob}``.
-
-    This is ``net.AddGradientOperators(ys, skip)``. The first ``skip`` ops are ignored
-    (treated as if they were not in the net). The net's ``external_input`` is left alone.
-    The keys and values of the returned dict are :class:`BlobReference` s with no net;
-    they compare equal to plain names, so ``grad_map["W"]`` works. Every blob that got a
-    gradient is included: the loss (``loss -> loss_autogen_grad``), intermediates and
-    parameters. Several keys may share one gradient blob (Add passes its output gradient
-    straight through to both inputs).
-
-    See :func:`build_backward` for ``ys`` and the errors.
-    """
-    proto = net.Proto()
-    forward = list(proto.op[skip:])
-    grad_ops, grad_map = build_backward(forward, ys, offset=skip)
-    proto.op.extend(grad_ops)
-    defined = getattr(net, "_defined", None)  # core.Net's table behind BlobIsDefined
-    if isinstance(defined, dict):
-        for op in grad_ops:
-            for b in op.output:
-                defined[b] = None
-    return {BlobReference(b): BlobReference(g) for b, g in grad_map.items()}

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -72,7 +71,6 @@ __all__ = [
     "GetPydotGraph",
     "GetPydotGraphMinimal",
     "find_dot",
-    "main",
     "net_mimebundle",
     "op_category",
     "render",
@@ -663,17 +661,3 @@ def show(net: Any, format: str = "png", width: int | None = None, **options: Any
     if format == "svg":
         return SVG(data=data)
     return Image(data=data, format="png", width=width)
-
-
-# ---- command line (graphlab.draw_cli) ---------------------------------------------------
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """The ``graphlab-draw`` command; see :func:`graphlab.draw_cli.main`."""
-    from .draw_cli import main as draw_main  # imported late: draw_cli builds on this module
-
-    return draw_main(argv)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -27,7 +27,29 @@ import numpy as np
 
 from . import wire
 
-__all__ = ["Argument", "DeviceOption", "NetDef", "OperatorDef", "make_argument"]
+__all__ = ["Argument", "DataType", "DeviceOption", "NetDef", "OperatorDef", "make_argument"]
+
+
+class DataType:
+    """Caffe2's tensor data types (``TensorProto.DataType``); plain ints, no 11.
+
+    Ops take them as arguments (``ConstantFill(..., dtype=DataType.INT64)``);
+    ``core.DataType`` is the same class, under the name Caffe2 code uses.
+    """
+
+    UNDEFINED = 0
+    FLOAT = 1
+    INT32 = 2
+    BYTE = 3
+    STRING = 4
+    BOOL = 5
+    UINT8 = 6
+    INT8 = 7
+    UINT16 = 8
+    INT16 = 9
+    INT64 = 10
+    FLOAT16 = 12
+    DOUBLE = 13
 
 
 def _quote(s: str) -> str:
@@ -308,12 +330,6 @@ class NetDef(_Binary):
 
     def __str__(self) -> str:
         return "\n".join(self._lines("")) + "\n"
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        """Jupyter shows a NetDef as a drawing (PNG) with its text format as plain text."""
-        from .net_drawer import net_mimebundle
-
-        return net_mimebundle(self, text=str(self))
 
 
 _WIRE_CLASSES = {"Argument": Argument, "DeviceOption": DeviceOption,

@@ -51,6 +51,7 @@ __all__ = [
     "OpContext",
     "OpSchema",
     "all_schemas",
+    "check_operator",
     "get_schema",
     "has_op",
     "op_names",
@@ -638,3 +639,40 @@ def op_names() -> list[str]:
 def all_schemas() -> list[OpSchema]:
     """Every registered schema, sorted by type."""
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def check_operator(op: OperatorDef) -> None:
+    """Check an OperatorDef against its schema (counts, in-place, arguments).
+
+    Raises:
+        AttributeError: unknown op type.
+        ArgumentError: anything else, with the creating line in the message.
+    """
+    schema = get_schema(op.type)
+    where = f"\n  created at {op.origin}" if op.origin else ""
+    problem = schema.arity_error(len(op.input), len(op.output))
+    if problem is not None:
+        problem += _comma_name_hint(op)
+    if problem is None:
+        problem = schema.inplace_error(op.input, op.output)
+    if problem is not None:
+        raise ArgumentError(
+            f"{problem}\n  op: {op.summary()}{where}\n  usage: {schema.signature_text()}"
+        )
+    try:
+        schema.parse_args(op.arg)
+    except ArgumentError as e:
+        raise ArgumentError(f"{e}\n  op: {op.summary()}{where}") from None
+
+
+def _comma_name_hint(op: OperatorDef) -> str:
+    """For a wrong blob count: point out a blob name that looks like several names."""
+    for kind, names in (("input", op.input), ("output", op.output)):
+        for name in names:
+            parts = [p.strip() for p in name.split(",")]
+            if len(parts) > 1 and all(parts):
+                return (
+                    f" Note: the {kind} {name!r} is ONE blob name containing commas; "
+                    f"give several blobs as a list: {parts!r}."
+                )
+    return ""

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
 import warnings
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
+from .checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from .diagnostics import check_inputs_exist
 from .errors import GraphlabError, did_you_mean
 from .fast import Plan
@@ -141,6 +143,63 @@ class Workspace:
     def remove_blob(self, name: str) -> None:
         """Delete the blob ``name`` (nothing happens if there is none)."""
         self._blobs.pop(blob_name(name), None)
+
+    # ---- checkpoints ------------------------------------------------------------------
+    def save_blobs(self, path: str | os.PathLike[str],
+                   names: Iterable[str] | None = None) -> list[str]:
+        """Save blobs to the checkpoint ``path`` (atomically; see :mod:`graphlab.checkpoint`).
+
+        Args:
+            path: file to write, exactly as given (relative to the working directory).
+            names: blobs to save, in this order; None saves every blob (sorted by name).
+
+        Returns:
+            The names saved.
+
+        Raises:
+            CheckpointError: a named blob does not exist (nothing is written), or writing
+                fails.
+        """
+        chosen = self.blobs() if names is None else [str(n) for n in names]
+        missing = [n for n in chosen if not self.has_blob(n)]
+        if missing:
+            raise CheckpointError(
+                f"Cannot save {missing[0]!r} to {os.fspath(path)!r}: no such blob in the "
+                "workspace." + did_you_mean(missing[0], self.blobs())
+                + f" Blobs here: {', '.join(self.blobs()) or 'none'}."
+            )
+        write_checkpoint(path, {n: self._blobs[n] for n in chosen})
+        return chosen
+
+    def load_blobs(self, path: str | os.PathLike[str], names: Iterable[str] | None = None,
+                   prefix: str = "") -> list[str]:
+        """Load blobs from the checkpoint ``path``, all or nothing.
+
+        The file is read and checked completely first, so on any error no blob changes.
+
+        Args:
+            path: checkpoint file (relative to the working directory).
+            names: blobs to load; None loads every blob in the file.
+            prefix: prepended to each name (``prefix="old/"`` loads ``W`` as ``old/W``),
+                e.g. to compare two checkpoints side by side.
+
+        Returns:
+            The names written.
+
+        Raises:
+            CheckpointError: the file is bad, or a requested name is not in it.
+        """
+        data = read_checkpoint(path)
+        chosen = list(data) if names is None else [str(n) for n in names]
+        for n in chosen:
+            if n not in data:
+                raise CheckpointError(
+                    f"Checkpoint {os.fspath(path)!r} has no blob {n!r}." + did_you_mean(n, data)
+                    + f" It holds: {', '.join(data) or 'nothing'}."
+                )
+        for n in chosen:
+            self._blobs[prefix + n] = data[n]
+        return [prefix + n for n in chosen]
 
     # ---- running ---------------------------------------------------------------------
     def run_operator_once(self, op: OperatorDef) -> bool:
@@ -479,18 +538,14 @@ def SetDivergenceGuard(on: bool = True) -> None:  # noqa: N802
 
 def SaveBlobs(path: str, names: list[str] | None = None) -> list[str]:  # noqa: N802
     """Save blobs of the current workspace to an ``.npz`` checkpoint (all if ``names`` is
-    None); see :func:`graphlab.checkpoint.save_blobs`."""
-    from .checkpoint import save_blobs
-
-    return save_blobs(path, names)
+    None); see :meth:`Workspace.save_blobs`."""
+    return _ws().save_blobs(path, names)
 
 
 def LoadBlobs(path: str, names: list[str] | None = None, prefix: str = "") -> list[str]:  # noqa: N802
     """Load blobs from an ``.npz`` checkpoint into the current workspace, all or nothing;
-    see :func:`graphlab.checkpoint.load_blobs`."""
-    from .checkpoint import load_blobs
-
-    return load_blobs(path, names, prefix=prefix)
+    see :meth:`Workspace.load_blobs`."""
+    return _ws().load_blobs(path, names, prefix=prefix)
 
 
 class _BlobsView:

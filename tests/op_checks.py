@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from op_case import Case
 
-from graphlab import core, workspace
+from graphlab import core, registry, workspace
 from graphlab.registry import GradientContext, get_schema
 
 
@@ -119,7 +119,7 @@ def check_gradient_by_hand(op_type: str, case: Case) -> None:
     assert len(g_in) == len(inputs)
     for gop in grad_ops:
         assert gop.is_gradient_op
-        core.check_operator(gop)
+        registry.check_operator(gop)
         workspace.RunOperatorOnce(gop)
     wanted = case.grad_inputs
     if wanted is None:

@@ -369,12 +369,12 @@ def test_helpers_round_trip_and_subset(tmp_path):
     for n, v in data.items():
         workspace.FeedBlob(n, v)
     path = tmp_path / "h.npz"
-    saved = checkpoint.save_blobs(path)
+    saved = workspace.SaveBlobs(path)
     assert saved == sorted(data)
     workspace.ResetWorkspace()
-    assert checkpoint.load_blobs(path, ["f32", "str"]) == ["f32", "str"]
+    assert workspace.LoadBlobs(path, ["f32", "str"]) == ["f32", "str"]
     assert workspace.Blobs() == ["f32", "str"]
-    checkpoint.load_blobs(path, prefix="ckpt/")
+    workspace.LoadBlobs(path, prefix="ckpt/")
     for n, v in data.items():
         _assert_identical(workspace.FetchBlob("ckpt/" + n), v)
 
@@ -382,9 +382,9 @@ def test_helpers_round_trip_and_subset(tmp_path):
 def test_helpers_with_an_explicit_workspace(tmp_path):
     ws = workspace.Workspace()
     ws.feed_blob("X", np.arange(4, dtype=np.int32))
-    checkpoint.save_blobs(tmp_path / "ws.npz", workspace=ws)
+    ws.save_blobs(tmp_path / "ws.npz")
     other = workspace.Workspace()
-    checkpoint.load_blobs(tmp_path / "ws.npz", workspace=other)
+    other.load_blobs(tmp_path / "ws.npz")
     assert other.fetch_blob("X").tolist() == [0, 1, 2, 3]
     assert workspace.Blobs() == []  # the current workspace was not touched
 
@@ -392,17 +392,17 @@ def test_helpers_with_an_explicit_workspace(tmp_path):
 def test_helper_errors_name_the_blob(tmp_path):
     workspace.FeedBlob("W", np.ones(2, np.float32))
     with pytest.raises(CheckpointError, match=r"'w'.*Did you mean 'W'"):
-        checkpoint.save_blobs(tmp_path / "x.npz", ["w"])
+        workspace.SaveBlobs(tmp_path / "x.npz", ["w"])
     assert not (tmp_path / "x.npz").exists()
-    checkpoint.save_blobs(tmp_path / "x.npz", ["W"])
+    workspace.SaveBlobs(tmp_path / "x.npz", ["W"])
     with pytest.raises(CheckpointError, match="has no blob 'B'"):
-        checkpoint.load_blobs(tmp_path / "x.npz", ["W", "B"])
+        workspace.LoadBlobs(tmp_path / "x.npz", ["W", "B"])
 
 
 def test_plain_numpy_npz_loads_with_member_names(tmp_path):
     path = tmp_path / "plain.npz"
     np.savez(path, weights=np.eye(2), bias=np.zeros(2, np.float32))
-    assert checkpoint.load_blobs(path) == ["weights", "bias"]
+    assert workspace.LoadBlobs(path) == ["weights", "bias"]
     np.testing.assert_array_equal(workspace.FetchBlob("weights"), np.eye(2))
 
 

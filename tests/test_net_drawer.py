@@ -503,13 +503,6 @@ def test_net_repr_mimebundle_is_png_and_text():
     assert "Relu(Y) -> Y" in bundle["text/plain"]
 
 
-def test_netdef_repr_mimebundle():
-    netdef = NetDef(name="bare", op=list(FORWARD))
-    bundle = netdef._repr_mimebundle_()
-    assert bundle["image/png"].startswith(PNG)
-    assert bundle["text/plain"] == str(netdef)
-
-
 def test_mimebundle_svg_on_request_and_options():
     bundle = net_drawer.net_mimebundle(NetDef(name="n", op=list(FORWARD)), "t", format="svg")
     assert set(bundle) == {"image/svg+xml", "text/plain"}
@@ -573,8 +566,7 @@ def test_cli_writes_dot_and_png(tmp_path, capsys):
     assert dot_text == net_drawer.GetPydotGraph(netdef).to_string()
     assert Path(prefix + "train.png").read_bytes().startswith(PNG)
     assert "wrote" in capsys.readouterr().out
-    # the old entry point net_drawer.main (python -m graphlab.net_drawer) runs the same CLI
-    assert net_drawer.main(["--input", str(src), "--output_prefix", prefix + "m_", "--minimal",
+    assert draw_cli.main(["--input", str(src), "--output_prefix", prefix + "m_", "--minimal",
                             "--minimal_dependency", "--rankdir", "TB"]) == 0
     minimal_text = Path(prefix + "m_train.dot").read_text()
     assert "rankdir=TB;" in minimal_text and "octagon" not in minimal_text

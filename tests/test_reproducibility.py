@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from seed_nets import seed_nets
 
-from graphlab import checkpoint, core, workspace
+from graphlab import core, workspace
 from graphlab.workspace import Workspace
 
 
@@ -209,10 +209,10 @@ def test_resuming_from_a_checkpoint_is_bit_identical(tmp_path):
 
     first = Workspace(seed=0)
     half = train(first, init_net, train_net, iters=20, tracked=tracked)
-    checkpoint.save_blobs(tmp_path / "half.npz", workspace=first)
+    first.save_blobs(tmp_path / "half.npz")
 
     resumed = Workspace(seed=999)  # a different seed: nothing random is left to draw
-    checkpoint.load_blobs(tmp_path / "half.npz", workspace=resumed)
+    resumed.load_blobs(tmp_path / "half.npz")
     resumed.create_net(train_net)
     rest = []
     for _ in range(20):

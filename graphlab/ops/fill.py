@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from ..core import DataType
 from ..errors import ShapeError
+from ..proto import DataType
 from ..registry import NO_GRADIENT, OpContext, register_op
 from ._util import shape_str
 

@@ -1,0 +1,147 @@
+"""No import loops in graphlab: no module imports a module that imports it back.
+
+The test reads every module's source (it imports nothing), collects its imports of
+graphlab modules wherever they are written, at the top or inside a function, and leaves
+out only those under ``if TYPE_CHECKING:`` (they never run). Then it looks for a loop in
+the resulting graph and names every module of each loop it finds.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "graphlab"
+
+
+def _module_name(path: Path) -> str:
+    parts = ["graphlab", *path.relative_to(PACKAGE).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _type_checking_lines(tree: ast.AST) -> set[int]:
+    """Line numbers inside ``if TYPE_CHECKING:`` blocks."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If):
+            test = node.test
+            name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", "")
+            if name == "TYPE_CHECKING":
+                for inner in node.body:
+                    for sub in ast.walk(inner):
+                        if hasattr(sub, "lineno"):
+                            lines.add(sub.lineno)
+    return lines
+
+
+def _imports(name: str, path: Path, modules: dict[str, Path]) -> list[str]:
+    """The graphlab modules that module ``name`` imports (outside TYPE_CHECKING)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = _type_checking_lines(tree)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if getattr(node, "lineno", None) in skip:
+            continue
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            # ``from .x import y`` imports y as a module when there is one
+            submodules = [f"{target}.{a.name}" for a in node.names
+                          if f"{target}.{a.name}" in modules]
+            found += submodules or [target]
+    return [m for m in dict.fromkeys(found) if m in modules and m != name]
+
+
+def import_graph() -> dict[str, list[str]]:
+    modules = _modules()
+    return {name: _imports(name, path, modules) for name, path in modules.items()}
+
+
+def import_loops(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan's algorithm,
+    written with an explicit stack)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: dict[str, bool] = {}
+    stack: list[str] = []
+    loops: list[list[str]] = []
+    counter = 0
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack[node] = True
+            edges = graph[node]
+            if i < len(edges):
+                work.append((node, i + 1))
+                nxt = edges[i]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif on_stack.get(nxt):
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if work:  # hand the low-link back to the parent
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack[member] = False
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    loops.append(sorted(component))
+    return loops
+
+
+def test_the_checker_finds_a_loop():
+    assert import_loops({"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}) == [["a", "b", "c"]]
+    assert import_loops({"a": ["b"], "b": [], "c": ["a", "b"]}) == []
+
+
+def test_the_graph_sees_imports_inside_functions_but_not_type_checking(tmp_path):
+    graph = import_graph()
+    assert "graphlab.registry" in graph["graphlab.ops.nn"]
+    assert "graphlab.interpreter" in graph["graphlab.workspace"]
+
+
+def test_graphlab_has_no_import_loops():
+    loops = import_loops(import_graph())
+    assert not loops, "import loops:\n" + "\n".join(" <-> ".join(loop) for loop in loops)
+
+
+def test_the_layers_point_one_way():
+    """The registry, the op files and the proto classes sit below everything that runs,
+    draws or builds nets: they import none of it."""
+    graph = import_graph()
+    below = {
+        "graphlab.proto": ["graphlab.net_drawer", "graphlab.core", "graphlab.registry"],
+        "graphlab.registry": ["graphlab.ops", "graphlab.core", "graphlab.workspace"],
+        "graphlab.checkpoint": ["graphlab.workspace", "graphlab.core"],
+        "graphlab.gradients": ["graphlab.core", "graphlab.workspace"],
+    }
+    for module, forbidden in below.items():
+        assert not [m for m in graph[module] if m in forbidden], (module, graph[module])
+    for name, imports in graph.items():
+        if name.startswith("graphlab.ops"):
+            assert "graphlab.core" not in imports, name
+            assert not [m for m in imports if m.startswith("graphlab.fast")], name
