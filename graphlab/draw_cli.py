@@ -2,8 +2,7 @@
 
 This module's one job is the command line; the picture comes from
 :mod:`graphlab.net_drawer` and the PNG from :mod:`graphlab.render`. Run it as
-``graphlab-draw ...`` (the console script), ``python -m graphlab.draw_cli ...`` or
-``python -m graphlab.net_drawer ...``.
+``graphlab-draw ...`` (the console script) or ``python -m graphlab.draw_cli ...``.
 """
 
 from __future__ import annotations

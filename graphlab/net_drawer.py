@@ -40,7 +40,9 @@ from typing import Any
 import numpy as np
 import pydot
 
+from .nets import BlobVersions, as_netdef, blobs_read_before_written, versioned_name
 from .proto import NetDef, OperatorDef
+from .registry import op_family
 from .render import (  # rendering lives in graphlab.render; these names stay public here
     DOT_ENV_VAR,
     FAST_LAYOUT_ATTRS,
@@ -61,7 +63,7 @@ __all__ = [
     "FAST_LAYOUT_OPS",
     "MAX_SIZE_INCHES",
     "OP_STYLE",
-    "UPDATE_OP_TYPES",
+    "UPDATE_FAMILY",
     "NetGraph",
     "RenderError",
     "RendererNotFoundError",
@@ -100,27 +102,8 @@ CATEGORY_COLORS: dict[str, str] = {
 #: Teaching style: fill colour of parameter blobs.
 PARAM_FILL = "#F4B400"
 
-#: Op types that belong to the optimizer (drawn blue in the teaching style).
-UPDATE_OP_TYPES: tuple[str, ...] = (
-    "Iter",
-    "AtomicIter",
-    "LearningRate",
-    "WeightedSum",
-    "ScatterWeightedSum",
-    "MomentumSGD",
-    "MomentumSGDUpdate",
-    "SparseMomentumSGDUpdate",
-    "Adam",
-    "SparseAdam",
-    "RowWiseSparseAdam",
-    "Adagrad",
-    "SparseAdagrad",
-    "RowWiseSparseAdagrad",
-    "RmsProp",
-    "Ftrl",
-    "Lars",
-    "ClipTensorByScaling",
-)
+#: The op family (``registry.op_family``) of update ops: ``graphlab/ops/train.py``.
+UPDATE_FAMILY = "train"
 
 #: Update ops that rewrite a counter, not a parameter.
 _COUNTER_OP_TYPES = ("Iter", "AtomicIter", "LearningRate")
@@ -156,13 +139,14 @@ def op_category(op: OperatorDef) -> str:
     (except ``StopGradient``, a forward op), or whose outputs are all gradient blobs
     (``*_grad``: the loss seed ``ConstantFill`` into ``loss_autogen_grad``, and the ``Sum``
     that accumulates split gradients ``_X_grad_autosplit_0``). Update ops are the
-    optimizer's types listed in :data:`UPDATE_OP_TYPES`.
+    ops of the training family (``registry.op_family(op.type) == "train"``: Iter,
+    LearningRate, WeightedSum, the optimizers' update ops).
     """
     if op.is_gradient_op or (op.type.endswith("Gradient") and op.type not in _FORWARD_TYPES):
         return "gradient"
     if op.output and all(_is_grad_name(name) for name in op.output):
         return "gradient"
-    if op.type in UPDATE_OP_TYPES:
+    if op_family(op.type) == UPDATE_FAMILY:
         return "update"
     return "forward"
 
@@ -199,12 +183,12 @@ def _rectify(operators_or_net: Any, name: str | None) -> tuple[list[OperatorDef]
         TypeError: an element of an op list is not an OperatorDef.
     """
     obj = operators_or_net
-    if not isinstance(obj, NetDef) and hasattr(obj, "Proto"):
-        obj = obj.Proto()
-        if not isinstance(obj, NetDef):
-            raise RuntimeError(f"Expecting NetDef, but got {type(obj).__name__}")
-    if isinstance(obj, NetDef):
-        return list(obj.op), name if name is not None else (obj.name or "unnamed")
+    if isinstance(obj, NetDef) or hasattr(obj, "Proto"):
+        try:
+            netdef = as_netdef(obj)
+        except TypeError:
+            raise RuntimeError(f"Expecting NetDef, but got {type(obj.Proto()).__name__}") from None
+        return list(netdef.op), name if name is not None else (netdef.name or "unnamed")
     if isinstance(obj, OperatorDef):
         obj = [obj]
     if isinstance(obj, (str, bytes)) or not isinstance(obj, Iterable):
@@ -222,19 +206,6 @@ def _rectify(operators_or_net: Any, name: str | None) -> tuple[list[OperatorDef]
     return ops, name if name is not None else "unnamed"
 
 
-def _external_inputs(ops: Sequence[OperatorDef]) -> list[str]:
-    """Blobs read before any op writes them, in first-use order."""
-    written: dict[str, None] = {}
-    seen: dict[str, None] = {}
-    for op in ops:
-        for b in op.input:
-            if b not in written:
-                seen.setdefault(b, None)
-        for b in op.output:
-            written.setdefault(b, None)
-    return list(seen)
-
-
 def _detect_params(ops: Sequence[OperatorDef]) -> list[str]:
     """External inputs that get a gradient ``<name>_grad`` or are rewritten by an update op."""
     grads: dict[str, None] = {}
@@ -249,7 +220,7 @@ def _detect_params(ops: Sequence[OperatorDef]) -> list[str]:
             for b in op.output:
                 if b in op.input:
                     updated.setdefault(b, None)
-    return [b for b in _external_inputs(ops) if b in grads or b in updated]
+    return [b for b in blobs_read_before_written(ops) if b in grads or b in updated]
 
 
 def _shape_table(workspace: Any, names: Iterable[str]) -> dict[str, str]:
@@ -458,7 +429,7 @@ def GetPydotGraph(  # noqa: N802
     shapes = _shape_table(workspace, blob_names)
 
     latest: dict[str, str] = {}  # blob name -> id of its newest node
-    counts: dict[str, int] = {}  # blob name -> current version number
+    versions = BlobVersions()
     cats_used: dict[str, None] = {}
     for op_id, op in enumerate(ops):
         cat = op_category(op)
@@ -468,15 +439,13 @@ def GetPydotGraph(  # noqa: N802
         op_ref = op_node.get_name()
         for blob in op.input:
             if blob not in latest:
-                counts[blob] = 0
-                latest[blob] = _q(f"{blob}0")
+                latest[blob] = _q(versioned_name(blob, versions.read(blob)))
                 graph.add_node(pydot.Node(
                     latest[blob], **_blob_attrs(style, blob, None, param_names, shapes)
                 ))
             graph.add_edge(pydot.Edge(latest[blob], op_ref))
         for blob in op.output:
-            counts[blob] = counts[blob] + 1 if blob in latest else 0
-            latest[blob] = _q(f"{blob}{counts[blob]}")
+            latest[blob] = _q(versioned_name(blob, versions.write(blob)))
             graph.add_node(pydot.Node(
                 latest[blob], **_blob_attrs(style, blob, cat, param_names, shapes)
             ))
@@ -556,20 +525,18 @@ def GetGraphInJson(  # noqa: N802
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, str]] = []
     latest: dict[str, str] = {}
-    counts: dict[str, int] = {}
+    versions = BlobVersions()
     for op_id, op in enumerate(ops):
         op_node = _op_label(op, op_id)
         label = f"{op.name}/{op.type}" if op.name else op.type
         nodes.append({"id": op_node, "label": label, "op_id": op_id, "type": "op"})
         for blob in op.input:
             if blob not in latest:
-                counts[blob] = 0
-                latest[blob] = f"{blob}0"
+                latest[blob] = versioned_name(blob, versions.read(blob))
                 nodes.append({"id": latest[blob], "label": blob, "type": "blob"})
             edges.append({"source": latest[blob], "target": op_node})
         for blob in op.output:
-            counts[blob] = counts[blob] + 1 if blob in latest else 0
-            latest[blob] = f"{blob}{counts[blob]}"
+            latest[blob] = versioned_name(blob, versions.write(blob))
             nodes.append({"id": latest[blob], "label": blob, "type": "blob"})
             edges.append({"source": op_node, "target": latest[blob]})
     result = {"nodes": nodes, "edges": edges}

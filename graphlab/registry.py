@@ -54,6 +54,7 @@ __all__ = [
     "check_operator",
     "get_schema",
     "has_op",
+    "op_family",
     "op_names",
     "register_op",
 ]
@@ -629,6 +630,14 @@ def get_schema(type: str) -> OpSchema:
             f"{type!r} is not a registered operator." + did_you_mean(type, _REGISTRY)
             + " See graphlab.registry.op_names() for the full list."
         ) from None
+
+
+def op_family(type: str) -> str:
+    """The family of op ``type``: the name of its file in ``graphlab/ops/`` (``"nn"`` for
+    FC, ``"train"`` for Iter, LearningRate and the optimizers' update ops); ``""`` for a
+    type graphlab does not know (a net read from a Caffe2 file may hold one)."""
+    schema = _REGISTRY.get(type)
+    return schema.family if schema is not None else ""
 
 
 def op_names() -> list[str]:

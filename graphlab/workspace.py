@@ -378,14 +378,14 @@ class Workspace:
 
 
 def _net_name(name_or_net: Any) -> str:
+    """A net's name, given the name itself, a ``core.Net`` or a NetDef."""
     if isinstance(name_or_net, str):
         return str(name_or_net)
-    if isinstance(name_or_net, NetDef):
-        return name_or_net.name
-    proto = getattr(name_or_net, "Proto", None)
-    if callable(proto):
-        return proto().name
-    raise TypeError(f"Expected a net name or a core.Net, got {type(name_or_net).__name__}")
+    try:
+        return as_netdef(name_or_net).name
+    except TypeError:
+        raise TypeError(f"Expected a net name or a core.Net, got "
+                        f"{type(name_or_net).__name__}") from None
 
 
 # ---- the current workspace and Caffe2's module functions ------------------------------
