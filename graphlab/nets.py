@@ -18,12 +18,13 @@ Everything here reads ops and never runs them; loops are iterative and container
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from .proto import NetDef, OperatorDef
 
 __all__ = [
     "BlobVersions",
+    "NetLike",
     "as_netdef",
     "blob_name",
     "blobs_read_before_written",
@@ -31,7 +32,16 @@ __all__ = [
 ]
 
 
-def as_netdef(net: Any) -> NetDef:
+class _HasProto(Protocol):
+    def Proto(self) -> NetDef: ...  # noqa: N802 - Caffe2's name
+
+
+#: What graphlab accepts wherever a net is expected: a NetDef or a ``core.Net`` (anything
+#: whose ``Proto()`` gives a NetDef).
+NetLike = NetDef | _HasProto
+
+
+def as_netdef(net: NetLike) -> NetDef:
     """The NetDef of ``net``: a NetDef itself, or ``net.Proto()`` (a ``core.Net``).
 
     Raises:

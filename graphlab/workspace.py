@@ -28,7 +28,7 @@ from .fast import Plan
 from .fast.blobstore import BlobStore
 from .flags import caffe2_flags
 from .interpreter import run_net, run_ops
-from .nets import as_netdef, blob_name
+from .nets import NetLike, as_netdef, blob_name
 from .proto import NetDef, OperatorDef
 from .registry import OpContext
 
@@ -212,7 +212,7 @@ class Workspace:
         run_ops([op], self, "", self._check_finite)
         return True
 
-    def run_net_once(self, net: Any, check_finite: bool | None = None) -> bool:
+    def run_net_once(self, net: NetLike, check_finite: bool | None = None) -> bool:
         """Run ``net`` once with fresh operator instances, through the interpreter
         (:mod:`graphlab.interpreter`)."""
         guard = self._check_finite if check_finite is None else check_finite
@@ -221,7 +221,7 @@ class Workspace:
 
     def create_net(
         self,
-        net: Any,
+        net: NetLike,
         overwrite: bool = False,
         input_blobs: Any = None,
         *,
@@ -277,7 +277,7 @@ class Workspace:
         return True
 
     def run_net(
-        self, name_or_net: Any, num_iter: int = 1, check_finite: bool | None = None
+        self, name_or_net: str | NetLike, num_iter: int = 1, check_finite: bool | None = None
     ) -> bool:
         """Run a created net ``num_iter`` times (by name or by the Net object).
 
@@ -292,7 +292,7 @@ class Workspace:
         plan.run(num_iter, check_finite)
         return True
 
-    def plan(self, name_or_net: Any) -> Plan:
+    def plan(self, name_or_net: str | NetLike) -> Plan:
         """The compiled plan of a created net (``print(ws.plan("train").source())``)."""
         name = _net_name(name_or_net)
         try:
@@ -377,7 +377,7 @@ class Workspace:
         return f"Workspace({len(self._blobs)} blobs, {len(self._nets)} nets)"
 
 
-def _net_name(name_or_net: Any) -> str:
+def _net_name(name_or_net: str | NetLike) -> str:
     """A net's name, given the name itself, a ``core.Net`` or a NetDef."""
     if isinstance(name_or_net, str):
         return str(name_or_net)
@@ -500,13 +500,13 @@ def RunOperatorOnce(operator: OperatorDef) -> bool:  # noqa: N802
     return _ws().run_operator_once(operator)
 
 
-def RunNetOnce(net: Any) -> bool:  # noqa: N802
+def RunNetOnce(net: NetLike) -> bool:  # noqa: N802
     """Instantiate ``net``, run it once and discard it (fresh op state each call)."""
     return _ws().run_net_once(net)
 
 
 def CreateNet(  # noqa: N802
-    net: Any, overwrite: bool = False, input_blobs: Any = None, check_finite: bool = False
+    net: NetLike, overwrite: bool = False, input_blobs: Any = None, check_finite: bool = False
 ) -> bool:
     """Compile ``net`` into the current workspace for :func:`RunNet`.
 

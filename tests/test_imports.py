@@ -145,3 +145,49 @@ def test_the_layers_point_one_way():
         if name.startswith("graphlab.ops"):
             assert "graphlab.core" not in imports, name
             assert not [m for m in imports if m.startswith("graphlab.fast")], name
+
+
+# ---- private state stays private ---------------------------------------------------------------
+
+
+def _private_names_defined(tree: ast.AST) -> set[str]:
+    """``_x`` names a module defines: ``self._x = ...``, ``def _x``, class attributes."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name.startswith("_"):
+            names.add(node.name)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.add(node.value)  # __slots__ entries
+    return {n for n in names if n.startswith("_") and not n.startswith("__")}
+
+
+def private_reaches() -> list[str]:
+    """Every place a module reads a private attribute (``obj._x``) that it does not define
+    itself, or imports a private name (``from .m import _x``) from another module."""
+    found = []
+    for name, path in _modules().items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        own = _private_names_defined(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute):
+                attr = node.attr
+                if not attr.startswith("_") or attr.startswith("__") or attr in own:
+                    continue
+                if isinstance(node.value, ast.Name) and node.value.id == "sys":
+                    continue  # the standard library's sys._getframe
+                found.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
+            elif isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    if alias.name.startswith("_") and not alias.name.startswith("__"):
+                        found.append(f"{name}:{node.lineno}: imports {alias.name}")
+    return found
+
+
+def test_no_module_reaches_into_another_modules_private_state():
+    reaches = private_reaches()
+    assert not reaches, "private state used across modules:\n" + "\n".join(reaches)
