@@ -183,7 +183,7 @@ class OpContext:
 
     ``CreateNet`` makes one context per op and keeps it across ``RunNet`` calls (so a
     filler's random stream continues); ``RunNetOnce`` makes fresh ones every call.
-    Kernels use its public methods only; the workspace behind it stays hidden.
+    Kernels use its public attributes and methods only.
 
     Attributes:
         op: the OperatorDef being run.
@@ -224,6 +224,12 @@ class OpContext:
             else:
                 self._rng = np.random.default_rng(seed)
         return self._rng
+
+    @property
+    def workspace(self) -> Workspace | None:
+        """The workspace running the op (None for a context made outside one). Kernels
+        need it rarely; prefer the methods below, which say what they touch."""
+        return self._workspace
 
     def current_output(self, k: int = 0) -> Any:
         """What output ``k``'s blob holds now (None if it does not exist): for ops that
@@ -317,7 +323,6 @@ class OpSchema:
     grad: GradientMaker | str | None
     stateful: bool
     check_arity: Callable[[int, int], str | None] | None = None
-    infer: Callable[..., Any] | None = None
     family: str = ""
     arg_prefixes: tuple[str, ...] = ()
     check_args: Callable[[dict[str, Any]], str | None] | None = None
@@ -540,7 +545,6 @@ def register_op(
     enforce_inplace: Sequence[tuple[int, int]] = (),
     grad: GradientMaker | str | None = None,
     check_arity: Callable[[int, int], str | None] | None = None,
-    infer: Callable[..., Any] | None = None,
     doc: str | None = None,
     arg_prefixes: Sequence[str] = (),
     check_args: Callable[[dict[str, Any]], str | None] | None = None,
@@ -558,7 +562,6 @@ def register_op(
         enforce_inplace: pairs that *must* be the same blob (Iter's counter).
         grad: gradient maker, ``NO_GRADIENT`` or ``SHOULD_NOT_DO_GRADIENT``.
         check_arity: extra ``(n_in, n_out) -> error text or None`` rule (e.g. pairs).
-        infer: optional shape rule ``(input_shapes, **args) -> output shapes``.
         doc: documentation (default: the kernel's docstring).
         arg_prefixes: argument-name prefixes accepted without a schema entry and passed to
             the kernel's ``**kwargs`` untyped (LearningRate's ``sub_policy_<i>_<name>``).
@@ -599,7 +602,6 @@ def register_op(
             grad=grad,
             stateful=stateful,
             check_arity=check_arity,
-            infer=infer,
             family=kernel.__module__.rsplit(".", 1)[-1],
             arg_prefixes=tuple(arg_prefixes),
             check_args=check_args,
