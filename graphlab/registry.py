@@ -492,16 +492,19 @@ _PARSED_MAX = 1024
 def _values_key(op_args: Sequence[Argument]) -> tuple[Any, ...] | None:
     """A hashable copy of the arguments' names and values (None with nested nets).
 
-    Floats go in as ``float.hex`` text (``0.0`` and ``-0.0`` compare equal but are two
-    values); an int with its type (``True`` and ``1`` compare equal too).
+    Two keys are equal only for the same values: ``0.0`` and ``-0.0`` compare equal, so a
+    zero also goes in as text; an int goes in with its type (``True == 1``); float lists go
+    in as text.
     """
-    key = []
+    key: list[Any] = []
     for a in op_args:
         if a.n is not None or a.nets:
             return None
-        key.append((a.name, None if a.f is None else float(a.f).hex(), a.i, type(a.i), a.s,
-                    tuple([float(x).hex() for x in a.floats]),
-                    tuple(a.ints), tuple(a.strings)))
+        key += (a.name, a.f, a.i, type(a.i), a.s)
+        if a.f == 0.0:
+            key.append(str(a.f))
+        if a.floats or a.ints or a.strings:
+            key += (tuple(map(repr, a.floats)), tuple(a.ints), tuple(a.strings))
     return tuple(key)
 
 

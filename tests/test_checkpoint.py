@@ -354,7 +354,7 @@ def test_failed_save_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatch
 
 def test_object_blob_cannot_be_saved(tmp_path):
     workspace.FeedBlob("W", np.ones(2, np.float32))
-    workspace.CurrentWorkspaceObject()._blobs["obj"] = np.array([None, 1], dtype=object)
+    workspace.CurrentWorkspaceObject().store["obj"] = np.array([None, 1], dtype=object)
     path = tmp_path / "o.npz"
     with pytest.raises(GraphlabError, match="'obj' has dtype object"):
         _run("Save", ["W", "obj"], [], db=str(path), absolute_path=1)

@@ -249,7 +249,7 @@ def test_buffer_reuse_never_changes_a_fetched_array():
     workspace.CreateNet(net)
     workspace.RunNet(net)
     fetched = workspace.FetchBlob("X1")
-    held = _ws()._blobs["X1"]  # a reference kept by someone: must not be overwritten
+    held = _ws().store["X1"]  # a reference kept by someone: must not be overwritten
     held_copy = held.copy()
     workspace.RunNet(net, 3)
     np.testing.assert_array_equal(fetched, [1, 1, 1])
@@ -311,7 +311,7 @@ def test_unread_output_is_deferred_and_fetch_gives_the_right_value():
     CALLS.update(plain=0, fast=0)
     workspace.RunNet(net, 2)
     assert CALLS == {"plain": 0, "fast": 2}
-    assert _ws()._blobs.is_deferred("Z")
+    assert _ws().store.is_deferred("Z")
     assert "Z" in workspace.Blobs() and workspace.HasBlob("Z")
     workspace.FeedBlob("X", np.full(3, 10, np.float32))  # later changes must not leak in
     np.testing.assert_array_equal(workspace.FetchBlob("Z"), [1, 2, 3])
@@ -349,7 +349,7 @@ def test_outputs_that_the_net_reads_or_exports_are_not_deferred():
         workspace.CreateNet(net)
         assert "Z" not in _ws().plan(net).deferred_outputs
         workspace.RunNet(net)
-        assert not _ws()._blobs.is_deferred("Z")
+        assert not _ws().store.is_deferred("Z")
 
 
 def test_defer_unread_false_computes_everything():
@@ -357,7 +357,7 @@ def test_defer_unread_false_computes_everything():
     net = _deferring_net()
     _ws().create_net(net, defer_unread=False)
     workspace.RunNet(net)
-    assert not _ws()._blobs.is_deferred("Z")
+    assert not _ws().store.is_deferred("Z")
     np.testing.assert_array_equal(workspace.FetchBlob("Z"), [2, 2])
 
 

@@ -245,7 +245,7 @@ def test_full_reductions_store_arrays(op_type):
     ws = Workspace()
     ws.feed_blob("x", np.arange(3.0))
     ws.run_operator_once(core.CreateOperator(op_type, ["x"], ["s"], axes=[0], keepdims=0))
-    assert isinstance(ws._blobs["s"], np.ndarray)
+    assert isinstance(ws.store["s"], np.ndarray)
 
 
 def test_passthrough_gradient_is_the_seed():

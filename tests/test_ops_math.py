@@ -65,7 +65,7 @@ def test_inputs_are_not_modified() -> None:
             workspace.FeedBlob(name, value)
         op = core.CreateOperator(op_type, names, [f"o{i}" for i in range(n_out)], **case.args)
         workspace.RunOperatorOnce(op)
-        blobs = workspace.CurrentWorkspaceObject()._blobs
+        blobs = workspace.CurrentWorkspaceObject().store
         for name, b in zip(names, before):
             np.testing.assert_array_equal(blobs[name], b, err_msg=f"{op_type} changed {name}")
 

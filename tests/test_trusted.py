@@ -291,7 +291,7 @@ def test_a_carried_object_that_is_not_an_array_must_stay_the_same_object():
         pass
 
     workspace.FeedBlob("M", np.ones((2, 2), np.float32))
-    _ws()._blobs["tok"] = Token()
+    _ws().store["tok"] = Token()
     net = core.Net("objects")
     net.Scale("M", "S", scale=3.0)
     net.Print("tok", [], to_file=0)
@@ -300,6 +300,6 @@ def test_a_carried_object_that_is_not_an_array_must_stay_the_same_object():
     assert "tok" in plan.carried
     workspace.RunNet(net, num_iter=2)
     assert plan.trusted
-    _ws()._blobs["tok"] = Token()  # replaced by an object of the same type
+    _ws().store["tok"] = Token()  # replaced by an object of the same type
     workspace.RunNet(net)  # checked again (not the same object), then trusted
     np.testing.assert_array_equal(workspace.FetchBlob("S"), np.full((2, 2), 3, np.float32))

@@ -13,12 +13,12 @@ holds the value:
 * writing a name (``store[name] = value``) makes the written value the current one;
   deleting or popping a name also forgets its recipe.
 
-Storage: values live in ``store.raw``, a plain ``dict``, and recipes in a second dict.
-Invariant: if ``name`` is a key of ``raw``, that value is current; else a recipe for
-``name``, if any, is current. A compiled plan reads and writes ``raw`` directly (a plain
-dict is the fastest table Python has), defers through :meth:`defer` (which drops the
-``raw`` entry) and materialises recipes of the blobs it reads before it starts
-(:meth:`materialize`).
+Storage: values live in ``store.raw`` and recipes in ``store.recipes``, two plain dicts
+(the fastest tables Python has), which a compiled plan's generated code reads and writes
+directly. Invariant: if ``name`` is a key of ``raw``, that value is current; else a recipe
+for ``name``, if any, is current. So whoever defers a name drops its ``raw`` entry first
+(:meth:`defer` does both), and a plan materialises the recipes of the blobs it reads
+before it starts (:meth:`materialize`).
 """
 
 from __future__ import annotations
@@ -34,27 +34,27 @@ _MISSING = object()
 class BlobStore(MutableMapping):  # type: ignore[type-arg]
     """``dict[str, np.ndarray]`` with deferred entries (see the module docstring)."""
 
-    __slots__ = ("_deferred", "raw")
+    __slots__ = ("raw", "recipes")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.raw: dict[str, Any] = dict(*args, **kwargs)
         # name -> (function, *arguments); the value is function(*arguments)
-        self._deferred: dict[str, tuple[Any, ...]] = {}
+        self.recipes: dict[str, tuple[Any, ...]] = {}
 
     # ---- deferring --------------------------------------------------------------------
     def defer(self, name: str, compute: Callable[..., Any], *args: Any) -> None:
         """Make ``name`` deferred: ``compute(*args)`` gives its value when first looked up."""
         self.raw.pop(name, None)
-        self._deferred[name] = (compute, *args)
+        self.recipes[name] = (compute, *args)
 
     def is_deferred(self, name: str) -> bool:
         """True if ``name`` exists only as a recipe (not computed yet)."""
-        return name in self._deferred and name not in self.raw
+        return name in self.recipes and name not in self.raw
 
     def materialize(self, names: Iterable[str]) -> None:
         """Compute every deferred blob among ``names`` (missing names are skipped), so
         reading them from ``raw`` finds their values."""
-        raw, deferred = self.raw, self._deferred
+        raw, deferred = self.raw, self.recipes
         for name in names:
             if name not in raw and name in deferred:
                 self[name]
@@ -64,7 +64,7 @@ class BlobStore(MutableMapping):  # type: ignore[type-arg]
             return self.raw[name]
         except KeyError:
             pass
-        recipe = self._deferred.pop(name, None)
+        recipe = self.recipes.pop(name, None)
         if recipe is None:
             raise KeyError(name)
         value = recipe[0](*recipe[1:])
@@ -74,27 +74,27 @@ class BlobStore(MutableMapping):  # type: ignore[type-arg]
     def __setitem__(self, name: str, value: Any) -> None:
         self.raw[name] = value  # a recipe left for ``name`` is now stale: ``raw`` wins
 
-    def _live_deferred(self) -> list[str]:
+    def _live_recipes(self) -> list[str]:
         # recipes shadowed by a later write are stale: drop them (they hold arrays alive)
         live = []
         raw = self.raw
-        for name in list(self._deferred):
+        for name in list(self.recipes):
             if name in raw:
-                del self._deferred[name]
+                del self.recipes[name]
             else:
                 live.append(name)
         return live
 
     # ---- the dict interface, deferred entries included ---------------------------------
     def __contains__(self, name: object) -> bool:
-        return name in self.raw or name in self._deferred
+        return name in self.raw or name in self.recipes
 
     def __iter__(self) -> Iterator[str]:
-        extra = self._live_deferred()
+        extra = self._live_recipes()
         return iter([*self.raw, *extra])
 
     def __len__(self) -> int:
-        return len(self.raw) + len(self._live_deferred())
+        return len(self.raw) + len(self._live_recipes())
 
     def keys(self) -> KeysView[str]:
         return KeysView(self)
@@ -120,7 +120,7 @@ class BlobStore(MutableMapping):  # type: ignore[type-arg]
         if name in self:
             value = self[name]
             del self.raw[name]
-            self._deferred.pop(name, None)
+            self.recipes.pop(name, None)
             return value
         if default is _MISSING:
             raise KeyError(name)
@@ -130,11 +130,11 @@ class BlobStore(MutableMapping):  # type: ignore[type-arg]
         if name not in self:
             raise KeyError(name)
         self.raw.pop(name, None)
-        self._deferred.pop(name, None)
+        self.recipes.pop(name, None)
 
     def clear(self) -> None:
         self.raw.clear()
-        self._deferred.clear()
+        self.recipes.clear()
 
     def copy(self) -> dict[str, Any]:
         """A plain dict with every blob computed."""
@@ -143,7 +143,7 @@ class BlobStore(MutableMapping):  # type: ignore[type-arg]
     def __copy__(self) -> BlobStore:
         # ``copy.copy``: a table of its own (same arrays, same recipes), as for a dict
         new = BlobStore(self.raw)
-        new._deferred.update(self._deferred)
+        new.recipes.update(self.recipes)
         return new
 
     def __repr__(self) -> str:

@@ -109,7 +109,7 @@ def generate_trusted(
                 for k, test in enumerate(same)]
         src[-1] += "):"
         src.append("        return False")
-    src += ["    _defer = store.defer",
+    src += ["    _recipes = store.recipes",
             "    for _it in range(first, n):"]
     lines: dict[int, int] = {}
     constants: dict[str, Any] = {}
@@ -133,7 +133,8 @@ def generate_trusted(
             body.append(f"{', '.join(targets)} = {call}")
         for k, (name, t) in enumerate(zip(step.outputs, targets)):
             if k in step.deferrable:
-                body.append(f"if {t} is None: _defer({name!r}, _rc{i}, _in, {k})")
+                body.append(f"if {t} is None: _pop(blobs, {name!r}, None); "
+                            f"_recipes[{name!r}] = (_rc{i}, _in, {k})")
                 body.append(f"else: blobs[{name!r}] = {t}")
             else:
                 body.append(f"blobs[{name!r}] = {t}")
@@ -176,7 +177,8 @@ def _step_source(step: Step, args: list[str], guard: bool, constants: dict[str, 
     for k, (o, t) in enumerate(zip(outs, targets)):
         if k in step.deferrable:
             name = step.outputs[k]
-            body.append(f"if {o} is None: store.defer({name!r}, _s{i}.recompute, _in, {k})")
+            body.append(f"if {o} is None: _pop(blobs, {name!r}, None); "
+                        f"store.recipes[{name!r}] = (_s{i}.recompute, _in, {k})")
             body.append(f"else: {t} = {o}")
         else:
             body.append(f"{t} = {o}")

@@ -262,10 +262,15 @@ def _gaussian_compiled(args: dict[str, Any], needed: tuple[bool, ...]) -> Callab
     if mean != 0.0 or std != 1.0:
         return run
     f32 = np.float32
+    draw: list[Any] = []  # the generator's standard_normal, once it exists
 
     def trusted(input: np.ndarray | None = None) -> np.ndarray:
         # N(0, 1): exactly gaussian_draw's draw, one call fewer
-        return ctx.rng.standard_normal(fixed_shape, f32) if input is None else run(input)
+        if input is not None:
+            return run(input)
+        if not draw:
+            draw.append(ctx.rng.standard_normal)
+        return draw[0](fixed_shape, f32)
 
     return with_trusted(run, trusted)
 

@@ -385,6 +385,7 @@ class Plan:
         text, lines, constants = (generate_trusted(self.steps, self.carried) if trusted
                                   else generate(self.steps, self.carried, kind is True))
         namespace: dict[str, Any] = {"_DivergedError": _DivergedError, "_nonfinite": nonfinite,
+                                     "_pop": dict.pop,
                                      "_get": dict.get}
         namespace.update(constants)
         label = " (trusted)" if trusted else ""

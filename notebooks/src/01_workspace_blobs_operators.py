@@ -166,11 +166,16 @@ print(f"RunNet: {per_run * 1e6:.1f} µs per run;  RunNetOnce: {per_once * 1e6:.1
 # once (in graphlab it *compiles* the net: looks up each kernel, parses its arguments, resolves its
 # blobs). Re-running a notebook cell that calls `CreateNet` on the same net is harmless.
 #
+# What running a net *means* fits on one screen: `RunNetOnce` goes through
+# `graphlab/interpreter.py`, a loop that, for each operator, looks up its schema, parses its
+# arguments, reads its input blobs, calls its kernel and stores the outputs. `CreateNet` + `RunNet`
+# does exactly the same, faster, and the tests check they leave the very same blobs.
+#
 # ### Looking inside: the function `RunNet` calls
 #
 # The compiled net is one ordinary Python function with a line per operator: `_f0` is the first
 # operator's kernel, `blobs` is the workspace's table of blobs. Nothing in this net reads `Y`, so
-# the last operator may leave a *recipe* instead of the array (`_deferred[...]`); `FetchBlob("Y")`
+# the last operator may leave a *recipe* instead of the array (`recipes[...]`); `FetchBlob("Y")`
 # computes it the moment you ask, so you never see the difference.
 
 # %%
