@@ -33,7 +33,7 @@ from graphlab.errors import GraphlabError
 from graphlab.gradient_checker import op_blob_names
 from graphlab.interpreter import run_net
 from graphlab.proto import NetDef
-from graphlab.registry import OpContext, get_schema
+from graphlab.registry import NO_GRADIENT, OpContext, get_schema, register_op
 from graphlab.workspace import Workspace
 
 MODES = ("interpreter", "checked", "fast")
@@ -306,3 +306,32 @@ def test_random_training_nets_and_programs_match_the_interpreter(data: st.DataOb
                 name = data.draw(st.sampled_from(names))
                 each(runners, lambda r, n=name: r.ws.fetch_blob(n))
     assert_same_blobs(runners)
+
+
+# ---- an op whose author never heard of layouts ------------------------------------------------
+
+
+@register_op("_CTRowsFromCounter", grad=NO_GRADIENT)
+def _rows_from_counter(counter: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """The first ``counter % 3 + 1`` rows of X: the output's shape follows a *value*. The
+    op declares nothing about that (no ``shape_from_values``), as a new op's author would."""
+    return X[: int(counter.reshape(-1)[0]) % 3 + 1].copy()
+
+
+def test_an_op_whose_output_layout_follows_values_needs_no_declaration():
+    """A created net stays exact even when a plain op's output changes shape from one
+    iteration to the next while the net's inputs stay the same objects: the fast path
+    notices and finishes the iteration with checks."""
+    net = core.Net("rows_from_counter")
+    net.Iter("ITER", "ITER")
+    rows = net._CTRowsFromCounter(["ITER", "X"], "rows")
+    y = net.FC([rows, "W", "b"], "Y")
+    net.AveragedLoss([y], "loss")  # its trusted form divides by the size it last checked
+    feeds = {"ITER": np.zeros((1,), np.int64), "X": np.arange(12, dtype=np.float32).reshape(4, 3),
+             "W": np.ones((2, 3), np.float32), "b": np.ones((2,), np.float32)}
+    runners = [Runner.make(mode, net.Proto(), feeds) for mode in MODES]
+    for k in (1, 1, 1, 1, 3, 1, 5):
+        each(runners, lambda r, k=k: r.run(k))
+        assert_same_blobs(runners)
+    # the trusted function checks the plain op's output right after it
+    assert "return _resume(store, 2, _it, n)" in runners[2].ws.plan(net).source(trusted=True)

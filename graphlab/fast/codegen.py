@@ -81,16 +81,25 @@ def _keyword_source(step: Step, constants: dict[str, Any]) -> list[str]:
 
 
 def generate_trusted(
-    steps: Sequence[Step], carried: Sequence[str]
+    steps: Sequence[Step], carried: Sequence[str], guarded: Sequence[tuple[int, int]] = ()
 ) -> tuple[str, dict[int, int], dict[str, Any]]:
     """Source of the trusted ``_run(store, n, first, keep)`` (see *Trusted runs*).
 
     It returns False, doing nothing, unless every carried blob is still the object in
     ``keep``. Then it runs the ops' trusted kernels with blob values kept in local
     variables (each output is still stored in ``blobs`` as soon as its op returns, so a
-    failing op leaves the workspace as the checked function would) and refreshes
-    ``keep``.
+    failing op leaves the workspace as the checked function would), refreshes ``keep``
+    and returns True.
+
+    ``guarded`` lists (step index, output index) pairs whose layout is compared, right
+    after the op, with the one the last checked run saw (``_L[j]``, in the same order):
+    the outputs of ops that run their plain kernel, which may not know that a trusted run
+    relies on layouts following from layouts. On a difference the function hands over to
+    ``_resume`` (which finishes the run with checks) and returns None.
     """
+    checks: dict[int, list[tuple[int, int]]] = {}  # step index -> [(output, slot in _L)]
+    for j, (i, k) in enumerate(guarded):
+        checks.setdefault(i, []).append((k, j))
     names: dict[str, str] = {}  # blob -> local variable
 
     def var(blob: str) -> str:
@@ -140,6 +149,9 @@ def generate_trusted(
                 body.append(f"blobs[{name!r}] = {t}")
         if step.deferrable:
             body.append(" = ".join([*(f"_d{k}" for k in step.deferrable), "_in", "None"]))
+        for k, j in checks.get(i, []):
+            body.append(f"if _layout({targets[k]}) != _L[{j}]: "
+                        f"return _resume(store, {i + 1}, _it, n)")
         first = len(src) + 1
         src += [f"        {line}" for line in body]
         for ln in range(first, len(src) + 1):

@@ -68,7 +68,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..diagnostics import divergence_error, nonfinite, operator_failure
-from ..interpreter import parse_op_args
+from ..interpreter import parse_op_args, split_outputs
 from ..nets import blobs_read_before_written
 from ..proto import NetDef, OperatorDef
 from ..registry import OpSchema, get_schema
@@ -181,6 +181,21 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
+def _guarded_outputs(steps: Sequence[Step]) -> list[tuple[int, int]]:
+    """(step index, output index) of every output of a step running the op's plain
+    kernel (no compiled form), in op order."""
+    return [(s.index, k) for s in steps if compiler_for(s.op.type) is None
+            for k in range(len(s.outputs))]
+
+
+def layout_of(value: Any) -> Any:
+    """What a trusted run assumes stays the same: an array's (shape, dtype, strides), any
+    other value's type."""
+    if type(value) is np.ndarray:
+        return (value.shape, value.dtype, value.strides)
+    return type(value)
+
+
 def unread_outputs(net: NetDef) -> list[list[bool]]:
     """Per op and output: True if no op of ``net`` reads it and it is not external output.
 
@@ -243,9 +258,17 @@ class Plan:
         #: blobs the net reads before (or without) writing them, in op order
         self.defer_unread = defer_unread
         self.carried = blobs_read_before_written(net)
-        # no trusted runs for a net holding an op whose output layout follows values
+        #: outputs of ops running their plain kernel, checked after the op in trusted runs
+        #: (the op may not know that its output layout must follow its input layouts)
+        self.guarded = _guarded_outputs(self.steps)
+        self._expected: list[Any] = [None] * len(self.guarded)
+        # no trusted runs for a net holding an op whose output layout follows values, or
+        # a plain op whose output another op writes again (its check would see the wrong
+        # layout)
+        last_writer = {name: s.index for s in self.steps for name in s.outputs}
         self._trustable = not any(
-            s.schema.layout_from_values(s.plain_kwargs, len(s.inputs)) for s in self.steps)
+            s.schema.layout_from_values(s.plain_kwargs, len(s.inputs)) for s in self.steps
+        ) and all(last_writer[self.steps[i].outputs[k]] == i for i, k in self.guarded)
         self.trust_layouts = self._trustable and trust_layouts
         # while trusted: the objects the carried blobs held when the last run ended
         self._keep: list[Any] | None = None
@@ -277,8 +300,8 @@ class Plan:
             # the common case, a trusted net run again: straight to its function, which
             # returns False at once if a carried blob was replaced (then _run checks)
             try:
-                if self._trusted_fn(self._store, num_iter, 0, keep):
-                    return
+                if self._trusted_fn(self._store, num_iter, 0, keep) is not False:
+                    return  # True: a trusted run; None: finished checked (see _resume)
             except Exception as exc:  # noqa: BLE001 - re-raised with context
                 self._keep = None
                 fn, lines = self._compiled["trusted"]
@@ -330,14 +353,44 @@ class Plan:
             return
         self._settled = None
         keep = [blobs.raw.get(name) for name in self.carried]
+        # what the plain ops' outputs looked like in the last checked iteration
+        self._expected[:] = [layout_of(blobs.raw.get(self.steps[i].outputs[k]))
+                             for i, k in self.guarded]
         fn, lines = self._function("trusted")
         self._trusted_fn = fn
         if it < num_iter:
             try:
-                fn(blobs, num_iter, it, keep)  # cannot refuse: it wrote the carried blobs
+                # cannot refuse (it wrote the carried blobs); None: a plain op's output
+                # changed layout and the run finished checked
+                if fn(blobs, num_iter, it, keep) is None:
+                    return
             except Exception as exc:  # noqa: BLE001 - re-raised with context
                 self._fail(exc, fn, lines, blobs)
         self._keep = keep
+
+    def _resume(self, blobs: BlobStore, start: int, it: int, num_iter: int) -> None:
+        """Called by the trusted function when the output of an op running its plain
+        kernel comes out laid out differently from the last checked run (its shape
+        followed a value). The ops after it might not expect that layout, so: stop
+        trusting, finish iteration ``it`` op by op from step ``start`` with the checked
+        kernels, then run the remaining iterations checked. Returns None (the trusted
+        function returns it too)."""
+        self._keep = None
+        self._settled = None
+        for step in self.steps[start:]:
+            try:
+                values = tuple([blobs[name] for name in step.inputs])
+                outputs = split_outputs(step.op, step.fn(*values, **step.kwargs))
+            except Exception as exc:  # noqa: BLE001 - re-raised with context
+                raise operator_failure(step.op, step.index, self.name, blobs, exc,
+                                       it) from exc
+            for k, (name, value) in enumerate(zip(step.outputs, outputs)):
+                if value is None and k in step.deferrable:
+                    blobs.defer(name, step.recompute, values, k)
+                else:
+                    blobs[name] = value
+        if it + 1 < num_iter:
+            self._call(self._function(False), blobs, num_iter, it + 1)
 
     def _layouts(self, blobs: BlobStore) -> list[Any] | None:
         """What the ops' checks depend on, per carried blob (None if one is missing):
@@ -373,7 +426,7 @@ class Plan:
         """The Python function ``RunNet`` executes for this net (``trusted=True``: the
         one it runs once the layouts are trusted)."""
         if trusted:
-            return generate_trusted(self.steps, self.carried)[0]
+            return generate_trusted(self.steps, self.carried, self.guarded)[0]
         return generate(self.steps, self.carried, check_finite)[0]
 
     def _function(self, kind: bool | str) -> tuple[Callable[..., Any], dict[int, int]]:
@@ -382,10 +435,12 @@ class Plan:
         if entry is not None:
             return entry
         trusted = kind == "trusted"
-        text, lines, constants = (generate_trusted(self.steps, self.carried) if trusted
+        text, lines, constants = (generate_trusted(self.steps, self.carried, self.guarded)
+                                  if trusted
                                   else generate(self.steps, self.carried, kind is True))
         namespace: dict[str, Any] = {"_DivergedError": _DivergedError, "_nonfinite": nonfinite,
-                                     "_pop": dict.pop,
+                                     "_pop": dict.pop, "_layout": layout_of,
+                                     "_L": self._expected, "_resume": self._resume,
                                      "_get": dict.get}
         namespace.update(constants)
         label = " (trusted)" if trusted else ""
