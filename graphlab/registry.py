@@ -574,8 +574,10 @@ def register_op(
         shape_from_values: True, or ``(parsed args, input count) -> bool``, when an output's
             shape or dtype can depend on input values or on state outside its inputs
             (files, its own output blob) rather than only on input shapes, dtypes and
-            arguments. Such an op keeps a created net
-            checking every op on every run (no trusted runs, see ``graphlab.fast.plan``).
+            arguments. Such an op keeps a created net checking every op on every run (no
+            trusted runs, see ``graphlab.fast.plan``). Only ops with a compiled form
+            (``graphlab/fast/ops.py``) must say so: a plain op's outputs are checked after
+            it in trusted runs anyway, so leaving it out is never wrong, only slower.
     """
 
     def decorate(kernel: Callable[..., Any]) -> Callable[..., Any]:
