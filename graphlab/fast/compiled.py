@@ -1,9 +1,10 @@
-"""Optional compiled kernels: how an operator offers the plan a faster version of itself.
+"""Optional compiled forms: how an operator offers the plan a faster version of itself.
 
 Every operator has a plain kernel (see :mod:`graphlab.registry`): it checks its inputs,
 computes, and returns new arrays. That is all an op needs. An op that sits on a hot
-path may *also* register a **compile hook**, which ``CreateNet`` calls once per op
-instance with the op's parsed arguments::
+path may *also* have a **compiled form** (in :mod:`graphlab.fast.ops`, never in its op
+file): a factory that ``CreateNet`` calls once per op instance with the op's parsed
+arguments::
 
     @compiles("FC")
     def _fc_fast(args: dict[str, Any], needed: tuple[bool, ...]) -> Callable[..., Any]:
@@ -58,11 +59,11 @@ _COMPILERS: dict[str, Compiler] = {}
 
 
 def compiles(op_type: str) -> Callable[[Compiler], Compiler]:
-    """Register ``factory(args, needed) -> fast kernel`` as ``op_type``'s compile hook."""
+    """Register ``factory(args, needed) -> fast kernel`` as ``op_type``'s compiled form."""
 
     def decorate(factory: Compiler) -> Compiler:
         if op_type in _COMPILERS:
-            raise ValueError(f"a compile hook for {op_type!r} is registered twice")
+            raise ValueError(f"a compiled form for {op_type!r} is registered twice")
         _COMPILERS[op_type] = factory
         return factory
 
@@ -70,7 +71,7 @@ def compiles(op_type: str) -> Callable[[Compiler], Compiler]:
 
 
 def compiler_for(op_type: str) -> Compiler | None:
-    """The compile hook of ``op_type``, or None (the plan then calls the plain kernel)."""
+    """The compiled form of ``op_type``, or None (the plan then calls the plain kernel)."""
     return _COMPILERS.get(op_type)
 
 

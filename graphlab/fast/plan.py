@@ -26,10 +26,10 @@ inputs with dtypes and shapes, the line of user code that created the op, the ca
 the likely fix. A failing op never writes any of its outputs.
 
 Deferred outputs. An output that no op of the net reads and that is not an external
-output of the net may be skipped by an op's compile hook; the blob then holds a recipe
+output of the net may be skipped by an op's compiled form; the blob then holds a recipe
 (the op's plain kernel and the input arrays it ran on) and is computed on first lookup
 by ``FetchBlob``, another net or anything else (:class:`graphlab.fast.blobstore.BlobStore`).
-Only stateless ops with a compile hook do this, so recomputing gives the same value.
+Only stateless ops with a compiled form do this, so recomputing gives the same value.
 Pass ``defer_unread=False`` to ``Workspace.create_net`` to compute everything eagerly.
 
 Trusted runs. The ops' compiled forms check their input layouts (shapes, dtypes,
@@ -39,7 +39,11 @@ Those checks cannot fail when nothing has changed, and the plan can tell when th
 * the *carried* blobs (``Plan.carried``) are those the net reads before writing them:
   data, parameters, counters. Every other blob a run reads was written earlier in the
   same run, so its layout follows from the carried ones, as long as no op's output layout
-  depends on values (``OpSchema.layout_from_values``; a net with such an op never trusts);
+  depends on values. An op with a compiled form says so in its schema
+  (``OpSchema.layout_from_values``; a net with such an op never trusts); an op running its
+  plain kernel need not: the trusted function compares its outputs' layouts with the last
+  checked run's right after it, and on a difference :meth:`Plan._resume` finishes the run
+  op by op with checks and the plan stops trusting;
 * after two checked iterations in a row that leave every carried blob with the layout
   it started with (the first call with a new layout takes an op's plain road, the second
   its fast one), every op's last checked call saw the layouts the next iteration will
@@ -234,7 +238,7 @@ class Plan:
         workspace: the Workspace whose blobs it reads and writes (op state, such as
             random streams, lives as long as the plan).
         check_finite: default for the divergence guard of :meth:`run`.
-        defer_unread: let compile hooks skip outputs nothing in the net reads.
+        defer_unread: let compiled forms skip outputs nothing in the net reads.
         trust_layouts: allow trusted runs (see *Trusted runs* in the module docstring).
     """
 
