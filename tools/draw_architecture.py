@@ -21,9 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: (layer title, module-name prefixes), from the bottom of the stack to the top
 LAYERS: list[tuple[str, list[str]]] = [
-    ("proto: nets as data", [
+    ("proto and files: nets, tensors and DBs as data", [
         "graphlab.proto", "graphlab.errors", "graphlab.nets", "graphlab.textformat",
-        "graphlab.caffe2_pb2", "graphlab.schedules", "graphlab.checkpoint",
+        "graphlab.caffe2_pb2", "graphlab.wire", "graphlab.tensors", "graphlab.schedules",
+        "graphlab.checkpoint", "graphlab.db", "graphlab.blobdb", "graphlab.capi",
+        "graphlab.flags",
     ]),
     ("registry and ops: what each operator is", ["graphlab.registry", "graphlab.ops"]),
     ("interpreter: what running a net means", [
@@ -36,7 +38,8 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("drawer, visualize, model helpers", [
         "graphlab.net_drawer", "graphlab.render", "graphlab.draw_cli", "graphlab.visualize",
         "graphlab.training", "graphlab.model_helper", "graphlab.brew", "graphlab.cnn",
-        "graphlab.optimizer", "graphlab.gradient_checker",
+        "graphlab.optimizer", "graphlab.gradient_checker", "graphlab.utils",
+        "graphlab.datasets", "graphlab.predictor",
     ]),
 ]
 
@@ -56,7 +59,9 @@ def layer_of(module: str) -> int:
     best, best_len = len(LAYERS) - 1, -1
     for i, (_, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:
-            matches = module == prefix or module.startswith(prefix + ".")
+            # "graphlab" is the package's __init__ alone, not everything under it
+            below = prefix != "graphlab" and module.startswith(prefix + ".")
+            matches = module == prefix or below
             if matches and len(prefix) > best_len:
                 best, best_len = i, len(prefix)
     return best
@@ -74,7 +79,7 @@ def architecture_dot() -> str:
     for i, (title, modules) in enumerate([*LAYERS, TOP]):
         shown = [m.replace("graphlab.", "") if m != "graphlab" else "graphlab/__init__"
                  for m in modules]
-        lines = [shown[k:k + 4] for k in range(0, len(shown), 4)]
+        lines = [shown[k:k + 5] for k in range(0, len(shown), 5)]
         label = title + "\\n" + "\\n".join(", ".join(line) for line in lines)
         name = f"layer{i}"
         fill = "#FEF7E0" if i == 2 else "#E6F4EA" if i == len(LAYERS) else "#E8F0FE"
