@@ -18,6 +18,7 @@ from . import capi as C  # noqa: N812 - Caffe2's name for its C++ module
 from .errors import ArgumentError, did_you_mean, user_origin
 from .flags import caffe2_flags
 from .gradients import build_backward
+from .nets import blob_name
 from .proto import DataType, NetDef, OperatorDef, make_argument
 from .proto import DeviceOption as DeviceOptionProto
 from .registry import check_operator, get_schema, has_op, op_names
@@ -112,12 +113,12 @@ def _as_list(blobs: Any) -> list[Any]:
     if blobs is None:
         return []
     if isinstance(blobs, (str, bytes, BlobReference)):
-        return [blobs.decode("utf-8") if isinstance(blobs, bytes) else blobs]
+        return [blob_name(blobs) if isinstance(blobs, bytes) else blobs]
     if isinstance(blobs, (list, tuple)):
         out = []
         for k, b in enumerate(blobs):
             if isinstance(b, bytes):
-                b = b.decode("utf-8")
+                b = blob_name(b)
             if not isinstance(b, (str, BlobReference)):
                 raise TypeError(
                     f"I/O blob #{k} has unsupported type {type(b).__name__} ({b!r}); "
@@ -144,7 +145,7 @@ class BlobReference(str):
 
     def __new__(cls, name: str | bytes, net: Net | None = None) -> BlobReference:
         if isinstance(name, bytes):
-            name = name.decode("utf-8")
+            name = blob_name(name)
         self = super().__new__(cls, name)
         self._from_net = net
         self.meta = {}

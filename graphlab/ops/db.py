@@ -95,7 +95,7 @@ def tensor_protos_db_input(reader: DBReader, *, ctx: OpContext, batch_size: int 
     Every record's tensor ``k`` must have the same shape and type (Caffe2 asked the
     same). In a net made by ``CreateNet`` the op checks that each batch is laid out like
     its first one, which lets the net run the ops after it without re-checking their
-    input shapes (trusted runs, see :mod:`graphlab.executor`).
+    input shapes (trusted runs, see :mod:`graphlab.fast.plan`).
     """
     if not isinstance(reader, DBReader):
         raise DBError(
