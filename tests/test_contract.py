@@ -343,3 +343,36 @@ def test_an_op_whose_output_layout_follows_values_needs_no_declaration():
         assert_same_blobs(runners)
     # the trusted function checks the plain op's output right after it
     assert "return _resume(store, 2, _it, n)" in runners[2].ws.plan(net).source(trusted=True)
+
+
+@register_op("_CTRowsAfterTwo", grad=NO_GRADIENT)
+def _rows_after_two(counter: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """One row of X while ``counter < 3``, then two (undeclared, as above)."""
+    return X[: 1 if int(counter.reshape(-1)[0]) < 3 else 2].copy()
+
+
+def test_an_op_failing_after_a_layout_change_in_a_trusted_run_is_reported_as_usual():
+    """Runs 1 and 2 are checked, run 3 is trusted until the plain op's output grows; the
+    rest of run 3 goes op by op with checks, and SquaredL2Distance fails there exactly as
+    in the interpreter, with the usual message, leaving the same blobs."""
+    net = core.Net("grows_then_fails")
+    net.Iter("ITER", "ITER")
+    rows = net._CTRowsAfterTwo(["ITER", "X"], "rows")
+    y = net.FC([rows, "W", "b"], "Y")
+    net.SquaredL2Distance([y, "T"], "dist")
+    feeds = {"ITER": np.zeros((1,), np.int64), "X": np.ones((4, 3), np.float32),
+             "W": np.ones((2, 3), np.float32), "b": np.ones((2,), np.float32),
+             "T": np.zeros((1, 2), np.float32)}
+    runners = [Runner.make(mode, net.Proto(), feeds) for mode in MODES]
+    for _ in range(2):
+        each(runners, lambda r: r.run())
+    assert runners[2].ws.plan(net).trusted
+    messages = []
+    for r in runners:
+        with pytest.raises(GraphlabError) as info:
+            r.run()
+        messages.append(str(info.value))
+    assert "SquaredL2Distance (op #3 of net 'grows_then_fails') failed" in messages[0]
+    assert messages[0] == messages[1] == messages[2]  # the same diagnostics, word for word
+    assert not runners[2].ws.plan(net).trusted
+    assert_same_blobs(runners)
