@@ -5,6 +5,7 @@ means, for each operator in order:
 
 1. look up its **schema** in the registry (``get_schema(op.type)``);
 2. **parse** its arguments against the schema (types checked, defaults filled in);
+   steps 1 and 2 are done for every op before the first one runs;
 3. read its **inputs** from the blob table, by name;
 4. call its **plain kernel**: ``kernel(*inputs, **arguments)``;
 5. **store** what the kernel returned under the op's output names.
@@ -62,9 +63,12 @@ def run_ops(
         DivergenceError: ``check_finite`` is on and an op produced a NaN or infinity.
     """
     blobs = workspace.store
+    # 1. what each op is and 2. its arguments, for every op before any runs: a net with a
+    # malformed op fails without changing a blob
+    schemas = [get_schema(op.type) for op in ops]
+    parsed = [parse_op_args(schemas[i], op, i, net_name) for i, op in enumerate(ops)]
     for index, op in enumerate(ops):
-        schema = get_schema(op.type)                                  # 1. what op is this?
-        args = parse_op_args(schema, op, index, net_name)             # 2. its arguments
+        schema, args = schemas[index], parsed[index]
         if schema.stateful:
             args["ctx"] = _context(workspace, op, index, net_name, contexts)
         try:

@@ -376,3 +376,19 @@ def test_an_op_failing_after_a_layout_change_in_a_trusted_run_is_reported_as_usu
     assert messages[0] == messages[1] == messages[2]  # the same diagnostics, word for word
     assert not runners[2].ws.plan(net).trusted
     assert_same_blobs(runners)
+
+
+def test_a_malformed_op_fails_before_any_op_runs_in_both_engines():
+    """Arguments are checked for every op before the first runs (the interpreter and
+    CreateNet alike), so a net with a bad op changes no blob."""
+    from graphlab.proto import OperatorDef, make_argument
+
+    net = core.Net("bad_second_op")
+    net.ConstantFill([], "A", shape=[2], value=3.0)
+    net.Proto().op.append(OperatorDef(type="Scale", input=["A"], output=["B"],
+                                      arg=[make_argument("scael", 2.0)]))
+    for run in (lambda ws: ws.run_net_once(net), lambda ws: ws.create_net(net)):
+        ws = Workspace()
+        with pytest.raises(GraphlabError, match="scael"):
+            run(ws)
+        assert ws.blobs() == []
