@@ -1,7 +1,7 @@
 """The compiled forms of the ops on the seed's hot path, for nets made by ``CreateNet``.
 
 Every op runs correctly through its plain kernel (in ``graphlab/ops/``); the forms here
-exist only for speed, and only these ops have them: FC, FCGradient, Add,
+exist only for speed, and only these ops have them: FC, FCGradient, Add, StopGradient,
 SquaredL2Distance(+Gradient), AveragedLoss(+Gradient), GaussianFill, ConstantFill, Iter,
 LearningRate and WeightedSum. An op without one runs its plain kernel in a created net
 too, checked on every run (see :mod:`graphlab.fast.compiled` for the rules a compiled form
@@ -24,7 +24,7 @@ from ..ops.loss import (
     squared_l2_distance,
     squared_l2_distance_gradient,
 )
-from ..ops.math import add
+from ..ops.math import add, stop_gradient
 from ..ops.nn import fc, fc_gradient
 from ..ops.train import COUNTER_DTYPES, iter_op, learning_rate, weighted_sum
 from .compiled import OutBuffer, compiles, with_trusted
@@ -120,6 +120,14 @@ def _add_compiled(args: dict[str, Any], needed: tuple[bool, ...]) -> Callable[..
         return np.add(A, B) if same[0] else plain(A, B, **plain_args)
 
     return with_trusted(run, trusted)
+
+
+@compiles("StopGradient")
+def _stop_gradient_compiled(args: dict[str, Any], needed: tuple[bool, ...]) -> Callable[..., Any]:
+    """StopGradient's plain kernel (``Y = X``, the very same array) as its own trusted
+    form: its output is its input, so a trusted run need not check the output's layout as
+    it does after an op that runs its plain kernel (see ``Plan.guarded``)."""
+    return with_trusted(stop_gradient, stop_gradient)
 
 
 # ---- losses (graphlab.ops.loss) --------------------------------------------------------
