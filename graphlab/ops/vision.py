@@ -46,9 +46,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..core import DataType
 from ..errors import ArgumentError, GradientError, ShapeError
-from ..proto import make_argument
+from ..proto import DataType, make_argument
 from ..registry import SHOULD_NOT_DO_GRADIENT, GradientContext, OpContext, register_op
 from ._util import require_float, shape_str
 from .io import resolve_db_path
@@ -89,7 +88,7 @@ def with_args(*groups: tuple[tuple[str, Any, Any], ...]) -> Callable[[Callable],
 
     The registry reads an op's arguments from its kernel's signature; the window ops share
     a couple of dozen, so they are listed once above and added here instead of being
-    written out in eight signatures. The executor passes only the arguments that differ
+    written out in eight signatures. A created net passes only the arguments that differ
     from their defaults, so the wrapper fills in the rest before calling the kernel.
     """
 
@@ -1042,7 +1041,7 @@ def summarize(X: np.ndarray, *, ctx: OpContext, to_file: int = 0) -> Any:
     std = float(np.sqrt(((x - x.mean()) ** 2).sum() / (x.size - 1))) if x.size > 1 else 0.0
     stats = np.array([x.min(), x.max(), x.mean(), std], dtype=X.dtype)
     if to_file:
-        path = resolve_db_path(ctx.op.input[0] + ".summary", 0, ctx.workspace)
+        path = resolve_db_path(ctx.op.input[0] + ".summary", 0, ctx.root_folder)
         with open(path, "a", encoding="utf-8") as f:
             f.write(" ".join(f"{v:g}" for v in stats) + "\n")
     return stats if ctx.op.output else ()
