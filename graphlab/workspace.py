@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from .checkpoint import DEFAULT_MAX_BYTES, CheckpointError, read_checkpoint, write_checkpoint
 from .diagnostics import check_inputs_exist
 from .errors import GraphlabError, did_you_mean
 from .fast import Plan
@@ -172,7 +172,8 @@ class Workspace:
         return chosen
 
     def load_blobs(self, path: str | os.PathLike[str], names: Iterable[str] | None = None,
-                   prefix: str = "") -> list[str]:
+                   prefix: str = "", *,
+                   max_bytes: int | None = DEFAULT_MAX_BYTES) -> list[str]:
         """Load blobs from the checkpoint ``path``, all or nothing.
 
         The file is read and checked completely first, so on any error no blob changes.
@@ -182,6 +183,8 @@ class Workspace:
             names: blobs to load; None loads every blob in the file.
             prefix: prepended to each name (``prefix="old/"`` loads ``W`` as ``old/W``),
                 e.g. to compare two checkpoints side by side.
+            max_bytes: the largest total size to load (see
+                :func:`graphlab.checkpoint.read_checkpoint`; None: no limit).
 
         Returns:
             The names written.
@@ -189,7 +192,7 @@ class Workspace:
         Raises:
             CheckpointError: the file is bad, or a requested name is not in it.
         """
-        data = read_checkpoint(path)
+        data = read_checkpoint(path, max_bytes=max_bytes)
         chosen = list(data) if names is None else [str(n) for n in names]
         for n in chosen:
             if n not in data:
@@ -542,10 +545,14 @@ def SaveBlobs(path: str, names: list[str] | None = None) -> list[str]:  # noqa: 
     return _ws().save_blobs(path, names)
 
 
-def LoadBlobs(path: str, names: list[str] | None = None, prefix: str = "") -> list[str]:  # noqa: N802
+def LoadBlobs(  # noqa: N802
+    path: str, names: list[str] | None = None, prefix: str = "",
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+) -> list[str]:
     """Load blobs from an ``.npz`` checkpoint into the current workspace, all or nothing;
-    see :meth:`Workspace.load_blobs`."""
-    return _ws().load_blobs(path, names, prefix=prefix)
+    see :meth:`Workspace.load_blobs` (``max_bytes`` caps the file's total size, 1 GiB by
+    default; None: no cap)."""
+    return _ws().load_blobs(path, names, prefix=prefix, max_bytes=max_bytes)
 
 
 class _BlobsView:

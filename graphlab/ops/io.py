@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..blobdb import read_blobs, write_blobs
-from ..checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from ..checkpoint import DEFAULT_MAX_BYTES, CheckpointError, read_checkpoint, write_checkpoint
 from ..db import DB_TYPES, DBError, DBReader
 from ..errors import did_you_mean
 from ..registry import NO_GRADIENT, OpContext, register_op
@@ -66,9 +66,9 @@ def _write(db_type: str, path: str, blobs: dict[str, np.ndarray]) -> None:
         raise CheckpointError(str(exc)) from None
 
 
-def _read(db_type: str, path: str) -> dict[str, np.ndarray]:
+def _read(db_type: str, path: str, max_bytes: int) -> dict[str, np.ndarray]:
     if db_type == "npz":
-        return read_checkpoint(path)
+        return read_checkpoint(path, max_bytes=max_bytes)
     try:
         return read_blobs(db_type, path)
     except DBError as exc:
@@ -170,6 +170,7 @@ def load(
     keep_device: int = 0,
     add_prefix: str = "",
     strip_prefix: str = "",
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Any:
     """Load blobs from the ``.npz`` checkpoint ``db`` into the output blobs.
 
@@ -180,7 +181,9 @@ def load(
     first record and ``db``/``db_type`` are not needed. The file is read and checked
     completely before any blob is written, so a missing, truncated or corrupt file
     raises an error naming it and leaves the workspace unchanged. ``keep_device`` is
-    accepted and ignored (CPU only).
+    accepted and ignored (CPU only). ``max_bytes`` (graphlab's own) caps the total
+    uncompressed size an ``.npz`` file may hold, 1 GiB by default (a small compressed
+    file can unpack to gigabytes); raise it to load a larger file you trust.
 
     Implementation note: ``load_all`` writes blobs the op does not list as outputs, so
     this kernel stores them itself (``ctx.write_blob``) after
@@ -193,11 +196,14 @@ def load(
             "no output blobs to load. List them, e.g. Load([], ['W', 'B'], db=...), "
             "or pass load_all=1 to load every blob in the file."
         )
+    if max_bytes <= 0:
+        raise CheckpointError(f"max_bytes must be a positive number of bytes, got {max_bytes}; "
+                              f"the default is {DEFAULT_MAX_BYTES} (1 GiB).")
     if reader is not None:
         db, db_type, absolute_path = reader.source, reader.db_type, 1
     path = resolve_db_path(db, absolute_path, ctx.root_folder)
     try:
-        stored = _read(db_type, path)
+        stored = _read(db_type, path, max_bytes)
     except CheckpointError as exc:
         raise CheckpointError(f"{exc}{_where(db, absolute_path, path)}") from None
     data: dict[str, np.ndarray] = {}
