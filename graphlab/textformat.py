@@ -34,11 +34,11 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import GraphlabError, did_you_mean
+from .files import atomic_write, describe_os_error
 from .nets import as_netdef
 from .proto import Argument, DeviceOption, NetDef, OperatorDef
 
@@ -450,27 +450,16 @@ def save_net(net: Any, path: str | os.PathLike[str]) -> str:
     """Write a net (a ``core.Net`` or ``NetDef``) as text to ``path``, atomically.
 
     The text goes to a temporary file in the same directory, is flushed to disk and
-    renamed over ``path``. Returns the absolute path.
+    renamed over ``path`` (:func:`graphlab.files.atomic_write`: the file gets the mode
+    ``open()`` would give it, a replaced file keeps its mode, a symbolic link is
+    followed). Returns the absolute path written.
+
+    Raises:
+        GraphlabError: the file cannot be written (the message names ``path``); an
+            existing file is then unchanged.
     """
-    text = str(as_netdef(net))
-    path = os.path.abspath(os.fspath(path))
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        raise GraphlabError(f"Cannot write {path!r}: the directory {directory!r} does not "
-                            f"exist. Create it first: os.makedirs({directory!r}, exist_ok=True).")
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    data = str(as_netdef(net)).encode("utf-8")
+    return atomic_write(path, lambda f: f.write(data), GraphlabError, "net file")
 
 
 def load_net(path: str | os.PathLike[str]) -> NetDef:
@@ -481,7 +470,8 @@ def load_net(path: str | os.PathLike[str]) -> NetDef:
 
     Raises:
         TextFormatError: the text is malformed (message names ``path:line:column``).
-        GraphlabError: the file does not exist or is not UTF-8 text.
+        GraphlabError: the file does not exist, cannot be read, is a directory or is not
+            UTF-8 text.
     """
     path = os.fspath(path)
     try:
@@ -489,6 +479,11 @@ def load_net(path: str | os.PathLike[str]) -> NetDef:
             data = f.read()
     except FileNotFoundError:
         raise GraphlabError(f"Net file {path!r} does not exist.") from None
+    except IsADirectoryError:
+        raise GraphlabError(f"Net file {path!r} is a directory; give the path of a file "
+                            "written by save_net (e.g. 'train.pbtxt').") from None
+    except OSError as exc:
+        raise GraphlabError(f"Cannot read net file {path!r}: {describe_os_error(exc)}.") from exc
     if data.startswith(b"PK\x03\x04"):
         raise GraphlabError(f"{path!r} is a zip archive (a checkpoint?), not a net in text "
                             "format; read checkpoints with graphlab.checkpoint.read_checkpoint.")
