@@ -19,7 +19,7 @@ from .errors import ArgumentError, did_you_mean, user_origin
 from .flags import caffe2_flags
 from .gradients import build_backward
 from .nets import blob_name
-from .proto import DataType, NetDef, OperatorDef, make_argument
+from .proto import MAX_NESTING, DataType, NetDef, OperatorDef, make_argument, nesting_depth
 from .proto import DeviceOption as DeviceOptionProto
 from .registry import check_operator, get_schema, has_op, op_names
 
@@ -233,6 +233,11 @@ class Net:
 
     def __init__(self, name_or_proto: str | NetDef) -> None:
         if isinstance(name_or_proto, NetDef):
+            depth = nesting_depth(name_or_proto)
+            if depth > MAX_NESTING:
+                raise ArgumentError(
+                    f"net {name_or_proto.name!r} nests {depth} messages deep (nets inside "
+                    f"arguments), more than graphlab accepts ({MAX_NESTING}). Flatten it.")
             self._net = copy.deepcopy(name_or_proto)
             name = self._net.name or "net"
         else:

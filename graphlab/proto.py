@@ -20,14 +20,25 @@ text back. For Caffe2's *binary* format (``.pb`` files, DB records) each class h
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 
 from . import wire
+from .errors import ArgumentError
 
-__all__ = ["Argument", "DataType", "DeviceOption", "NetDef", "OperatorDef", "make_argument"]
+__all__ = [
+    "MAX_NESTING",
+    "Argument",
+    "DataType",
+    "DeviceOption",
+    "NetDef",
+    "OperatorDef",
+    "make_argument",
+    "nesting_depth",
+]
 
 
 class DataType:
@@ -74,9 +85,65 @@ def _quote(s: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _nested(indent: str, key: str, message: Any) -> list[str]:
-    """A nested message in text format: ``key {``, its fields two spaces deeper, ``}``."""
-    return [f"{indent}{key} {{", *message._lines(indent + "  "), f"{indent}}}"]
+MAX_NESTING = 100
+"""Deepest nesting of messages (``{ ... }`` levels) graphlab accepts, as protobuf's text
+parser does by default. A net nested in an argument costs three levels (``op``, ``arg``,
+``n``). Deeper structures are refused where they enter (the text parser,
+:func:`make_argument`), so no code that walks a net can run out of stack."""
+
+
+def _nested(indent: str, key: str, message: Any) -> list[Any]:
+    """A nested message in text format (expanded by :func:`_text`, without recursion)."""
+    return [(indent, key, message)]
+
+
+def _text(message: Any) -> str:
+    """``message`` in text format: its ``_lines``, nested messages expanded with a stack
+    (``key {``, their fields two spaces deeper, ``}``)."""
+    out: list[str] = []
+    stack: list[Any] = [iter(message._lines(""))]
+    while stack:
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+        elif isinstance(item, str):
+            out.append(item)
+        else:
+            indent, key, child = item
+            out.append(f"{indent}{key} {{")
+            stack.append(iter([*child._lines(indent + "  "), f"{indent}}}"]))
+    return "\n".join(out) + "\n"
+
+
+def nesting_depth(message: Any) -> int:
+    """How many ``{ ... }`` levels deep ``message`` prints (0: no nested message).
+
+    Iterative, so any depth can be measured.
+    """
+    deepest = 0
+    stack = [(message, 0)]
+    while stack:
+        msg, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children: list[Any] = []
+        if isinstance(msg, NetDef):
+            children = [*msg.op, *msg.arg]
+        elif isinstance(msg, OperatorDef):
+            children = list(msg.arg)
+        elif isinstance(msg, Argument):
+            children = ([msg.n] if msg.n is not None else []) + list(msg.nets)
+        stack.extend((c, depth + 1) for c in children)
+    return deepest
+
+
+def _check_nesting(name: str, net: NetDef) -> NetDef:
+    depth = nesting_depth(net) + 2  # at least the arg and the net itself
+    if depth > MAX_NESTING:
+        raise ArgumentError(
+            f"argument {name!r}: the net nests {depth} messages deep, more than graphlab "
+            f"accepts ({MAX_NESTING}, protobuf's limit). Flatten it."
+        )
+    return copy.deepcopy(net)  # a copy, as protobuf's CopyFrom: the argument is a value
 
 
 def format_float(x: float) -> str:
@@ -147,7 +214,7 @@ class Argument(_Binary):
                 return name
         return "ints"
 
-    def _lines(self, indent: str) -> list[str]:
+    def _lines(self, indent: str) -> list[Any]:
         lines = [f"{indent}name: {_quote(self.name)}"]
         if self.f is not None:
             lines.append(f"{indent}f: {format_float(self.f)}")
@@ -165,7 +232,7 @@ class Argument(_Binary):
         return lines
 
     def __str__(self) -> str:
-        return "\n".join(self._lines("")) + "\n"
+        return _text(self)
 
 
 def make_argument(name: str, value: Any) -> Argument:
@@ -195,9 +262,9 @@ def make_argument(name: str, value: Any) -> Argument:
     if isinstance(value, str):
         return Argument(name=name, s=value)
     if isinstance(value, NetDef):
-        return Argument(name=name, n=value)
+        return Argument(name=name, n=_check_nesting(name, value))
     if hasattr(value, "Proto") and isinstance(value.Proto(), NetDef):
-        return Argument(name=name, n=value.Proto())
+        return Argument(name=name, n=_check_nesting(name, value.Proto()))
     if isinstance(value, (list, tuple, range)):
         items = [v.item() if isinstance(v, np.generic) else v for v in value]
         items = [v.decode("utf-8") if isinstance(v, bytes) else v for v in items]
@@ -208,7 +275,7 @@ def make_argument(name: str, value: Any) -> Argument:
         if all(isinstance(v, str) for v in items):
             return Argument(name=name, strings=list(items))
         if all(isinstance(v, NetDef) for v in items):
-            return Argument(name=name, nets=list(items))
+            return Argument(name=name, nets=[_check_nesting(name, v) for v in items])
         kinds = sorted({type(v).__name__ for v in items})
         raise TypeError(
             f"argument {name!r}: unknown iterable argument type, a list mixing {kinds}: {value!r}. "
@@ -237,7 +304,7 @@ class DeviceOption(_Binary):
     node_name: str | None = None
     extra_info: list[str] = field(default_factory=list)
 
-    def _lines(self, indent: str) -> list[str]:
+    def _lines(self, indent: str) -> list[Any]:
         lines = []
         for name in ("device_type", "device_id", "random_seed"):
             v = getattr(self, name)
@@ -273,7 +340,7 @@ class OperatorDef(_Binary):
         """The arguments as a ``{name: python value}`` dict, in stored order."""
         return {a.name: a.value for a in self.arg}
 
-    def _lines(self, indent: str) -> list[str]:
+    def _lines(self, indent: str) -> list[Any]:
         lines = [f"{indent}input: {_quote(b)}" for b in self.input]
         lines += [f"{indent}output: {_quote(b)}" for b in self.output]
         lines.append(f"{indent}name: {_quote(self.name)}")
@@ -292,7 +359,7 @@ class OperatorDef(_Binary):
         return lines
 
     def __str__(self) -> str:
-        return "\n".join(self._lines("")) + "\n"
+        return _text(self)
 
     def summary(self) -> str:
         """One line, e.g. ``FC(X, W, b) -> Y``."""
@@ -312,7 +379,7 @@ class NetDef(_Binary):
     external_input: list[str] = field(default_factory=list)
     external_output: list[str] = field(default_factory=list)
 
-    def _lines(self, indent: str) -> list[str]:
+    def _lines(self, indent: str) -> list[Any]:
         lines = [f"{indent}name: {_quote(self.name)}"]
         for op in self.op:
             lines += _nested(indent, "op", op)
@@ -329,7 +396,7 @@ class NetDef(_Binary):
         return lines
 
     def __str__(self) -> str:
-        return "\n".join(self._lines("")) + "\n"
+        return _text(self)
 
 
 _WIRE_CLASSES = {"Argument": Argument, "DeviceOption": DeviceOption,

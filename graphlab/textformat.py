@@ -40,7 +40,7 @@ from typing import Any
 from .errors import GraphlabError, did_you_mean
 from .files import atomic_write, describe_os_error
 from .nets import as_netdef
-from .proto import Argument, DeviceOption, NetDef, OperatorDef
+from .proto import MAX_NESTING, Argument, DeviceOption, NetDef, OperatorDef
 
 __all__ = ["TextFormatError", "load_net", "parse_net", "parse_op", "save_net"]
 
@@ -234,7 +234,12 @@ class _Lexer:
                 if len(digits) != width or any(c not in _HEX for c in digits):
                     raise self.error(i, line, esc_col,
                                      f"\\{e} must be followed by {width} hex digits")
-                out += chr(int(digits, 16)).encode("utf-8", "surrogatepass")
+                code = int(digits, 16)
+                if code > 0x10FFFF:
+                    raise self.error(i, line, esc_col,
+                                     f"\\{e}{digits} is not a Unicode character (the largest "
+                                     "is \\U0010FFFF)")
+                out += chr(code).encode("utf-8", "surrogatepass")
                 i += 2 + width
             else:
                 raise self.error(i, line, esc_col, f"unknown escape sequence \\{e}")
@@ -252,11 +257,21 @@ def _error(text: str, source: str, pos: int, line: int, col: int, message: str) 
     line_end = text.find("\n", pos)
     src_line = text[line_start:] if line_end < 0 else text[line_start:line_end]
     where = f"{source}:{line}:{col}" if source else f"line {line}, column {col}"
-    caret = " " * (col - 1) + "^"
-    return TextFormatError(f"{where}: {message}\n    {src_line}\n    {caret}")
+    offset = col - 1
+    if len(src_line) > _SHOWN:  # a long line: show the part around the column
+        start = max(0, min(offset - _SHOWN // 2, len(src_line) - _SHOWN))
+        src_line = ("..." if start else "") + src_line[start:start + _SHOWN] + (
+            "..." if start + _SHOWN < len(src_line) else "")
+        offset = offset - start + (3 if start else 0)
+    return TextFormatError(f"{where}: {message}\n    {src_line}\n    {' ' * offset}^")
+
+
+_SHOWN = 100  # characters of the offending line an error shows
 
 
 # ---- parser ------------------------------------------------------------------------------
+
+_TOO_BIG = 2**64  # stands for an integer literal too long to be converted at all
 
 
 @dataclass
@@ -270,6 +285,14 @@ class _Frame:
 
 class _Parser:
     def __init__(self, text: str, source: str) -> None:
+        if isinstance(text, (bytes, bytearray)):
+            try:
+                text = bytes(text).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise TextFormatError(f"{source or 'the text'} is not UTF-8 ({exc.reason} at "
+                                      f"byte {exc.start})") from None
+        if not isinstance(text, str):
+            raise TypeError(f"expected the net's text as a str, got {type(text).__name__}")
         self.text = text
         self.source = source
         self.toks = _Lexer(text, source).tokens()
@@ -323,6 +346,12 @@ class _Parser:
                                       f"found {tok.describe()}")
             child = self._field(frame, tok)
             if child is not None:
+                if len(stack) > MAX_NESTING:
+                    assert child.open_tok is not None
+                    raise self.error(
+                        child.open_tok, f"messages nest more than {MAX_NESTING} deep here; "
+                        "graphlab (like protobuf) refuses deeper text. A net nested in an "
+                        "argument costs three levels (op, arg, n): flatten the nets.")
                 stack.append(child)
 
     def _skip_separator(self) -> None:
@@ -405,11 +434,23 @@ class _Parser:
             sign = -1
             tok = self.next()
         if kind == _INT:
+            value = None
             if tok.kind == "number" and re.fullmatch(r"0[xX][0-9a-fA-F]+", tok.text):
-                return sign * int(tok.text, 16)
-            if tok.kind == "number" and tok.text.isdigit():
-                return sign * int(tok.text)
-            raise self.error(first, f"expected an integer for '{name}', found {tok.describe()}")
+                digits = tok.text[2:].lstrip("0")
+                value = sign * int(digits or "0", 16) if len(digits) <= 16 else _TOO_BIG
+            elif tok.kind == "number" and tok.text.isdigit():
+                digits = tok.text.lstrip("0")
+                value = sign * int(digits or "0") if len(digits) <= 19 else _TOO_BIG
+            if value is None:
+                raise self.error(first, f"expected an integer for '{name}', found "
+                                        f"{tok.describe()}")
+            if not -(2**63) <= value < 2**63:
+                shown = tok.text if len(tok.text) <= 24 else f"{tok.text[:20]}... " \
+                                                              f"({len(tok.text)} digits)"
+                raise self.error(first, f"integer {'-' if sign < 0 else ''}{shown} for "
+                                        f"'{name}' does not fit in 64 bits (int64 holds "
+                                        f"-{2**63} to {2**63 - 1})")
+            return value
         # float
         if tok.kind == "ident" and tok.text.lower() in ("inf", "infinity", "nan"):
             value = float(tok.text.lower())

@@ -11,7 +11,7 @@ from seed_nets import seed_nets
 
 from graphlab import core, workspace
 from graphlab.errors import GraphlabError
-from graphlab.proto import Argument, DeviceOption, NetDef, OperatorDef
+from graphlab.proto import MAX_NESTING, Argument, DeviceOption, NetDef, OperatorDef
 from graphlab.textformat import TextFormatError, load_net, parse_net, parse_op, save_net
 
 
@@ -127,14 +127,17 @@ def test_octal_escapes_are_utf8_bytes():
     assert parse_op('input: "\\303\\251"').input == ["é"]
 
 
-def test_deep_nesting_does_not_recurse():
-    depth = 3000
+def test_deep_nesting_is_read_up_to_the_limit_and_refused_beyond():
+    depth = MAX_NESTING // 2  # two levels each: arg { n { ... } }
     text = "arg { name: \"a\" n { " * depth + "name: \"bottom\"" + " } }" * depth
     net = parse_net(text)
     node = net
     for _ in range(depth):
         node = node.arg[0].n
     assert node.name == "bottom"
+    deeper = "arg { name: \"a\" n { " * 3000 + " } }" * 3000
+    with pytest.raises(TextFormatError, match=f"nest more than {MAX_NESTING} deep"):
+        parse_net(deeper)
 
 
 # ---- errors ------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         "graphlab.proto", "graphlab.errors", "graphlab.nets", "graphlab.textformat",
         "graphlab.caffe2_pb2", "graphlab.wire", "graphlab.tensors", "graphlab.schedules",
         "graphlab.checkpoint", "graphlab.db", "graphlab.blobdb", "graphlab.capi",
-        "graphlab.flags",
+        "graphlab.flags", "graphlab.files",
     ]),
     ("registry and ops: what each operator is", ["graphlab.registry", "graphlab.ops"]),
     ("interpreter: what running a net means", [
