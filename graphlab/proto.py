@@ -235,6 +235,16 @@ class Argument(_Binary):
         return _text(self)
 
 
+def _int64(name: str, value: int) -> int:
+    """``value`` if it fits protobuf's int64 fields (``i``, ``ints``), else an error."""
+    if -(2**63) <= value < 2**63:
+        return value
+    raise ArgumentError(
+        f"argument {name!r}: {value} does not fit in 64 bits (integer arguments are int64, "
+        f"-{2**63} to {2**63 - 1}). Use a smaller value."
+    )
+
+
 def make_argument(name: str, value: Any) -> Argument:
     """Encode a Python keyword value as an :class:`Argument`, using Caffe2's rules.
 
@@ -246,6 +256,7 @@ def make_argument(name: str, value: Any) -> Argument:
 
     Raises:
         TypeError: the value has a type no argument field can hold (None, a dict, ...).
+        ArgumentError: an integer does not fit in int64, or a net nests too deep.
     """
     if isinstance(value, np.generic):
         value = value.item()
@@ -254,7 +265,7 @@ def make_argument(name: str, value: Any) -> Argument:
     if isinstance(value, bool):
         return Argument(name=name, i=int(value))
     if isinstance(value, int):
-        return Argument(name=name, i=value)
+        return Argument(name=name, i=_int64(name, value))
     if isinstance(value, float):
         return Argument(name=name, f=value)
     if isinstance(value, bytes):
@@ -271,7 +282,7 @@ def make_argument(name: str, value: Any) -> Argument:
         if all(isinstance(v, float) for v in items) and items:
             return Argument(name=name, floats=list(items))
         if all(isinstance(v, (int, bool)) for v in items):
-            return Argument(name=name, ints=[int(v) for v in items])
+            return Argument(name=name, ints=[_int64(name, int(v)) for v in items])
         if all(isinstance(v, str) for v in items):
             return Argument(name=name, strings=list(items))
         if all(isinstance(v, NetDef) for v in items):

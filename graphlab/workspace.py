@@ -90,9 +90,29 @@ class Workspace:
         The dtype is kept (float64 stays float64).
 
         Raises:
-            TypeError: for anything else (e.g. a Python list): wrap it in ``np.array``.
+            TypeError: for anything else (e.g. a Python list): wrap it in ``np.array``;
+                for arrays of Python objects (nothing can compute on them, and a
+                checkpoint could not hold them) and masked arrays (the mask would be
+                dropped silently).
+            GraphlabError: the name is empty.
         """
         name = blob_name(name)
+        if not name:
+            raise GraphlabError("FeedBlob('', ...): a blob needs a non-empty name, e.g. "
+                                "FeedBlob('X', value).")
+        if isinstance(value, np.ma.MaskedArray):
+            raise TypeError(
+                f"FeedBlob({name!r}, ...): a masked array's mask would be lost (a blob is a "
+                "plain array). Decide what masked entries hold, e.g. value.filled(0), or "
+                "feed the mask as a blob of its own: np.ma.getmaskarray(value)."
+            )
+        if isinstance(value, np.ndarray) and value.dtype.hasobject:
+            raise TypeError(
+                f"FeedBlob({name!r}, ...): an array of Python objects (dtype {value.dtype}) "
+                "cannot be a blob: ops compute on numbers and strings, and checkpoints never "
+                "pickle. Convert it, e.g. np.asarray(value, dtype=np.float32) or "
+                "value.astype(str)."
+            )
         if isinstance(value, np.ndarray):
             self._blobs[name] = np.array(value, copy=True)
         elif isinstance(value, np.generic):

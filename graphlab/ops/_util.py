@@ -39,5 +39,6 @@ def require_float(op: str, name: str, x: np.ndarray) -> None:
         desc = shape_str(x) if isinstance(x, np.ndarray) else type(x).__name__
         raise ShapeError(
             f"{op}: input {name} must be a float array, got {desc}.",
-            hint="convert it, e.g. FeedBlob(name, value.astype(np.float32)).",
+            hint="this op computes on floats only; convert the integer data where it "
+            "comes from, e.g. FeedBlob(name, value.astype(np.float32)).",
         )

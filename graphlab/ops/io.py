@@ -207,8 +207,18 @@ def load(
     except CheckpointError as exc:
         raise CheckpointError(f"{exc}{_where(db, absolute_path, path)}") from None
     data: dict[str, np.ndarray] = {}
+    source: dict[str, str] = {}
     for name, value in stored.items():
-        data[add_prefix + _strip(name, strip_prefix)] = value
+        new = add_prefix + _strip(name, strip_prefix)
+        if new in data:
+            raise CheckpointError(
+                f"{path!r}: the stored blobs {source[new]!r} and {name!r} would both be "
+                f"loaded as {new!r} (strip_prefix={strip_prefix!r} removes the text up to "
+                "and including its first match). Nothing was loaded. Load them with "
+                "another strip_prefix, or one at a time into a workspace of their own."
+            )
+        data[new] = value
+        source[new] = name
     missing = [o for o in outputs if o not in data]
     if missing:
         raise CheckpointError(

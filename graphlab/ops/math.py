@@ -500,11 +500,12 @@ def log(X: np.ndarray) -> np.ndarray:
 
 @register_op("Sqr", inplace=[(0, 0)], grad=_sqr_grad)
 def sqr(X: np.ndarray) -> np.ndarray:
-    """Square ``Y = X²``, elementwise; shape and dtype kept.
+    """Square ``Y = X²``, elementwise. X: float, any shape → Y: same shape and dtype.
 
     Gradient: ``Scale(dY, scale=2) -> dX`` then ``Mul(dX, X) -> dX`` (needs X: not after
     running in place).
     """
+    require_float("Sqr", "X", X)
     return X * X
 
 
@@ -538,7 +539,9 @@ def _abs_grad(g: GradientContext):
 
 @register_op("Abs", inplace=[(0, 0)], grad=_abs_grad)
 def abs_(X: np.ndarray) -> np.ndarray:
-    """``Y = |X|``, elementwise; shape and dtype kept. Gradient: ``AbsGradient(X, dY)``."""
+    """``Y = |X|``, elementwise. X: float, any shape → Y: same shape and dtype.
+    Gradient: ``AbsGradient(X, dY)``."""
+    require_float("Abs", "X", X)
     return np.abs(X)
 
 
@@ -628,6 +631,8 @@ def matmul(A: np.ndarray, B: np.ndarray, like: np.ndarray | None = None, *, axis
     Gradient: two MatMul ops, ``dA = MatMul(dC, B, A, trans_b=1)`` and
     ``dB = MatMul(A, dC, B, trans_a=1)`` without transposes (other arrangements with them).
     """
+    require_float("MatMul", "A", A)
+    require_float("MatMul", "B", B)
     opa, opb = _matmul_operands("MatMul", A, B, axis_a, axis_b, trans_a, trans_b)
     C = opa @ opb
     if like is None:

@@ -62,6 +62,8 @@ def fc(X: np.ndarray, W: np.ndarray, b: np.ndarray, *, axis: int = 1, axis_w: in
     (out × in, viewed with ``axis_w``); b is 1-D ``[N]``. Y has shape
     ``X.shape[:axis] + [N]``. Example: X ``[64, 2]``, W ``[1, 2]``, b ``[1]`` → Y ``[64, 1]``.
     """
+    for name, value in (("X", X), ("W", W), ("b", b)):
+        require_float("FC", name, value)
     M, K, N = _fc_dims(X, W, b, axis, axis_w)
     y = X.reshape(M, K).dot(W.reshape(N, K).T)  # as ``@``; a third of its cost when small
     y += b
@@ -76,6 +78,8 @@ def fc_gradient(X: np.ndarray, W: np.ndarray, dY: np.ndarray, *, axis: int = 1,
     Inputs X ``[M, K]``, W ``[N, K]``, dY ``[M, N]``; outputs (dW like W, db ``[N]``,
     dX like X), in that order (Caffe2's).
     """
+    for name, value in (("X", X), ("W", W), ("dY", dY)):
+        require_float("FCGradient", name, value)
     M = math.prod(X.shape[:axis])
     N = math.prod(W.shape[:axis_w])
     K = math.prod(W.shape[axis_w:])
@@ -96,7 +100,9 @@ def _relu_grad(g: GradientContext):
 
 @register_op("Relu", inplace=[(0, 0)], grad=_relu_grad)
 def relu(X: np.ndarray) -> np.ndarray:
-    """Rectified linear unit, elementwise: ``Y = max(0, X)``. Y has X's shape and dtype."""
+    """Rectified linear unit, elementwise: ``Y = max(0, X)``. Y has X's shape and dtype
+    (float, as in Caffe2)."""
+    require_float("Relu", "X", X)
     return np.maximum(X, 0)
 
 

@@ -18,6 +18,8 @@ graphlab checks that when the op is created.
 
 from __future__ import annotations
 
+import inspect
+import math
 from typing import Any
 
 import numpy as np
@@ -137,6 +139,8 @@ def _policy_kwargs(policy: str, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_learning_rate(values: dict[str, Any]) -> str | None:
+    """Per policy: no argument the policy does not read (set to other than its default),
+    only finite floats; the values themselves via ``schedules.check_policy_args``."""
     policy = values["policy"]
     if policy not in schedules.POLICIES:
         return schedules.unknown_policy_message(policy)
@@ -144,6 +148,19 @@ def _check_learning_rate(values: dict[str, Any]) -> str | None:
     if stray and policy != "composite":
         return (f"{stray[0]!r} configures a sub-policy, which only policy='composite' has "
                 f"(policy is {policy!r}).")
+    reads = ["base_lr", *schedules.policy_args(policy)]
+    for name, default in _LR_DEFAULTS.items():
+        value = values.get(name, default)
+        if name in reads or name == "policy":
+            if isinstance(value, float) and not math.isfinite(value):
+                return (f"{name}={value} is not a finite number; give policy {policy!r} a "
+                        f"finite {name}.")
+            continue
+        if _differs(value, default):
+            users = [p for p in schedules.POLICIES if name in schedules.policy_args(p)]
+            return (f"policy {policy!r} does not read {name!r} (you gave {name}={value!r}). "
+                    f"It reads: {', '.join(reads)}. Remove {name}, or use a policy that "
+                    f"reads it: {', '.join(users)}.")
     try:
         resolved = schedules.policy_args(policy)
         resolved.update(_policy_kwargs(policy, values))
@@ -241,6 +258,23 @@ def learning_rate(
     fn, resolved = bound
     k = _read_counter("LearningRate", "iter", iter)
     return np.asarray(base_lr * fn(k, **resolved), dtype=np.float32)
+
+
+_LR_DEFAULTS: dict[str, Any] = {
+    name: p.default for name, p in inspect.signature(learning_rate).parameters.items()
+    if p.kind is inspect.Parameter.KEYWORD_ONLY and name != "ctx"
+}
+"""LearningRate's arguments with their defaults (``base_lr`` and ``policy``: required)."""
+
+
+def _differs(value: Any, default: Any) -> bool:
+    if default is inspect.Parameter.empty:
+        return False
+    if isinstance(default, (list, tuple)):
+        return list(value or ()) != list(default)
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return bool(value != default)
 
 
 # ---- WeightedSum ------------------------------------------------------------------------------
