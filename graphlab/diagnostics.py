@@ -16,7 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from .errors import OperatorError, ShapeError, blob_summary, describe_array, did_you_mean
+from .errors import (  # DivergenceError lives in errors (ops raise it too) and is re-exported
+    DivergenceError,
+    OperatorError,
+    ShapeError,
+    blob_summary,
+    describe_array,
+    did_you_mean,
+)
 from .proto import NetDef, OperatorDef
 
 __all__ = [
@@ -29,10 +36,6 @@ __all__ = [
 
 
 # ---- the divergence guard's message ----------------------------------------------------
-
-
-class DivergenceError(OperatorError):
-    """The divergence guard found a NaN or infinity in an op's output."""
 
 
 
@@ -83,10 +86,23 @@ def divergence_error(
         if state.startswith("NOT"):
             bad_inputs.append(name)
         lines.append(f"    {name}: {describe_array(v)} {state}")
-    kept = (f"{op.output[0]} keeps its previous value" if len(op.output) == 1
-            else f"{', '.join(op.output)} keep their previous values")
-    lines.append(f"  The op's outputs were not written: {kept} (FetchBlob to look).")
-    if bad_inputs:
+    old = [b for b in op.output if b in blobs]
+    new = [b for b in op.output if b not in blobs]
+    kept = []
+    if old:
+        kept.append(f"{old[0]} keeps its previous value" if len(old) == 1
+                    else f"{', '.join(old)} keep their previous values")
+    if new:
+        kept.append(f"{', '.join(new)} {'was' if len(new) == 1 else 'were'} not created")
+    lines.append(f"  The op's outputs were not written: {'; '.join(kept)}"
+                 + (" (FetchBlob to look)." if old else "."))
+    if not op.input:
+        args = ", ".join(f"{a.name}={a.value!r}" for a in op.arg) or "none"
+        lines.append(
+            f"  hint: {op.type} reads no blob, so the value comes from its arguments "
+            f"({args}): check them (a learning rate cannot cause this)."
+        )
+    elif bad_inputs:
         lines.append(
             f"  hint: input(s) {', '.join(map(repr, bad_inputs))} were already non-finite "
             "before this op: check the data you fed (FeedBlob) or the net that wrote them."

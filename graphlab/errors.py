@@ -16,14 +16,17 @@ import numpy as np
 
 __all__ = [
     "ArgumentError",
+    "DivergenceError",
     "GradientError",
     "GraphlabError",
+    "GraphlabWarning",
     "OperatorError",
     "ShapeError",
     "UnknownOperatorError",
     "blob_summary",
     "did_you_mean",
     "user_origin",
+    "user_stacklevel",
 ]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -31,6 +34,11 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 class GraphlabError(RuntimeError):
     """Base class of graphlab's errors (a ``RuntimeError``, as Caffe2's enforce errors were)."""
+
+
+class GraphlabWarning(UserWarning):
+    """Something ran, but probably not as meant (a net changed after ``CreateNet``, a
+    parameter's dtype changed); the message says what happened and how to fix it."""
 
 
 class ArgumentError(GraphlabError, TypeError):
@@ -59,6 +67,11 @@ class ShapeError(GraphlabError, ValueError):
 
 class OperatorError(GraphlabError):
     """An operator failed while running; the message carries its full context."""
+
+
+class DivergenceError(OperatorError):
+    """The divergence guard found a NaN or infinity in an op's output (or, for ``Load``,
+    in what it would load). Its messages are written by :mod:`graphlab.diagnostics`."""
 
 
 class GradientError(GraphlabError):
@@ -95,6 +108,18 @@ def user_origin(skip_dirs: Sequence[str] = ()) -> str:
             return _cell_name(filename, frame.f_lineno)
         frame = frame.f_back
     return "<unknown>"
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes ``warnings.warn``, called by the caller of this
+    function, point at the innermost line outside the graphlab package (the user's)."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+            _PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def _cell_name(filename: str, lineno: int) -> str:

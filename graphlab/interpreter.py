@@ -70,7 +70,8 @@ def run_ops(
     for index, op in enumerate(ops):
         schema, args = schemas[index], parsed[index]
         if schema.stateful:
-            args["ctx"] = _context(workspace, op, index, net_name, contexts)
+            ctx = args["ctx"] = _context(workspace, op, index, net_name, contexts)
+            ctx.check_finite = check_finite  # for ops that write unlisted blobs (Load)
         try:
             inputs = [blobs[name] for name in op.input]               # 3. its inputs
             result = schema.kernel(*inputs, **args)                   # 4. the plain kernel

@@ -190,9 +190,13 @@ class OpContext:
         index: the op's position in its net.
         persistent: True when the op lives in a net made by ``CreateNet``.
         state: free per-instance storage (e.g. ``run_once`` bookkeeping).
+        check_finite: True while the run has the divergence guard on. The engine checks
+            an op's outputs; an op that writes blobs it does not list as outputs (``Load``
+            with ``load_all=1``) checks those itself, before writing any.
     """
 
-    __slots__ = ("_rng", "_seed", "_workspace", "index", "op", "persistent", "state")
+    __slots__ = ("_rng", "_seed", "_workspace", "check_finite", "index", "op", "persistent",
+                 "state")
 
     def __init__(
         self,
@@ -209,6 +213,7 @@ class OpContext:
         self._workspace = workspace
         self._seed = seed
         self._rng: np.random.Generator | None = None
+        self.check_finite = False
 
     @property
     def rng(self) -> np.random.Generator:

@@ -23,12 +23,12 @@ import numpy as np
 
 from .checkpoint import DEFAULT_MAX_BYTES, CheckpointError, read_checkpoint, write_checkpoint
 from .diagnostics import check_inputs_exist
-from .errors import GraphlabError, did_you_mean
+from .errors import GraphlabError, GraphlabWarning, did_you_mean, user_stacklevel
 from .fast import Plan
 from .fast.blobstore import BlobStore
 from .flags import caffe2_flags
 from .interpreter import run_net, run_ops
-from .nets import NetLike, as_netdef, blob_name
+from .nets import NetLike, as_netdef, blob_name, blobs_read_before_written
 from .proto import NetDef, OperatorDef
 from .registry import OpContext
 
@@ -70,6 +70,12 @@ class Workspace:
     def __init__(self, seed: int | None = None) -> None:
         self._blobs: BlobStore = BlobStore()
         self._nets: dict[str, tuple[NetDef, Plan]] = {}
+        # per created net: the user's live NetDef and its op count at CreateNet (to warn
+        # when RunNet would run a stale snapshot), and its parameters (blobs it reads
+        # before writing and then writes: W, B, ITER) for the dtype-change warning
+        self._sources: dict[str, tuple[NetDef, int]] = {}
+        self._params: dict[str, list[str]] = {}
+        self._warned: dict[tuple[str, str], None] = {}
         self._check_finite = False
         self._seed = seed
         self._instances = 0
@@ -237,9 +243,19 @@ class Workspace:
 
     def run_net_once(self, net: NetLike, check_finite: bool | None = None) -> bool:
         """Run ``net`` once with fresh operator instances, through the interpreter
-        (:mod:`graphlab.interpreter`)."""
+        (:mod:`graphlab.interpreter`).
+
+        Warns (:class:`~graphlab.errors.GraphlabWarning`, once per net) when the run
+        changed a parameter's float dtype (see :meth:`run_net`).
+        """
         guard = self._check_finite if check_finite is None else check_finite
-        run_net(as_netdef(net), self, guard)
+        proto = as_netdef(net)
+        params = parameters(proto)
+        before = self._float_dtypes(params)
+        try:
+            run_net(proto, self, guard)
+        finally:
+            self._check_dtypes(proto, params, before)
         return True
 
     def create_net(
@@ -275,8 +291,9 @@ class Workspace:
             GraphlabError: a *different* net of this name exists and ``overwrite`` is False.
         """
         proto = as_netdef(net)
-        for b in input_blobs or []:
-            self._blobs.setdefault(blob_name(b), np.zeros((0,), np.float32))
+        # input_blobs are made only once the net is created: a failing CreateNet makes none
+        new_inputs = [n for n in dict.fromkeys(blob_name(b) for b in input_blobs or [])
+                      if n not in self._blobs]
         existing = self._nets.get(proto.name)
         if existing is not None and not overwrite:
             if existing[0] != proto:
@@ -290,14 +307,28 @@ class Workspace:
             if plan.defer_unread == defer_unread:
                 plan.check_finite = check_finite
                 plan.allow_trust(trust_layouts)
+                self._make_inputs(new_inputs)
                 return True
             # another defer_unread: a new plan below (its op state starts afresh)
-        check_inputs_exist(proto, self._blobs)
+        if new_inputs:
+            present = dict.fromkeys(self._blobs)
+            present.update(dict.fromkeys(new_inputs))
+            check_inputs_exist(proto, present)
+        else:
+            check_inputs_exist(proto, self._blobs)
         snapshot = copy.deepcopy(proto)
         plan = Plan(snapshot, self, check_finite=check_finite,
                     defer_unread=defer_unread, trust_layouts=trust_layouts)
         self._nets[proto.name] = (snapshot, plan)
+        self._sources[proto.name] = (proto, len(proto.op))
+        self._params[proto.name] = parameters(snapshot)
+        self._warned.pop(("stale", proto.name), None)
+        self._make_inputs(new_inputs)
         return True
+
+    def _make_inputs(self, names: list[str]) -> None:
+        for name in names:
+            self._blobs[name] = np.zeros((0,), np.float32)
 
     def run_net(
         self, name_or_net: str | NetLike, num_iter: int = 1, check_finite: bool | None = None
@@ -312,8 +343,48 @@ class Workspace:
         plan = self.plan(name_or_net) if entry is None else entry[1]
         if check_finite is None and self._check_finite:
             check_finite = True
-        plan.run(num_iter, check_finite)
+        source, n_ops = self._sources[plan.name]
+        if len(source.op) != n_ops:
+            self._warn_stale(plan.name, len(source.op), n_ops)
+        if plan.trusted:  # a trusted run keeps every layout, dtypes included
+            plan.run(num_iter, check_finite)
+            return True
+        params = self._params[plan.name]
+        before = self._float_dtypes(params)
+        try:
+            plan.run(num_iter, check_finite)
+        finally:
+            self._check_dtypes(plan.netdef, params, before)
         return True
+
+    # ---- warnings: a stale net, a parameter whose dtype changed -------------------------
+    def _warn_stale(self, name: str, now: int, created: int) -> None:
+        if ("stale", name) in self._warned:
+            return
+        self._warned[("stale", name)] = None
+        warnings.warn(
+            f"RunNet({name!r}): the net has {now} ops now, but CreateNet saw {created}; "
+            f"RunNet runs the {created} ops it was created with (a snapshot). To run the net "
+            "as it is now, create it again: workspace.CreateNet(net, overwrite=True).",
+            GraphlabWarning, stacklevel=user_stacklevel())
+
+    def _float_dtypes(self, names: list[str]) -> list[Any]:
+        raw = self._blobs.raw
+        return [getattr(raw.get(n), "dtype", None) for n in names]
+
+    def _check_dtypes(self, net: NetDef, params: list[str], before: list[Any]) -> None:
+        """Warn once per net when a run turned a float parameter into another float dtype
+        (float32 weights become float64 when float64 data meets them)."""
+        if ("dtype", net.name) in self._warned:
+            return
+        after = self._float_dtypes(params)
+        changed = [(n, b, a) for n, b, a in zip(params, before, after)
+                   if b is not None and a is not None and b != a and b.kind == "f"]
+        if not changed:
+            return
+        self._warned[("dtype", net.name)] = None
+        warnings.warn(dtype_change_message(net, changed, self._blobs.raw), GraphlabWarning,
+                      stacklevel=user_stacklevel())
 
     def plan(self, name_or_net: str | NetLike) -> Plan:
         """The compiled plan of a created net (``print(ws.plan("train").source())``)."""
@@ -398,6 +469,41 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace({len(self._blobs)} blobs, {len(self._nets)} nets)"
+
+
+def parameters(net: NetDef) -> list[str]:
+    """Blobs ``net`` reads before writing them and then writes: its parameters and
+    counters (``W``, ``B``, ``ITER``), in op order. Data it only reads is not included."""
+    written = dict.fromkeys(b for op in net.op for b in op.output)
+    return [b for b in blobs_read_before_written(net) if b in written]
+
+
+def dtype_change_message(net: NetDef, changed: list[tuple[str, Any, Any]],
+                         blobs: Any) -> str:
+    """Which parameters changed dtype in a run of ``net`` (``(name, old, new)`` each),
+    which op wrote them, and which other blobs the net reads have the new dtype (the
+    likely source, e.g. float64 data fed beside float32 weights)."""
+    names = [name for name, _, _ in changed]
+    old, new = changed[0][1], changed[0][2]
+    lines = [f"Net {net.name!r} changed the dtype of "
+             + ", ".join(f"{n!r} from {b} to {a}" for n, b, a in changed)
+             + ": NumPy computes mixed float dtypes in the wider one, and the update wrote "
+             "the wider result back."]
+    for name in names:
+        writers = [(i, op) for i, op in enumerate(net.op) if name in op.output]
+        if writers:
+            i, op = writers[-1]
+            lines.append(f"  {name!r} is written by {op.type} (op #{i}): {op.summary()}"
+                         + (f", created at {op.origin}" if op.origin else ""))
+    wider = [b for b in blobs_read_before_written(net) if b not in names
+             and getattr(blobs.get(b), "dtype", None) == new]
+    if wider:
+        lines.append(f"  Where the {new} comes from: the net reads "
+                     f"{', '.join(f'{b!r} ({new})' for b in wider)}.")
+    lines.append(f"  hint: feed data in the parameters' dtype, e.g. FeedBlob(name, "
+                 f"value.astype(np.{old})), or make the parameters {new} from the start. "
+                 "This warning is shown once per net.")
+    return "\n".join(lines)
 
 
 def _net_name(name_or_net: str | NetLike) -> str:

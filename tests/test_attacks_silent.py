@@ -3,11 +3,13 @@ it refuses (or, for dtype mixes and stale nets, warns about), and says how to fi
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 from graphlab import checkpoint, core, workspace
-from graphlab.errors import ArgumentError, GraphlabError
+from graphlab.errors import ArgumentError, GraphlabError, GraphlabWarning
 
 
 def _run(op_type: str, inputs, outputs, **kwargs) -> None:
@@ -146,3 +148,83 @@ def test_learning_rate_accepts_each_policys_own_arguments():
 def test_integer_arguments_beyond_int64_are_refused_for_every_op():
     with pytest.raises(ArgumentError, match="does not fit in 64 bits"):
         core.CreateOperator("GaussianFill", [], ["X"], shape=[2**64, 1])
+
+
+# ---- a float dtype mix that would change a parameter's dtype warns, once per net ----------------
+
+
+def _seed_nets(x_dtype) -> core.Net:
+    init = core.Net("mix_init")
+    init.UniformFill([], "W", shape=[1, 2], min=-1.0, max=1.0)
+    init.ConstantFill([], "B", shape=[1], value=0.0)
+    init.ConstantFill([], "ONE", shape=[1], value=1.0)
+    init.ConstantFill([], "ITER", shape=[1], value=0, dtype=core.DataType.INT64)
+    workspace.RunNetOnce(init)
+    workspace.FeedBlob("X", np.ones((8, 2), x_dtype))
+    workspace.FeedBlob("Y_gt", np.ones((8, 1), np.float32))
+    train = core.Net("mix_train")
+    y = train.FC(["X", "W", "B"], "Y")
+    loss = train.AveragedLoss(train.SquaredL2Distance([y, "Y_gt"], "dist"), "loss")
+    train.AddGradientOperators([loss])
+    train.Iter("ITER", "ITER")
+    lr = train.LearningRate("ITER", "LR", base_lr=-0.1, policy="fixed")
+    train.WeightedSum(["W", "ONE", "W_grad", lr], "W")
+    train.WeightedSum(["B", "ONE", "B_grad", lr], "B")
+    return train
+
+
+@pytest.mark.parametrize("how", ["RunNet", "RunNetOnce", "RunNet-guarded"])
+def test_float64_data_beside_float32_parameters_warns_once_naming_the_blobs(how):
+    """Before: W and B silently became float64 after one step."""
+    train = _seed_nets(np.float64)
+    if how != "RunNetOnce":
+        workspace.CreateNet(train)
+    run = {"RunNet": lambda: workspace.RunNet(train),
+           "RunNetOnce": lambda: workspace.RunNetOnce(train),
+           "RunNet-guarded": lambda: workspace.RunNet(train, check_finite=True)}[how]
+    with pytest.warns(GraphlabWarning) as record:
+        run()
+    assert len(record) == 1
+    message = str(record[0].message)
+    assert "'W' from float32 to float64" in message and "'B' from float32 to float64" in message
+    assert "WeightedSum (op #" in message and "'X' (float64)" in message
+    assert "astype(np.float32)" in message
+    assert record[0].filename == __file__  # points at the user's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run()  # once per net: no second warning
+        run()
+
+
+def test_matching_dtypes_give_no_warning():
+    train = _seed_nets(np.float32)
+    workspace.CreateNet(train)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        workspace.RunNet(train, num_iter=5)
+        workspace.RunNetOnce(train)
+    assert workspace.FetchBlob("W").dtype == np.float32
+
+
+# ---- RunNet on a net changed since CreateNet warns -------------------------------------------
+
+
+def test_run_net_after_ops_were_added_warns_and_says_how_to_recreate():
+    """Before: RunNet ran the old snapshot without a word."""
+    workspace.FeedBlob("X", np.ones(3, np.float32))
+    net = core.Net("grows")
+    net.Relu("X", "Y")
+    workspace.CreateNet(net)
+    workspace.RunNet(net)
+    net.Sigmoid("Y", "Z")
+    with pytest.warns(GraphlabWarning, match=r"has 2 ops now, but CreateNet saw 1.*"
+                                             r"CreateNet\(net, overwrite=True\)") as record:
+        workspace.RunNet(net.Name())
+    assert record[0].filename == __file__
+    assert not workspace.HasBlob("Z")  # it still ran the snapshot, as Caffe2 did
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        workspace.RunNet(net)  # warned once for this created net
+        workspace.CreateNet(net, overwrite=True)
+        workspace.RunNet(net)
+    assert workspace.HasBlob("Z")

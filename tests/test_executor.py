@@ -9,7 +9,7 @@ import pytest
 
 from graphlab import core, workspace
 from graphlab.diagnostics import DivergenceError
-from graphlab.errors import GraphlabError, OperatorError
+from graphlab.errors import GraphlabError, GraphlabWarning, OperatorError
 from graphlab.fast.blobstore import BlobStore
 from graphlab.fast.compiled import OutBuffer, compiles
 from graphlab.registry import register_op
@@ -129,7 +129,8 @@ def test_ops_added_after_create_net_are_not_seen_until_overwrite():
     net = _counter_net()
     workspace.CreateNet(net)
     net.Iter("ITER", "ITER")
-    workspace.RunNet(net)
+    with pytest.warns(GraphlabWarning, match="overwrite=True"):
+        workspace.RunNet(net)
     assert workspace.FetchBlob("ITER").tolist() == [1]
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from graphlab import core, workspace
-from graphlab.errors import GraphlabError, OperatorError
+from graphlab.errors import GraphlabError, GraphlabWarning, OperatorError
 from graphlab.workspace import Workspace
 
 
@@ -121,7 +121,8 @@ def test_created_net_is_a_snapshot():
     net.Relu(["X"], "Y")
     workspace.CreateNet(net)
     net.Relu(["Y"], "Z")  # added after CreateNet: not seen without overwrite
-    workspace.RunNet(net.Name())
+    with pytest.warns(GraphlabWarning, match="CreateNet saw 1"):
+        workspace.RunNet(net.Name())
     assert workspace.HasBlob("Y") and not workspace.HasBlob("Z")
 
 

@@ -75,7 +75,7 @@ from ..diagnostics import divergence_error, nonfinite, operator_failure
 from ..interpreter import parse_op_args, split_outputs
 from ..nets import blobs_read_before_written
 from ..proto import NetDef, OperatorDef
-from ..registry import OpSchema, get_schema
+from ..registry import OpContext, OpSchema, get_schema
 from .blobstore import BlobStore
 from .codegen import generate, generate_trusted
 from .compiled import compiler_for, fresh_outputs
@@ -280,6 +280,8 @@ class Plan:
         # the carried layouts a checked iteration last started and ended with (or None)
         self._settled: list[Any] | None = None
         self._store: BlobStore = workspace.store
+        self._contexts = op_contexts(self.steps)
+        self._contexts_guard = False  # the guard setting the contexts were last told
 
     @property
     def deferred_outputs(self) -> list[str]:
@@ -312,6 +314,10 @@ class Plan:
                 self._fail(exc, fn, lines, self._store)
         self._keep = None  # untrusted until this run ends well
         guard = self.check_finite if check_finite is None else bool(check_finite)
+        if guard is not self._contexts_guard:  # a trusted run never has the guard on
+            for ctx in self._contexts:
+                ctx.check_finite = guard
+            self._contexts_guard = guard
         if guard:
             with fresh_outputs():
                 self._run(self._store, num_iter, guard)
@@ -453,6 +459,11 @@ class Plan:
         entry = (namespace["_run"], lines)
         self._compiled[kind] = entry
         return entry
+
+
+def op_contexts(steps: Sequence[Step]) -> list[OpContext]:
+    """The :class:`OpContext` of each stateful step, in order."""
+    return [s.plain_kwargs["ctx"] for s in steps if "ctx" in s.plain_kwargs]
 
 
 def _failure_site(

@@ -37,7 +37,7 @@ import numpy as np
 from ..blobdb import read_blobs, write_blobs
 from ..checkpoint import DEFAULT_MAX_BYTES, CheckpointError, read_checkpoint, write_checkpoint
 from ..db import DB_TYPES, DBError, DBReader
-from ..errors import did_you_mean
+from ..errors import DivergenceError, did_you_mean
 from ..registry import NO_GRADIENT, OpContext, register_op
 
 _CAFFE2_DB_TYPES = ("minidb", "leveldb", "lmdb", "rocksdb", "protodb")
@@ -105,6 +105,24 @@ def _strip(name: str, prefix: str) -> str:
         return name
     pos = name.find(prefix)
     return name if pos < 0 else name[pos + len(prefix):]
+
+
+def _guard(ctx: OpContext, path: str, writes: dict[str, Any]) -> None:
+    """The divergence guard for Load: refuse the whole file if any blob is not finite."""
+    bad = []
+    for name, value in writes.items():
+        if value.dtype.kind in "fc" and not np.isfinite(value).all():
+            n = int(value.size - np.isfinite(value).sum())
+            bad.append(f"{name!r} {value.dtype}{list(value.shape)} ({n} of {value.size} "
+                       "not finite)")
+    if bad:
+        raise DivergenceError(
+            f"Divergence guard: Load (op #{ctx.index}) would load non-finite values from "
+            f"{path!r}: {', '.join(bad)}. Nothing was loaded: every blob keeps its value.\n"
+            "  hint: the checkpoint was saved after training had diverged. Load an earlier "
+            "checkpoint, or, to look at this one, load it with the guard off "
+            "(workspace.SetDivergenceGuard(False), or RunNet(..., check_finite=False))."
+        )
 
 
 # ---- Save ---------------------------------------------------------------------------------
@@ -185,6 +203,9 @@ def load(
     uncompressed size an ``.npz`` file may hold, 1 GiB by default (a small compressed
     file can unpack to gigabytes); raise it to load a larger file you trust.
 
+    With the divergence guard on, every blob about to be loaded is checked first: a file
+    holding a NaN or an infinity raises ``DivergenceError`` and nothing is loaded.
+
     Implementation note: ``load_all`` writes blobs the op does not list as outputs, so
     this kernel stores them itself (``ctx.write_blob``) after
     validation; listed outputs are also returned as usual.
@@ -229,6 +250,9 @@ def load(
             + (f" Names are read as add_prefix {add_prefix!r} + stored name." if add_prefix
                else "")
         )
+    writes = data if load_all else {o: data[o] for o in outputs}
+    if ctx.check_finite:
+        _guard(ctx, path, writes)
     if load_all:
         for name, value in data.items():
             ctx.write_blob(name, value)
