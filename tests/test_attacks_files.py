@@ -1,6 +1,6 @@
 """Attacks on saved files (docs/saving.md): files behave like files.
 
-Checkpoints (``save_blobs``, the ``Save`` op) and nets saved as text (``save_net``) get
+Checkpoints (``SaveBlobs``, the ``Save`` op) and nets saved as text (``save_net``) get
 the mode a plain ``open()`` would give them, keep the mode of the file they replace,
 write through symbolic links to their target, and turn every file-system error into a
 graphlab error that names the path the user gave.
@@ -37,7 +37,7 @@ def _save_net(path: str) -> None:
 
 
 SAVERS: dict[str, Callable[[str], None]] = {
-    "save_blobs": _save_blobs, "Save-op": _save_op, "save_net": _save_net}
+    "SaveBlobs": _save_blobs, "Save-op": _save_op, "save_net": _save_net}
 
 
 @pytest.fixture(params=list(SAVERS))
