@@ -19,13 +19,12 @@ This module only turns blobs into records and back; :mod:`graphlab.db` stores re
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 
 import numpy as np
 
 from .db import DBError, Mode, create_db, read_records
+from .files import atomic_path
 from .tensors import TensorFormatError, array_to_tensor, tensor_to_array
 from .wire import message_class
 
@@ -130,32 +129,28 @@ def write_blobs(db_type: str, path: str, blobs: Mapping[str, np.ndarray]) -> Non
 
     Every record is built before anything is opened, so a blob that cannot be stored
     raises before anything is written. A minidb file is written next to ``path`` and
-    renamed over it when complete, so a failure never leaves half a file. An lmdb folder
-    must not exist yet (as in Caffe2, whose Save made a *new* DB): records are never
-    mixed into an older DB.
+    renamed over it when complete (:func:`graphlab.files.atomic_path`), so a failure never
+    leaves half a file. An lmdb folder must not exist yet (as in Caffe2, whose Save made a
+    *new* DB): records are never mixed into an older DB.
     """
     records = [r for name, array in blobs.items() for r in blob_records(name, array)]
-    target = path
-    if db_type == "minidb":
-        folder = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(folder):
-            raise DBError(f"cannot write {path!r}: the folder {folder!r} does not exist "
-                          "(make it first, e.g. os.makedirs(folder)).")
-        fd, target = tempfile.mkstemp(prefix=".saving-", suffix=".minidb", dir=folder)
-        os.close(fd)
-    try:
-        db = create_db(db_type, target, Mode.new)
-        txn = db.new_transaction()
-        for key, value in records:
-            txn.put(key, value)
-        txn.commit()
-        del txn
-        db.close()
-        if target != path:
-            os.replace(target, path)
-    finally:
-        if target != path and os.path.exists(target):
-            os.remove(target)
+    if db_type != "minidb":
+        _write_records(db_type, path, records)
+        return
+    # a new file gets open()'s permissions, a replaced one keeps its own, a symbolic
+    # link is followed, and file-system errors name the path (graphlab.files)
+    with atomic_path(path, DBError, "minidb file") as tmp:
+        _write_records(db_type, tmp, records)
+
+
+def _write_records(db_type: str, path: str, records: list[tuple[str, bytes]]) -> None:
+    db = create_db(db_type, path, Mode.new)
+    txn = db.new_transaction()
+    for key, value in records:
+        txn.put(key, value)
+    txn.commit()
+    del txn
+    db.close()
 
 
 def read_blobs(db_type: str, path: str) -> dict[str, np.ndarray]:

@@ -1,7 +1,8 @@
 """Writing files the way a careful program does: atomically, with the usual permissions.
 
-Checkpoints (:mod:`graphlab.checkpoint`) and nets saved as text
-(:func:`graphlab.textformat.save_net`) are written through :func:`atomic_write`::
+Checkpoints (:mod:`graphlab.checkpoint`), nets saved as text
+(:func:`graphlab.textformat.save_net`) and minidb files are written through
+:func:`atomic_write` (or :func:`atomic_path`, for code that opens the file by name)::
 
     atomic_write("model.npz", lambda f: f.write(data), CheckpointError, "checkpoint")
 
@@ -23,14 +24,15 @@ What it promises:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import secrets
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-__all__ = ["atomic_write", "describe_os_error"]
+__all__ = ["atomic_path", "atomic_write", "describe_os_error"]
 
 _NEW_FILE_MODE = 0o666  # what open() asks for; the kernel takes the umask off
 
@@ -84,12 +86,32 @@ def atomic_write(
         error: the directory does not exist or is not writable, ``path`` is a directory,
             the disk is full, ... Nothing is left behind and an existing file is unchanged.
     """
+    with atomic_path(path, error, what) as tmp:
+        with open(tmp, "wb") as f:  # the file exists: its mode stays
+            write(f)
+    return os.path.realpath(os.fspath(path))
+
+
+@contextlib.contextmanager
+def atomic_path(
+    path: str | os.PathLike[str], error: type[Exception], what: str = "file"
+) -> Iterator[str]:
+    """:func:`atomic_write` for code that opens the file by name (a database writer)::
+
+        with atomic_path("model.minidb", DBError, "minidb file") as tmp:
+            write_everything_to(tmp)
+
+    ``tmp`` is an empty file next to the target, already made with the mode the saved
+    file must have. When the block ends without an error, ``tmp`` is flushed to disk and
+    renamed over the target (symbolic links followed); on any error it is removed and
+    the target is unchanged. ``OSError`` (from the block too) becomes ``error``.
+    """
     given = os.fspath(path)
     target = os.path.realpath(given)  # follow symbolic links (all of them)
     directory = os.path.dirname(target)
     if not os.path.isdir(directory):
         raise error(
-            f"Cannot write {what} {given!r}: the directory {directory!r} does not exist. "
+            f"Cannot write {what} {given!r}: the folder {directory!r} does not exist. "
             f"Create it first: os.makedirs({directory!r}, exist_ok=True)."
         )
     if os.path.isdir(target):
@@ -102,12 +124,13 @@ def atomic_write(
     tmp = ""
     try:
         fd, tmp = _create_temp(directory, os.path.basename(target))
-        with os.fdopen(fd, "wb") as f:
+        try:
             if old_mode is not None:
-                os.fchmod(f.fileno(), old_mode)  # a re-save keeps the file's mode
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
+                os.fchmod(fd, old_mode)  # a re-save keeps the file's mode
+        finally:
+            os.close(fd)
+        yield tmp
+        _fsync(tmp)
         os.replace(tmp, target)
         tmp = ""
     except OSError as exc:
@@ -122,7 +145,15 @@ def atomic_write(
             except OSError:
                 pass
     _fsync_directory(directory)
-    return target
+
+
+def _fsync(path: str) -> None:
+    """Flush a written file's data to the disk (before the rename makes it visible)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _create_temp(directory: str, base: str) -> tuple[int, str]:

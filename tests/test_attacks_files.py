@@ -1,9 +1,9 @@
 """Attacks on saved files (docs/saving.md): files behave like files.
 
-Checkpoints (``SaveBlobs``, the ``Save`` op) and nets saved as text (``save_net``) get
-the mode a plain ``open()`` would give them, keep the mode of the file they replace,
-write through symbolic links to their target, and turn every file-system error into a
-graphlab error that names the path the user gave.
+Checkpoints (``SaveBlobs``, the ``Save`` op, also to a minidb file) and nets saved as
+text (``save_net``) get the mode a plain ``open()`` would give them, keep the mode of the
+file they replace, write through symbolic links to their target, and turn every
+file-system error into a graphlab error that names the path the user gave.
 """
 
 from __future__ import annotations
@@ -30,6 +30,11 @@ def _save_op(path: str) -> None:
     workspace.RunOperatorOnce(core.CreateOperator("Save", ["W"], [], db=path, absolute_path=1))
 
 
+def _save_op_minidb(path: str) -> None:
+    workspace.RunOperatorOnce(core.CreateOperator("Save", ["W"], [], db=path, absolute_path=1,
+                                                  db_type="minidb"))
+
+
 def _save_net(path: str) -> None:
     net = core.Net("files_net")
     net.Relu("W", "Y")
@@ -37,7 +42,8 @@ def _save_net(path: str) -> None:
 
 
 SAVERS: dict[str, Callable[[str], None]] = {
-    "SaveBlobs": _save_blobs, "Save-op": _save_op, "save_net": _save_net}
+    "SaveBlobs": _save_blobs, "Save-op": _save_op, "Save-minidb": _save_op_minidb,
+    "save_net": _save_net}
 
 
 @pytest.fixture(params=list(SAVERS))
