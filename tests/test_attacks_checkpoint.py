@@ -290,3 +290,32 @@ def test_concurrent_saves_and_loads_see_whole_files(tmp_path):
     for t in threads:
         t.join()
     assert errors == []
+
+
+# ---- Caffe2's minidb: no checksums, but damage is still a CheckpointError ----------------------
+
+
+def test_damaged_minidb_raises_checkpoint_error_and_changes_nothing(tmp_path):
+    """minidb (Caffe2's format) has no checksums, so a flipped bit inside a number loads
+    as another number (docs/saving.md says so); every flip that breaks the records must
+    still be a CheckpointError that loads nothing. Before: UnicodeDecodeError and
+    ValueError escaped as plain op failures."""
+    workspace.FeedBlob("W", np.array([[1.0, 2.0]], np.float32))
+    workspace.FeedBlob("B", np.array([0.5], np.float32))
+    path = tmp_path / "m.minidb"
+    workspace.RunOperatorOnce(core.CreateOperator(
+        "Save", ["W", "B"], [], db=str(path), absolute_path=1, db_type="minidb"))
+    data = path.read_bytes()
+    damaged = tmp_path / "d.minidb"
+    refused = 0
+    for bit in range(len(data) * 8):
+        damaged.write_bytes(_flip(data, bit))
+        workspace.ResetWorkspace()
+        workspace.FeedBlob("keep", np.ones(1, np.float32))
+        try:
+            _load_op(damaged, db_type="minidb")
+        except GraphlabError as exc:
+            assert isinstance(exc.__cause__, CheckpointError), exc
+            assert workspace.Blobs() == ["keep"]
+            refused += 1
+    assert refused > len(data) * 4

@@ -73,6 +73,10 @@ def _read(db_type: str, path: str, max_bytes: int) -> dict[str, np.ndarray]:
         return read_blobs(db_type, path)
     except DBError as exc:
         raise CheckpointError(str(exc)) from None
+    except ValueError as exc:  # a record that does not decode (UnicodeDecodeError too)
+        raise CheckpointError(
+            f"{db_type} {path!r} is damaged: {exc}. Nothing was loaded. Save it again."
+        ) from None
 
 
 def resolve_db_path(db: str, absolute_path: int, root_folder: str) -> str:
