@@ -116,12 +116,6 @@ DEPARTURES: list[Departure] = [
     ),
     # ---- inputs Caffe2 refused -------------------------------------------------------------
     Departure(
-        "integer-abs-sqr",
-        ("forward:Abs/int*:raises", "forward:Sqr/int*:raises"),
-        "Caffe2 1.4's Abs and Sqr have float kernels only; graphlab computes them for "
-        "integer tensors too (exactly, as NumPy does).",
-    ),
-    Departure(
         "fill-values-converted",
         ("forward:ConstantFill/int-value-float-dtype:*",
          "forward:ConstantFill/string-from-value:*",
