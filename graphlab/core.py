@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import capi as C  # noqa: N812 - Caffe2's name for its C++ module
-from .errors import ArgumentError, did_you_mean, user_origin
+from .errors import ArgumentError, RepeatedOpWarning, did_you_mean, user_origin
 from .flags import caffe2_flags
 from .gradients import build_backward
 from .nets import blob_name
@@ -130,6 +130,15 @@ def _as_list(blobs: Any) -> list[Any]:
         f"Unknown input/output type {type(blobs).__name__} ({blobs!r}); use a blob name, "
         "a BlobReference, or a list of them."
     )
+
+
+def _updated_param(op: OperatorDef) -> str | None:
+    """The blob ``op`` rewrites in place from its own gradient (``W`` for
+    ``WeightedSum([W, ONE, W_grad, LR], W)``, Adam, MomentumSGDUpdate ...), else None."""
+    for blob in op.output:
+        if blob in op.input and f"{blob}_grad" in op.input:
+            return blob
+    return None
 
 
 class BlobReference(str):
@@ -252,6 +261,7 @@ class Net:
                 self._defined[b] = None
         self._ops_seen = len(self._net.op)
         self._next_name_counts: dict[str, int] = {}
+        self._index_ops()
 
     @classmethod
     def _unique_name(cls, base: str) -> str:
@@ -300,6 +310,51 @@ class Net:
         for op in self._net.op:
             self._defined.update(dict.fromkeys(op.output))
         self._ops_seen = len(self._net.op)
+        self._index_ops()
+
+    # ---- "did this cell run twice?" ---------------------------------------------------
+    def _index_ops(self) -> None:
+        """Index the ops by (type, inputs, outputs) and the parameters updated so far."""
+        self._ops_by_key: dict[tuple[str, tuple[str, ...], tuple[str, ...]], int] = {}
+        self._updates: dict[str, int] = {}
+        for i in range(len(self._net.op)):
+            self._note_op(i)
+
+    def _note_op(self, index: int) -> None:
+        op = self._net.op[index]
+        self._ops_by_key.setdefault((op.type, tuple(op.input), tuple(op.output)), index)
+        param = _updated_param(op)
+        if param is not None:
+            self._updates.setdefault(param, index)
+
+    def _warn_if_repeated(self, index: int) -> None:
+        """Warn when op ``index`` repeats an op that an earlier run of other code appended.
+
+        Running a notebook cell that appends ops a second time appends them again: a second
+        ``Iter`` counts twice per step, a second ``WeightedSum`` updates ``W`` twice. Two
+        identical ops written on the same line (a loop, a helper called twice) are normal;
+        a cell that ran twice gives them different origins (``Cell In[4]``, ``Cell In[6]``).
+        Fillers without inputs are let through: filling a blob twice gives it the same kind
+        of value, and Caffe2's optimizers add their ``ONE`` filler once per parameter.
+        """
+        op = self._net.op[index]
+        earlier = self._ops_by_key.get((op.type, tuple(op.input), tuple(op.output)))
+        what = "is identical to"
+        if earlier is None or not op.input or self._net.op[earlier] != op:
+            param = _updated_param(op)
+            earlier = self._updates.get(param) if param is not None else None
+            what = f"updates {param!r} again after"
+        if earlier is None or self._net.op[earlier].origin == op.origin:
+            return
+        first = self._net.op[earlier]
+        warnings.warn(
+            f"Did this cell run twice? In net {self.Name()!r}, op #{index} {op.summary()} "
+            f"(created at {op.origin}) {what} op #{earlier} {first.summary()} (created at "
+            f"{first.origin}). Running a cell that appends ops appends them again, so the "
+            f"net now does that work twice per run. Build the net from scratch in the cell "
+            f"that adds to it (start the cell with `net = core.Net(...)` or a new "
+            f"ModelHelper), then run the cells after it again.",
+            RepeatedOpWarning, stacklevel=4)
 
     def BlobIsDefined(self, blob: str) -> bool:  # noqa: N802
         """True if an op of this net produces ``blob`` or it is an external input."""
@@ -405,6 +460,8 @@ class Net:
         op = CreateOperator(op_type, [str(b) for b in in_refs], out_names, **kwargs)
         self._net.op.append(op)
         self._ops_seen = len(self._net.op)
+        self._warn_if_repeated(len(self._net.op) - 1)
+        self._note_op(len(self._net.op) - 1)
         for b in out_names:
             self._defined[b] = None
         refs = tuple(BlobReference(b, self) for b in out_names)

@@ -21,6 +21,7 @@ __all__ = [
     "GraphlabError",
     "GraphlabWarning",
     "OperatorError",
+    "RepeatedOpWarning",
     "ShapeError",
     "UnknownOperatorError",
     "blob_summary",
@@ -76,6 +77,10 @@ class DivergenceError(OperatorError):
 
 class GradientError(GraphlabError):
     """The gradient builder could not build the backward pass."""
+
+
+class RepeatedOpWarning(UserWarning):
+    """An op was appended again by a second run of the same code (a notebook cell run twice)."""
 
 
 def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from graphlab import core, workspace
 from graphlab.diagnostics import DivergenceError
-from graphlab.errors import GraphlabError, GraphlabWarning, OperatorError
+from graphlab.errors import GraphlabError, GraphlabWarning, OperatorError, RepeatedOpWarning
 from graphlab.fast.blobstore import BlobStore
 from graphlab.fast.compiled import OutBuffer, compiles
 from graphlab.registry import register_op
@@ -115,7 +115,8 @@ def test_identical_create_is_a_no_op_and_changed_net_needs_overwrite():
     plan = _ws().plan(net)
     assert workspace.CreateNet(net) is True
     assert _ws().plan(net) is plan
-    net.Iter("ITER", "ITER")
+    with pytest.warns(RepeatedOpWarning, match="Did this cell run twice"):
+        net.Iter("ITER", "ITER")
     with pytest.raises(GraphlabError, match="overwrite=True"):
         workspace.CreateNet(net)
     workspace.CreateNet(net, overwrite=True)
@@ -128,7 +129,8 @@ def test_ops_added_after_create_net_are_not_seen_until_overwrite():
     workspace.FeedBlob("ITER", np.zeros(1, np.int64))
     net = _counter_net()
     workspace.CreateNet(net)
-    net.Iter("ITER", "ITER")
+    with pytest.warns(RepeatedOpWarning):
+        net.Iter("ITER", "ITER")
     with pytest.warns(GraphlabWarning, match="overwrite=True"):
         workspace.RunNet(net)
     assert workspace.FetchBlob("ITER").tolist() == [1]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from graphlab import brew, cnn, optimizer, workspace
+from graphlab.errors import RepeatedOpWarning
 from graphlab.model_helper import ModelHelper, ParameterInfo
 
 
@@ -199,7 +200,8 @@ def test_params_without_gradient_are_not_optimized():
 
 def test_duplicate_params_are_explained():
     model = _loss_model("mh_dup")
-    brew.fc(model, "X", "y", dim_in=2, dim_out=1)  # e.g. a re-run notebook cell
+    with pytest.warns(RepeatedOpWarning, match="Did this cell run twice"):
+        brew.fc(model, "X", "y", dim_in=2, dim_out=1)  # e.g. a re-run notebook cell
     with pytest.raises(ValueError, match=r"Duplicate entries in params: \['y_w', 'y_b'\]"):
         model.AddGradientOperators(["loss"])
     assert not model.gradient_ops_added
