@@ -1,0 +1,164 @@
+"""One-line checks for the exercises: ``check.lr_policy(my_lr)`` prints ✔ or what is wrong.
+
+Each check works the answer out on its own (from the formula, or by running graphlab in a
+workspace of its own, so yours is left alone), compares it with yours and prints one
+line: ``✔ ...`` when they agree, ``✘ ...`` with the first difference and a hint when
+they do not. It also returns True or False, so a check can be used in a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import gradient_checker, schedules
+from .core import Net
+from .workspace import Workspace
+
+__all__ = [
+    "fed_input_net",
+    "gradient_map_keys",
+    "largest_stable_lr",
+    "learning_rate",
+    "lr_policy",
+    "momentum_blobs",
+    "op_gradient",
+    "relu_layer",
+]
+
+
+def _verdict(ok: bool, good: str, bad: str) -> bool:
+    print(("✔ " + good) if ok else ("✘ " + bad))
+    return ok
+
+
+def relu_layer(blobs: Mapping[str, np.ndarray]) -> bool:
+    """Notebook 1: ``blobs`` (e.g. ``{n: workspace.FetchBlob(n) for n in workspace.Blobs()}``)
+    hold ``X`` [N, K], ``W`` [M, K], ``b`` [M] and ``Z`` = max(0, X·Wᵀ + b) [N, M]."""
+    missing = [n for n in ("X", "W", "b", "Z") if n not in blobs]
+    if missing:
+        return _verdict(False, "", f"missing blob(s) {missing}: did the net run (RunNetOnce)?")
+    X, W, b, Z = (np.asarray(blobs[n]) for n in ("X", "W", "b", "Z"))
+    want = np.maximum(0.0, X @ W.T + b)
+    if Z.shape != want.shape:
+        return _verdict(False, "", f"Z has shape {Z.shape}, expected {want.shape} (X·Wᵀ + b)")
+    if np.allclose(Z, X @ W.T + b, rtol=1e-5) and not np.allclose(Z, want, rtol=1e-5):
+        return _verdict(False, "", "Z is X·Wᵀ + b, but negative values should be 0: add a Relu")
+    return _verdict(np.allclose(Z, want, rtol=1e-5, atol=1e-6),
+                    f"Z = max(0, X·Wᵀ + b), shape {Z.shape}",
+                    "Z differs from max(0, X·Wᵀ + b): is the Relu applied to the FC's output?")
+
+
+def fed_input_net(net: Net, shape: Sequence[int] = (4, 3)) -> bool:
+    """Notebook 1: ``net`` reads ``X`` from outside (no op writes it) and still computes ``Y``
+    when ``X`` of ``shape`` is fed (checked in a workspace of its own)."""
+    writers = [i for i, op in enumerate(net.Proto().op) if "X" in op.output]
+    if writers:
+        return _verdict(False, "", f"op #{writers[0]} still writes X: remove its GaussianFill")
+    ws = Workspace()
+    ws.feed_blob("X", np.random.default_rng(0).normal(size=shape).astype(np.float32))
+    try:
+        ws.run_net_once(net)
+    except Exception as err:  # the learner's net: report, never raise
+        return _verdict(False, "", f"with X fed, the net fails: {type(err).__name__}: {err}")
+    y = ws.fetch_blob("Y") if ws.has_blob("Y") else None
+    ok = y is not None and y.shape[0] == shape[0]
+    return _verdict(ok, f"X is fed from outside; Y has shape {None if y is None else y.shape}",
+                    "the net ran but wrote no Y with one row per row of X")
+
+
+def gradient_map_keys(answer: Sequence[str], expected_net: Callable[[], Any]) -> bool:
+    """Notebook 2: ``answer`` lists the blobs that get a gradient; ``expected_net()`` builds
+    the net and returns its ``gradient_map``."""
+    want = [str(k) for k in expected_net()]
+    got = [str(a) for a in answer]
+    extra = [b for b in got if b not in want]
+    missing = [b for b in want if b not in got]
+    return _verdict(not extra and not missing, f"these {len(want)} blobs get a gradient",
+                    f"missing {missing}, should not be there {extra}")
+
+
+def learning_rate(value: float, iteration: int, base_lr: float, policy: str,
+                  **args: Any) -> bool:
+    """Your ``value`` of the learning rate at ``iteration`` for a policy and its arguments."""
+    want = schedules.learning_rate(iteration, base_lr, policy, **args)
+    ok = bool(np.isclose(value, want, rtol=1e-5, atol=1e-12))
+    hint = ""
+    if np.isclose(value, -want, rtol=1e-5):
+        hint = " (the sign: base_lr is negative in Caffe2)"
+    return _verdict(ok, f"LR at iteration {iteration} is {want:.6g}",
+                    f"LR at iteration {iteration} is not {value!r}{hint}")
+
+
+def lr_policy(values: Sequence[float], warmup: int = 20, start: float = 0.1,
+              gamma: float = 0.98) -> bool:
+    """Notebook 4: for iterations 1, 2, ..., a multiplier that warms up linearly from
+    ``start`` to 1 over the first ``warmup`` iterations (``linearWarmup``), then decays as
+    ``gamma ** iter`` (``exp``; a ``composite`` sub-policy sees the global iteration)."""
+    got = np.asarray(values, dtype=np.float64).ravel()
+    it = np.arange(1, got.size + 1)
+    ramp = np.minimum(start + (1.0 - start) * it / warmup, 1.0)
+    want = np.where(it <= warmup, ramp, gamma ** it)
+    bad = np.flatnonzero(~np.isclose(got, want, rtol=1e-4, atol=1e-7))
+    if got.size < warmup + 10:
+        return _verdict(False, "", f"only {got.size} values: run at least {warmup + 10} steps")
+    if bad.size == 0:
+        return _verdict(True, f"warm-up for {warmup} iterations, then decay by {gamma}", "")
+    i = int(bad[0])
+    where = "during the warm-up" if it[i] <= warmup else "after the warm-up"
+    return _verdict(False, "", f"iteration {it[i]} ({where}): {got[i]:.6g}, expected "
+                    f"{want[i]:.6g}. Check sub_policy_num_iters and each sub-policy's "
+                    f"arguments; the first value is for iteration 1.")
+
+
+def largest_stable_lr(answer: float, train: Callable[..., np.ndarray],
+                      step: float = 0.1, threshold: float = 1.0) -> bool:
+    """Notebook 4: ``train(base_lr=...)`` returns losses; ``answer`` (a positive step size)
+    should end below ``threshold`` while ``answer + step`` does not."""
+    def ends_low(lr: float) -> bool:
+        with np.errstate(all="ignore"):
+            losses = train(policy="fixed", base_lr=-lr)
+        return bool(np.isfinite(losses[-1]) and losses[-1] < threshold)
+
+    if not ends_low(answer):
+        return _verdict(False, "", f"with {answer} the loss does not settle below {threshold}")
+    if ends_low(answer + step):
+        return _verdict(False, "", f"{answer + step:g} still converges: try larger steps")
+    return _verdict(True, f"{answer:g} converges and {answer + step:g} does not", "")
+
+
+def op_gradient(op_type: str, reference: Callable[..., np.ndarray],
+                shapes: Sequence[Sequence[int]], **args: Any) -> bool:
+    """Notebooks 3 and 7: ``op_type``'s output equals ``reference(*inputs)`` and its gradient
+    passes the finite-difference check, on random float64 inputs of the given shapes."""
+    rng = np.random.default_rng(0)
+    inputs = [rng.normal(size=tuple(s)) for s in shapes]
+    ws = Workspace()
+    names = [f"in{i}" for i in range(len(inputs))]
+    for name, value in zip(names, inputs):
+        ws.feed_blob(name, value)
+    net = Net(f"check_{op_type}")
+    getattr(net, op_type)(names, "out", **args)
+    try:
+        ws.run_net_once(net)
+    except Exception as err:
+        return _verdict(False, "", f"{op_type} fails to run: {type(err).__name__}: {err}")
+    got, want = ws.fetch_blob("out"), reference(*inputs)
+    if got.shape != np.shape(want) or not np.allclose(got, want, rtol=1e-6, atol=1e-9):
+        return _verdict(False, "", f"{op_type}'s output differs from the reference formula")
+    result = gradient_checker.check_op_gradient(op_type, inputs, args)
+    return _verdict(result.ok, f"{op_type}: forward and gradient agree with the maths",
+                    f"{op_type}'s gradient is wrong: largest relative error "
+                    f"{result.max_rel_error:.3g} (print check_op_gradient's result to see where)")
+
+
+def momentum_blobs(answer: Sequence[str], net: Net) -> bool:
+    """Notebook 5: the blobs that hold momentum in ``net`` (built with ``momentum=0.9``)."""
+    want = [op.input[1] for op in net.Proto().op if op.type == "MomentumSGDUpdate"]
+    if not want:
+        return _verdict(False, "", "this net has no MomentumSGDUpdate: build_sgd(momentum=0.9)?")
+    got = [str(a) for a in answer]
+    return _verdict(sorted(got) == sorted(want), f"the momentum lives in {want}",
+                    f"not quite: look at the inputs of the MomentumSGDUpdate ops ({len(want)})")
