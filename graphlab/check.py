@@ -3,7 +3,7 @@
 Each check works the answer out on its own (from the formula, or by running graphlab in a
 workspace of its own, so yours is left alone), compares it with yours and prints one
 line: ``✔ ...`` when they agree, ``✘ ...`` with the first difference and a hint when
-they do not. It also returns True or False, so a check can be used in a test.
+they do not. It returns nothing, so a notebook shows only that line.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .workspace import Workspace
 
 __all__ = [
     "fed_input_net",
-    "gradient_map_keys",
+    "gradients_without_stop_gradient",
     "largest_stable_lr",
     "learning_rate",
     "lr_policy",
@@ -29,12 +29,11 @@ __all__ = [
 ]
 
 
-def _verdict(ok: bool, good: str, bad: str) -> bool:
+def _verdict(ok: bool, good: str, bad: str) -> None:
     print(("✔ " + good) if ok else ("✘ " + bad))
-    return ok
 
 
-def relu_layer(blobs: Mapping[str, np.ndarray]) -> bool:
+def relu_layer(blobs: Mapping[str, np.ndarray]) -> None:
     """Notebook 1: ``blobs`` (e.g. ``{n: workspace.FetchBlob(n) for n in workspace.Blobs()}``)
     hold ``X`` [N, K], ``W`` [M, K], ``b`` [M] and ``Z`` = max(0, X·Wᵀ + b) [N, M]."""
     missing = [n for n in ("X", "W", "b", "Z") if n not in blobs]
@@ -51,7 +50,7 @@ def relu_layer(blobs: Mapping[str, np.ndarray]) -> bool:
                     "Z differs from max(0, X·Wᵀ + b): is the Relu applied to the FC's output?")
 
 
-def fed_input_net(net: Net, shape: Sequence[int] = (4, 3)) -> bool:
+def fed_input_net(net: Net, shape: Sequence[int] = (4, 3)) -> None:
     """Notebook 1: ``net`` reads ``X`` from outside (no op writes it) and still computes ``Y``
     when ``X`` of ``shape`` is fed (checked in a workspace of its own)."""
     writers = [i for i, op in enumerate(net.Proto().op) if "X" in op.output]
@@ -69,19 +68,24 @@ def fed_input_net(net: Net, shape: Sequence[int] = (4, 3)) -> bool:
                     "the net ran but wrote no Y with one row per row of X")
 
 
-def gradient_map_keys(answer: Sequence[str], expected_net: Callable[[], Any]) -> bool:
-    """Notebook 2: ``answer`` lists the blobs that get a gradient; ``expected_net()`` builds
-    the net and returns its ``gradient_map``."""
-    want = [str(k) for k in expected_net()]
+def gradients_without_stop_gradient(answer: Sequence[str]) -> None:
+    """Notebook 2: ``answer`` lists every blob that gets a gradient when the seed's forward
+    net is built *without* its ``StopGradient`` (the check builds that net itself)."""
+    net = Net("seed_forward_without_stop_gradient")
+    X = net.GaussianFill([], "X", shape=[64, 2], mean=0.0, std=1.0)
+    noise = net.GaussianFill([], "noise", shape=[64, 1], mean=0.0, std=1.0)
+    Y_noise = X.FC(["W_gt", "B_gt"], "Y_gt").Add(noise, "Y_noise")
+    dist = net.SquaredL2Distance([Y_noise, X.FC(["W", "B"], "Y_pred")], "dist")
+    want = [str(k) for k in net.AddGradientOperators([dist.AveragedLoss([], "loss")])]
     got = [str(a) for a in answer]
     extra = [b for b in got if b not in want]
     missing = [b for b in want if b not in got]
-    return _verdict(not extra and not missing, f"these {len(want)} blobs get a gradient",
-                    f"missing {missing}, should not be there {extra}")
+    _verdict(not extra and not missing, f"these {len(want)} blobs get a gradient: {want}",
+             f"missing {missing}; should not be there {extra}")
 
 
 def learning_rate(value: float, iteration: int, base_lr: float, policy: str,
-                  **args: Any) -> bool:
+                  **args: Any) -> None:
     """Your ``value`` of the learning rate at ``iteration`` for a policy and its arguments."""
     want = schedules.learning_rate(iteration, base_lr, policy, **args)
     ok = bool(np.isclose(value, want, rtol=1e-5, atol=1e-12))
@@ -93,7 +97,7 @@ def learning_rate(value: float, iteration: int, base_lr: float, policy: str,
 
 
 def lr_policy(values: Sequence[float], warmup: int = 20, start: float = 0.1,
-              gamma: float = 0.98) -> bool:
+              gamma: float = 0.98) -> None:
     """Notebook 4: for iterations 1, 2, ..., a multiplier that warms up linearly from
     ``start`` to 1 over the first ``warmup`` iterations (``linearWarmup``), then decays as
     ``gamma ** iter`` (``exp``; a ``composite`` sub-policy sees the global iteration)."""
@@ -114,7 +118,7 @@ def lr_policy(values: Sequence[float], warmup: int = 20, start: float = 0.1,
 
 
 def largest_stable_lr(answer: float, train: Callable[..., np.ndarray],
-                      step: float = 0.1, threshold: float = 1.0) -> bool:
+                      step: float = 0.1, threshold: float = 1.0) -> None:
     """Notebook 4: ``train(base_lr=...)`` returns losses; ``answer`` (a positive step size)
     should end below ``threshold`` while ``answer + step`` does not."""
     def ends_low(lr: float) -> bool:
@@ -130,7 +134,7 @@ def largest_stable_lr(answer: float, train: Callable[..., np.ndarray],
 
 
 def op_gradient(op_type: str, reference: Callable[..., np.ndarray],
-                shapes: Sequence[Sequence[int]], **args: Any) -> bool:
+                shapes: Sequence[Sequence[int]], **args: Any) -> None:
     """Notebooks 3 and 7: ``op_type``'s output equals ``reference(*inputs)`` and its gradient
     passes the finite-difference check, on random float64 inputs of the given shapes."""
     rng = np.random.default_rng(0)
@@ -154,7 +158,7 @@ def op_gradient(op_type: str, reference: Callable[..., np.ndarray],
                     f"{result.max_rel_error:.3g} (print check_op_gradient's result to see where)")
 
 
-def momentum_blobs(answer: Sequence[str], net: Net) -> bool:
+def momentum_blobs(answer: Sequence[str], net: Net) -> None:
     """Notebook 5: the blobs that hold momentum in ``net`` (built with ``momentum=0.9``)."""
     want = [op.input[1] for op in net.Proto().op if op.type == "MomentumSGDUpdate"]
     if not want:

@@ -8,7 +8,7 @@ blobs by hand. :func:`train` does the same loop, fetching chosen blobs after eac
     history = training.train(model.net, 200, record=["loss", "y_pred_w"])
     history["loss"]        # float64 array, one value per iteration
     history["y_pred_w"]    # float32 array [200, 1, 2]: the weight after each step
-    history.plot()         # raw and smoothed loss curve
+    history.plot()         # the loss curve (history.plot(smooth=0.6) adds a moving average)
 
 It shows a ``tqdm`` progress bar (``progress=False`` turns it off) and, in a notebook,
 can redraw a loss plot while it runs (``live_plot=True``). If a run fails half-way, the
@@ -84,7 +84,7 @@ class History(Mapping[str, np.ndarray]):
         return out
 
     def plot(self, name: str | None = None, ax: Any = None, **kwargs: Any) -> Any:
-        """Plot a recorded scalar against iteration (raw + smoothed; see
+        """Plot a recorded scalar against iteration (raw, smoothed on request; see
         :func:`graphlab.visualize.plot_loss`), or a recorded array's components
         (:func:`graphlab.visualize.plot_values`). Default: the first recorded blob.
 

@@ -133,7 +133,7 @@ def plot_loss(
     losses: Any,
     iterations: Sequence[int] | np.ndarray | None = None,
     ax: Any = None,
-    smooth: float | None = 0.9,
+    smooth: float | None = None,
     log: bool = False,
     label: str = "loss",
     title: str | None = None,
@@ -144,7 +144,9 @@ def plot_loss(
     Args:
         losses: 1-D values (length T), or a training History (its ``"loss"``).
         iterations: x values (default ``1..T``).
-        smooth: EMA β (see :func:`ema`); ``None`` or 0 draws only the raw curve.
+        smooth: EMA β (see :func:`ema`); ``None`` (the default) or 0 draws only the raw
+            curve. A full-batch loss is exact and needs none; a noisy minibatch loss reads
+            better with a light one (0.5-0.7: a larger β lags ~1/(1-β) iterations behind).
         log: logarithmic y axis (all values must be > 0).
         label, title, color: matplotlib styling.
 

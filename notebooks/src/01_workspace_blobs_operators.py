@@ -1,6 +1,14 @@
 # %% [markdown]
 # # 1. Workspace, blobs and operators
 #
+# > **You will learn** what blobs, a workspace, operators and nets are, how to run a net once or
+# > many times, what `run_once` means, how to read graphlab's error messages, and why re-running a
+# > notebook cell can change a net.
+# >
+# > **You need** a little Python and NumPy (arrays, shapes, `@` for matrix products).
+# >
+# > **Time:** about 25 minutes.
+#
 # A deep-learning framework like Caffe2 has three ideas at its heart:
 #
 # * **blobs** — named arrays (here: NumPy arrays) that hold data, parameters and gradients;
@@ -11,10 +19,12 @@
 # This notebook walks through each idea with graphlab, which re-creates Caffe2's Python API on NumPy.
 
 # %%
+import warnings
+
 import numpy as np
 from IPython import display
 
-from graphlab import core, net_drawer, workspace
+from graphlab import check, core, net_drawer, workspace
 
 np.random.seed(0)  # graphlab's random operators take their seeds from NumPy: runs are repeatable
 workspace.ResetWorkspace()
@@ -148,44 +158,20 @@ print("blobs after RunNetOnce:", workspace.Blobs())
 print("Y:\n", workspace.FetchBlob("Y"))
 
 # %%
-import time
-
 workspace.CreateNet(net)
-start = time.perf_counter()
-for _ in range(1000):
+for _ in range(3):
     workspace.RunNet(net.Proto().name)
-per_run = (time.perf_counter() - start) / 1000
-start = time.perf_counter()
-for _ in range(1000):
-    workspace.RunNetOnce(net)
-per_once = (time.perf_counter() - start) / 1000
-print(f"RunNet: {per_run * 1e6:.1f} µs per run;  RunNetOnce: {per_once * 1e6:.1f} µs per run")
+print("ran the created net 3 times; Y is now:\n", workspace.FetchBlob("Y"))
 
 # %% [markdown]
-# `RunNetOnce` is slower because it prepares every operator each time; `CreateNet` prepares them
-# once (in graphlab it *compiles* the net: looks up each kernel, parses its arguments, resolves its
-# blobs). Re-running a notebook cell that calls `CreateNet` on the same net is harmless.
+# Each run fills `X` and `W` with new random numbers, so `Y` changes from run to run. `RunNetOnce`
+# prepares every operator each time it is called; `CreateNet` prepares them once (it looks up each
+# operator's kernel, checks and parses its arguments, and finds its blobs), so `RunNet` only has to
+# call them. Calling `CreateNet` again on the same, unchanged net is harmless.
 #
-# What running a net *means* fits on one screen: `RunNetOnce` goes through
-# `graphlab/interpreter.py`, a loop that, for each operator, looks up its schema, parses its
-# arguments, reads its input blobs, calls its kernel and stores the outputs. `CreateNet` + `RunNet`
-# does exactly the same, faster, and the tests check they leave the very same blobs.
-#
-# ### Looking inside: the function `RunNet` calls
-#
-# The compiled net is one ordinary Python function with a line per operator: `_f0` is the first
-# operator's kernel, `blobs` is the workspace's table of blobs. Nothing in this net reads `Y`, so
-# the last operator may leave a *recipe* instead of the array (`recipes[...]`); `FetchBlob("Y")`
-# computes it the moment you ask, so you never see the difference.
-
-# %%
-plan = workspace.CurrentWorkspaceObject().plan(net)
-print(plan.source())
-
-# %% [markdown]
-# Each kernel checks the shapes and dtypes of its inputs before it computes; that is where the
-# clear error messages come from. Notebook 2 shows how a training loop stops paying for those
-# checks once nothing changes shape.
+# What does running a net actually do? Essentially a loop over its operators: look up the
+# operator's kernel, read its input blobs, call it, store its outputs. The optional last notebook,
+# *Under the hood*, shows that loop in graphlab's own code and how `CreateNet` makes it fast.
 
 # %% [markdown]
 # Note the net's name: names are unique in the process, so a second `core.Net("my_first_net")` is
@@ -213,6 +199,36 @@ for step in range(3):
           " first_time_only:", workspace.FetchBlob("first_time_only"))
 
 # %% [markdown]
+# ## A notebook pitfall: running a cell twice
+#
+# Jupyter lets you run any cell again, and you will. A cell that *appends* operators to a net that an
+# earlier cell made appends them **again** on the second run: the net then does that work twice per
+# run. With an `Iter` counter it counts two per step; with an update it updates twice. graphlab warns
+# when a net gets an operator identical to one that *other* code added (two runs of a cell count as
+# other code). Here the two lines stand for the same cell run twice:
+
+# %%
+counter = core.Net("counter")
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    counter.Iter("it", "it")  # the cell's first run ...
+    counter.Iter("it", "it")  # ... and its second run
+print(caught[0].message)
+print()
+print(counter.summary())
+
+# %% [markdown]
+# The cure is to write each cell so that running it again rebuilds what it builds **from scratch**:
+# a cell that adds to a net starts with `net = core.Net(...)` (every cell in these notebooks does).
+# Running such a cell twice makes a new net (`counter_1`, `counter_2`, ...) each time, with each
+# operator once. The same goes for blobs: a cell that reads and updates a blob should set it first.
+
+# %%
+counter = core.Net("counter")
+counter.Iter("it", "it")
+print(counter.summary())
+
+# %% [markdown]
 # ## When something goes wrong
 #
 # Errors name the operator, its position in the net, the shapes of its inputs, the line of *your*
@@ -234,9 +250,79 @@ except RuntimeError as err:
 #   later.
 # * `RunNetOnce` builds and runs a net once; `CreateNet` + `RunNet` builds it once and runs it often.
 # * `run_once=1` makes a filler in a created net fill only on its first run.
+# * A cell that adds to a net should build that net from scratch, so that running it twice is safe.
 #
 # ## Exercises
 #
-# 1. Add a `Relu` after the `FC` in `my_first_net` and draw the net again.
-# 2. Feed `X` with shape `[4, 3]` instead of filling it. What do you have to remove from the net?
-# 3. Make the `FC` fail on purpose with a wrong `W` shape and read the error: which line does it name?
+# Each exercise has a hint (click it), a solution in a collapsed cell (click the bar or the `⋯`
+# beside it to open it) and, where it makes sense, a check that prints ✔ or what is still wrong.
+#
+# **1.** Build a net `relu_net` that fills `X` [2, 3], `W` [5, 3] and `b` [5] as in `my_first_net`
+# and computes `Z = max(0, X·Wᵀ + b)`. Run it once, then check it:
+# `check.relu_layer({n: workspace.FetchBlob(n) for n in ["X", "W", "b", "Z"]})`.
+#
+# <details><summary>Hint</summary>
+#
+# The `FC` writes an intermediate blob; a `Relu` reads it and writes `Z`. `X.FC([W, b], "Y")`
+# returns a blob reference, and you can call `.Relu([], "Z")` on it.
+# </details>
+
+# %% [solution]
+relu_net = core.Net("relu_net")
+X = relu_net.GaussianFill([], "X", mean=0.0, std=1.0, shape=[2, 3])
+W = relu_net.GaussianFill([], "W", mean=0.0, std=1.0, shape=[5, 3])
+b = relu_net.ConstantFill([], "b", shape=[5], value=1.0)
+Z = X.FC([W, b], "Y").Relu([], "Z")
+workspace.RunNetOnce(relu_net)
+check.relu_layer({n: workspace.FetchBlob(n) for n in ["X", "W", "b", "Z"]})
+
+# %% [markdown]
+# **2.** Make a net `fed_net` in which `X` is *fed* from outside instead of filled (so you can pass
+# your own data, e.g. of shape [4, 3]), computing `Y = X·Wᵀ + b`. Check it with
+# `check.fed_input_net(fed_net)`.
+#
+# <details><summary>Hint</summary>
+#
+# Leave out the `GaussianFill` that writes `X`. A blob that the net reads but no operator writes
+# becomes an *external input* (`fed_net.Proto().external_input`); you `FeedBlob` it before running.
+# </details>
+
+# %% [solution]
+fed_net = core.Net("fed_net")
+W = fed_net.GaussianFill([], "W", mean=0.0, std=1.0, shape=[5, 3])
+b = fed_net.ConstantFill([], "b", shape=[5], value=1.0)
+fed_net.FC(["X", W, b], "Y")
+print("external inputs:", fed_net.Proto().external_input)
+workspace.FeedBlob("X", np.ones((4, 3), dtype=np.float32))
+workspace.RunNetOnce(fed_net)
+print("Y has shape", workspace.FetchBlob("Y").shape)
+check.fed_input_net(fed_net)
+
+# %% [markdown]
+# **3.** Make an `FC` fail on purpose by giving it a weight of the wrong shape, and read the error.
+# Which line of your code does it name, and which fix does it suggest?
+#
+# <details><summary>Hint</summary>
+#
+# `FC` needs `W` of shape [M, K] where K is the number of columns of `X`. Fill a `W` of shape
+# [5, 4] and run with `X` of shape [2, 3].
+# </details>
+
+# %% [solution]
+wrong = core.Net("wrong_w")
+wrong.GaussianFill([], "X", shape=[2, 3])
+wrong.GaussianFill([], "W", shape=[5, 4])  # 4 columns, but X has 3
+wrong.ConstantFill([], "b", shape=[5], value=1.0)
+wrong.FC(["X", "W", "b"], "Y")
+try:
+    workspace.RunNetOnce(wrong)
+except RuntimeError as err:
+    print(err)
+
+# %% [markdown]
+# The message names the operator (`FC`, op #3 of net `wrong_w`), the shapes of its inputs, the cell
+# and line that created it, and what to change.
+#
+# ---
+#
+# **Next →** [2. A toy regression, step by step](02_toy_regression.ipynb)

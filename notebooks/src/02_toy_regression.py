@@ -1,36 +1,42 @@
 # %% [markdown]
 # # 2. A toy regression, step by step
 #
+# > **You will learn** why training uses two nets, the maths of a linear model and its loss, what
+# > each gradient operator computes (and how to check it against NumPy), how stochastic gradient
+# > descent is written as operators, and how to read loss and learning-rate curves.
+# >
+# > **You need** notebook 1 (blobs, operators, nets), and derivatives of simple functions.
+# >
+# > **Time:** about 40 minutes.
+#
 # We fit a line `y = w·x + b` with two inputs, where the true parameters are `w = [2.0, 1.5]` and
 # `b = 0.5`. Everything — making data, computing the loss, the gradients and the update — is done by
-# operators in nets. This is Caffe2's classic "toy regression" tutorial; its code runs here with only
-# the import line changed.
+# operators in nets. This is Caffe2's classic "toy regression" tutorial, which the study note this
+# project started from worked through; its code runs here with only the import line changed.
 
 # %%
 import numpy as np
-from IPython import display
 from matplotlib import pyplot as plt
 
-from graphlab import core, net_drawer, visualize, workspace
+from graphlab import check, core, net_drawer, visualize, workspace
 
 np.random.seed(0)  # graphlab's random operators draw their seeds from NumPy
 workspace.ResetWorkspace()
 print("ready: an empty workspace", workspace.Blobs())
 
 # %% [markdown]
-# ## Why two nets?
+# ## The seed's first question: why two nets?
 #
-# Training needs two kinds of work:
+# The study note starts with a sentence and a question:
 #
-# * **initialisation** — create the parameters and constants, *once*;
-# * **a training step** — make a batch, compute the loss and gradients, update the parameters,
-#   *many times*.
+# > 在训练网络的时候，需要两个net，一个用来模型变量的参数的初始化，另一个net用于训练网络。为什么要这样呢？
+# >
+# > *"Training needs two nets: one to initialise the model's parameters, another to train the
+# > network. Why is that?"*
 #
-# So we build two nets: an **init net**, run once with `RunNetOnce`, and a **train net**, created once
-# with `CreateNet` and run again and again with `RunNet`. The init net's operators do not need to run
-# more than once for the whole training.
-
-# %% [markdown]
+# Caffe2's tutorial answers in one sentence: the init net's operators do not need to run more than
+# once for the whole training. We will build both nets, and then *see* what goes wrong with one.
+#
 # ## The init net
 #
 # It fills the ground truth `W_gt`, `B_gt`, the constant `ONE`, the iteration counter `ITER`, and the
@@ -48,76 +54,142 @@ print("Created init net.")
 init_net
 
 # %% [markdown]
-# ## The train net, part 1: the forward pass
+# ## The forward pass and its maths
 #
-# Each step samples a batch `X` (64 points in 2-D), computes the noisy targets `Y_noise` from the true
-# parameters, the prediction `Y_pred` from the learned ones, and the loss: half the squared distance
-# per row (`SquaredL2Distance`) averaged over the batch (`AveragedLoss`).
+# Each step draws a batch of $N = 64$ points $X$ and makes noisy targets from the true parameters:
+#
+# $$Y_{\text{noise}} = X W_{gt}^\top + b_{gt} + \varepsilon, \qquad \varepsilon \sim \mathcal N(0, 1).$$
+#
+# The model's prediction is one `FC` (fully connected) operator, with these shapes:
+#
+# $$\hat Y = X W^\top + b, \qquad X \in \mathbb R^{64\times 2},\; W \in \mathbb R^{1\times 2},\;
+#   b \in \mathbb R^{1},\; \hat Y \in \mathbb R^{64\times 1}.$$
+#
+# The loss is half the squared distance per row (`SquaredL2Distance`, one number per row), averaged
+# over the batch (`AveragedLoss`):
+#
+# $$d_i = \tfrac12 \lVert \hat y_i - y_i \rVert^2, \qquad L = \frac1N \sum_{i=1}^{N} d_i.$$
 #
 # `StopGradient` marks `Y_noise` as data: no gradient should flow back into how the data was made.
+# The cell defines a function that builds the forward net from scratch, so that the later cells (and
+# this one, run again) never add operators to a net twice.
 
 # %%
-train_net = core.Net("train")
-X = train_net.GaussianFill([], "X", shape=[64, 2], mean=0.0, std=1.0, run_once=0)
-Y_gt = X.FC([W_gt, B_gt], "Y_gt")
-noise = train_net.GaussianFill([], "noise", shape=[64, 1], mean=0.0, std=1.0, run_once=0)
-Y_noise = Y_gt.Add(noise, "Y_noise")
-Y_noise = Y_noise.StopGradient([], "Y_noise")
-Y_pred = X.FC([W, B], "Y_pred")
-dist = train_net.SquaredL2Distance([Y_noise, Y_pred], "dist")
-loss = dist.AveragedLoss([], ["loss"])
+def build_forward():
+    """A new train net with the forward pass; returns the net and its loss blob."""
+    net = core.Net("train")
+    X = net.GaussianFill([], "X", shape=[64, 2], mean=0.0, std=1.0, run_once=0)
+    Y_gt = X.FC([W_gt, B_gt], "Y_gt")
+    noise = net.GaussianFill([], "noise", shape=[64, 1], mean=0.0, std=1.0, run_once=0)
+    Y_noise = Y_gt.Add(noise, "Y_noise")
+    Y_noise = Y_noise.StopGradient([], "Y_noise")
+    Y_pred = X.FC([W, B], "Y_pred")
+    dist = net.SquaredL2Distance([Y_noise, Y_pred], "dist")
+    loss = dist.AveragedLoss([], ["loss"])
+    return net, loss
 
-graph = net_drawer.GetPydotGraph(train_net.Proto().op, "train", rankdir="LR")
-display.Image(graph.create_png(), width=800)
+
+train_net, loss = build_forward()
+train_net
 
 # %% [markdown]
 # `StopGradient` writes `Y_noise` in place, so the drawing shows two `Y_noise` nodes: the blob before
 # and after that operator. Every in-place write makes a new *version* of a blob.
 
 # %% [markdown]
-# ## The train net, part 2: gradients are just more operators
+# ## Gradients are just more operators
 #
 # `AddGradientOperators([loss])` walks the net backwards and *appends* the operators that compute
 # the gradient of `loss` with respect to every blob that influences it. Nothing magic happens at
 # run time: the backward pass is part of the net, and you can print and draw it.
 
 # %%
-gradient_map = train_net.AddGradientOperators([loss])
-graph = net_drawer.GetPydotGraph(train_net.Proto().op, "train", rankdir="LR")
-display.Image(graph.create_png(), width=800)
+def build_with_gradients():
+    """The forward net plus its backward pass; returns the net and the gradient map."""
+    net, loss = build_forward()
+    return net, net.AddGradientOperators([loss])
 
-# %% [markdown]
-# The returned `gradient_map` tells which blob holds which gradient. The loss's own gradient is the
-# seed `loss_autogen_grad` (filled with 1.0); there is no gradient for `Y_noise` or anything before it,
-# thanks to `StopGradient`.
 
-# %%
+train_net, gradient_map = build_with_gradients()
 for blob, grad in gradient_map.items():
     print(f"{blob:>8} -> {grad}")
+train_net
 
 # %% [markdown]
-# ## The train net, part 3: the update
+# Four operators were appended. Reading them backwards from the loss, each applies one rule of
+# calculus (the chain rule, one operator at a time):
 #
-# Stochastic gradient descent is also written with operators:
+# | operator | computes | shapes |
+# | --- | --- | --- |
+# | `ConstantFill` → `loss_autogen_grad` | the seed $\partial L/\partial L = 1$ | [] |
+# | `AveragedLossGradient` → `dist_grad` | $\partial L/\partial d_i = \frac1N$ | [64] |
+# | `SquaredL2DistanceGradient` → `Y_noise_grad`, `Y_pred_grad` | $\partial L/\partial \hat y_i = \frac1N(\hat y_i - y_i)$, and its negative for $y_i$ | [64, 1] each |
+# | `FCGradient` → `W_grad`, `B_grad`, `X_grad` | $\nabla W = \nabla\hat Y^\top X$, $\nabla b = \sum_i \nabla\hat y_i$, $\nabla X = \nabla\hat Y\, W$ | [1, 2], [1], [64, 2] |
 #
-# * `Iter` adds one to the counter `ITER`;
-# * `LearningRate` computes the learning rate for this iteration: `base_lr · gamma^floor(iter/stepsize)`
-#   with the `step` policy. In Caffe2 `base_lr` is **negative**, because the update *adds* `LR · grad`;
-# * `WeightedSum` computes `W ← 1·W + LR·W_grad`, in place.
+# `StopGradient` stops the flow *beyond* it: `SquaredL2DistanceGradient` still writes `Y_noise_grad`
+# (it always computes the gradients of both its inputs), but `StopGradient` has no gradient operator,
+# so nothing reaches `Y_gt`, `noise`, `W_gt` or `B_gt`. `X` gets `X_grad` from `FCGradient`, which
+# nothing uses.
+#
+# Let us check those formulas: run the init net and the net once, fetch the blobs, and compute the
+# same gradients with NumPy.
 
 # %%
-train_net.Iter(ITER, ITER)
-LR = train_net.LearningRate(ITER, "LR", base_lr=-0.1, policy="step", stepsize=20, gamma=0.9)
-train_net.WeightedSum([W, ONE, gradient_map[W], LR], W)
-train_net.WeightedSum([B, ONE, gradient_map[B], LR], B)
-graph = net_drawer.GetPydotGraph(train_net.Proto().op, "train", rankdir="LR")
-display.Image(graph.create_png(), width=800)
+workspace.RunNetOnce(init_net)
+workspace.RunNetOnce(train_net)
+X_, Y_noise_, Y_pred_, W_ = (workspace.FetchBlob(n) for n in ["X", "Y_noise", "Y_pred", "W"])
+N = X_.shape[0]
+d_dist = np.full(N, 1.0 / N)                       # AveragedLossGradient
+d_pred = d_dist[:, None] * (Y_pred_ - Y_noise_)    # SquaredL2DistanceGradient
+d_W = d_pred.T @ X_                                # FCGradient
+d_B = d_pred.sum(axis=0)
+for name, mine in [("dist_grad", d_dist), ("Y_pred_grad", d_pred), ("W_grad", d_W),
+                   ("B_grad", d_B)]:
+    theirs = workspace.FetchBlob(name)
+    print(f"{name:>12} {str(theirs.shape):>8}  matches NumPy: {np.allclose(theirs, mine, rtol=1e-5)}")
 
 # %% [markdown]
-# The colours in graphlab's *teaching* style make the three parts easy to tell apart:
+# ## The update: stochastic gradient descent as operators
+#
+# Three more operators make the training step:
+#
+# * `Iter` adds one to the counter: $\text{ITER} \leftarrow \text{ITER} + 1$;
+# * `LearningRate` computes this step's rate with the `step` policy:
+#   $\text{lr} = \text{base\_lr} \cdot \gamma^{\lfloor \text{iter} / \text{stepsize} \rfloor}$;
+# * `WeightedSum` updates each parameter in place: $W \leftarrow 1\cdot W + \text{lr}\cdot\nabla W$.
+#
+# In Caffe2 `base_lr` is **negative**, because `WeightedSum` *adds* `lr · grad` and we want to go
+# down the gradient.
+
+# %%
+def build_train_net():
+    """The whole training step: forward, backward and the SGD update."""
+    net, grads = build_with_gradients()
+    net.Iter(ITER, ITER)
+    LR = net.LearningRate(ITER, "LR", base_lr=-0.1, policy="step", stepsize=20, gamma=0.9)
+    net.WeightedSum([W, ONE, grads[W], LR], W)
+    net.WeightedSum([B, ONE, grads[B], LR], B)
+    return net
+
+
+train_net = build_train_net()
+print(train_net.summary())
+
+# %% [markdown]
+# The whole training net in graphlab's *teaching* style: forward operators, gradient operators and
+# update operators in three colours, with the parameters highlighted.
 
 # %%
 net_drawer.show(train_net, style="teaching")
+
+# %% [markdown]
+# > **An aside: the seed only trained in Caffe2 by luck.** The seed fills `ITER` as **int32**. In
+# > real Caffe2 (version 1.4), `Iter` wants an int64 counter: it re-allocates the blob as int64
+# > *without copying the value*, so the counter starts from whatever the memory held. In some
+# > processes that is about 1.4·10¹⁴; the `step` policy then gives $0.9^{7\cdot 10^{12}} \approx 0$,
+# > the learning rate is −0.0 and the model never moves. Whether the seed trained depended on the
+# > memory layout of the process. graphlab's `Iter` keeps an int32 counter's value and counts 1, 2, 3,
+# > as the tutorial shows.
 
 # %% [markdown]
 # ## Running it
@@ -134,6 +206,7 @@ print("Before training, B is:", workspace.FetchBlob("B"))
 # Now 100 training steps. We fetch the loss and the learning rate after each step to plot them.
 
 # %%
+workspace.RunNetOnce(init_net)  # start from fresh parameters, even when this cell runs again
 losses, rates = [], []
 for i in range(100):
     workspace.RunNet(train_net.Proto().name)
@@ -145,33 +218,97 @@ print("Ground truth W is:   ", workspace.FetchBlob("W_gt"))
 print("Ground truth B is:   ", workspace.FetchBlob("B_gt"))
 
 # %% [markdown]
-# ### What ran, 100 times
-#
-# `CreateNet` compiled the train net into a Python function with one line per operator. Every
-# kernel checks the shapes and dtypes of its inputs before computing, which is where clear error
-# messages come from. But in this loop nothing changes shape: the blobs the net reads before
-# writing them (its *carried* blobs) keep their layout from step to step. After two steps that
-# showed this, graphlab switched to a second function whose kernels skip the checks. It first makes
-# sure each carried blob is still the very array the previous step left (a `FeedBlob` would put a
-# new one there, and that step would be checked again). Here is its beginning:
-
-# %%
-plan = workspace.CurrentWorkspaceObject().plan(train_net)
-print("carried blobs:", plan.carried, "  trusted:", plan.trusted)
-print("\n".join(plan.source(trusted=True).splitlines()[:24]), "\n    ...")
-
-# %% [markdown]
-# The loss falls quickly, then jitters: each step sees a new random batch with new noise, so the
-# loss never reaches zero. The learning rate drops by 10% every 20 iterations (plotted as the
-# positive step size `-LR`).
+# The loss falls quickly, then jitters around a floor: each step sees a new random batch with new
+# noise, so the loss never reaches zero. Its floor is about 0.5 — half the noise variance — because
+# even the true line misses each point by the noise. The light line is the raw loss, the solid one a
+# short moving average. The learning rate drops by 10% every 20 iterations (plotted as the positive
+# step size `-LR`).
 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.5))
-visualize.plot_loss(losses, ax=ax1, smooth=0.9)
+visualize.plot_loss(losses, ax=ax1, smooth=0.6)
+ax1.axhline(0.5, color="k", linestyle=":", label="noise floor (0.5)")
+ax1.set(ylabel="loss (mean of ½‖ŷ − y‖²)", title="training loss")
+ax1.legend()
 ax2.plot(range(1, 101), -np.array(rates))
 ax2.set(xlabel="iteration", ylabel="-LR (step size)", title="learning rate, policy 'step'")
 ax2.grid(True)
 plt.tight_layout()
+
+# %% [markdown]
+# ## Answering the first question by experiment
+#
+# **What if there were only one net?** Move the filler of `W` into the training net: every step
+# would first re-draw `W` at random, then take one gradient step from there. The model can never
+# learn, because each step throws the previous step's work away.
+
+# %%
+def train_and_record(net, steps=60):
+    """Run the init net, create ``net``, train; return W after each step."""
+    workspace.RunNetOnce(init_net)
+    workspace.CreateNet(net, overwrite=True)
+    path = []
+    for _ in range(steps):
+        workspace.RunNet(net.Name())
+        path.append(workspace.FetchBlob("W")[0].copy())
+    return np.array(path)
+
+
+one_net = core.Net("one_net")
+one_net.UniformFill([], "W", shape=[1, 2], min=-1., max=1.)  # the init op, now in every step
+for op in build_train_net().Proto().op:
+    one_net.Proto().op.append(op)
+two_nets = train_and_record(build_train_net())
+only_one = train_and_record(one_net)
+
+fig, ax = plt.subplots(figsize=(7, 3.5))
+steps = np.arange(1, len(two_nets) + 1)
+ax.plot(steps, two_nets[:, 0], label="init net + train net")
+ax.plot(steps, only_one[:, 0], label="filler inside the train net")
+ax.axhline(2.0, color="k", linestyle="--", label="true w₀ = 2.0")
+ax.set(xlabel="iteration", ylabel="w₀ after the step", title="why the filler must run only once")
+ax.grid(True, alpha=0.3)
+ax.legend();
+
+# %% [markdown]
+# So the init net exists because some operators must run **once**, before training, and never again.
+# There are two other ways to get "once", and one more reason for two nets:
+#
+# * **`run_once=1`** on a filler in a created net fills on the first run only (notebook 1). Early
+#   Caffe2 had that default, which is why the seed writes `run_once=0` on the fillers that *should*
+#   run every step. With `run_once=1`, the one-net version trains:
+
+# %%
+one_net_once = core.Net("one_net_once")
+one_net_once.UniformFill([], "W", shape=[1, 2], min=-1., max=1., run_once=1)
+for op in build_train_net().Proto().op:
+    one_net_once.Proto().op.append(op)
+path = train_and_record(one_net_once)
+print("w after 60 steps, filler with run_once=1:", path[-1], " (true: [2.0, 1.5])")
+
+# %% [markdown]
+# * **Re-running the init net is a reset.** Running `init_net` again gives new random `W` and sets
+#   `ITER` back to 0, so the learning-rate schedule starts over. The next section uses that.
+# * **Saving and deploying.** Caffe2 shipped a trained model as exactly two nets: an *init net* whose
+#   fillers hold the trained values (`GivenTensorFill`), and a *predict net* with only the forward
+#   operators. Loading a model means running its init net once; predicting means running the
+#   predict net on new data, as often as needed:
+
+# %%
+trained_W, trained_B = workspace.FetchBlob("W"), workspace.FetchBlob("B")
+deploy_init = core.Net("deploy_init")
+deploy_init.GivenTensorFill([], "W", shape=list(trained_W.shape), values=trained_W.ravel().tolist())
+deploy_init.GivenTensorFill([], "B", shape=list(trained_B.shape), values=trained_B.ravel().tolist())
+predict_net = core.Net("predict")
+predict_net.FC(["data", "W", "B"], "prediction")
+
+workspace.SwitchWorkspace("deployment", True)  # a fresh workspace: nothing from training
+workspace.RunNetOnce(deploy_init)
+workspace.FeedBlob("data", np.array([[1.0, 1.0], [0.0, 2.0]], dtype=np.float32))
+workspace.RunNetOnce(predict_net)
+print("predictions:", workspace.FetchBlob("prediction").ravel(), " (true line: [4.0, 3.5])")
+workspace.SwitchWorkspace("default")
+print(predict_net.Proto())
 
 # %% [markdown]
 # ## Watching the parameters move
@@ -181,6 +318,7 @@ plt.tight_layout()
 
 # %%
 workspace.RunNetOnce(init_net)
+workspace.CreateNet(train_net)
 w_history, b_history = [], []
 for i in range(50):
     workspace.RunNet(train_net.Proto().name)
@@ -190,13 +328,13 @@ w_history = np.concatenate(w_history)
 b_history = np.concatenate(b_history)
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-ax1.plot(w_history[:, 0], w_history[:, 1], "r")
+ax1.plot(w_history[:, 0], w_history[:, 1], "r.-")
 ax1.plot([2.0], [1.5], "k*", markersize=12, label="ground truth")
-ax1.set(xlabel="w_0", ylabel="w_1", title="path of W")
+ax1.set(xlabel="w₀", ylabel="w₁", title="path of W over 50 steps")
 ax1.axis("equal")
 ax1.grid(True)
 ax1.legend()
-ax2.plot(b_history, "r")
+ax2.plot(range(1, 51), b_history, "r")
 ax2.axhline(0.5, color="k", linestyle="--", label="ground truth")
 ax2.set(xlabel="iteration", ylabel="b", title="B per iteration")
 ax2.grid(True)
@@ -205,8 +343,8 @@ plt.tight_layout()
 
 # %% [markdown]
 # Stochastic gradient descent does not walk straight to the answer: every batch has different noise,
-# so each step points in a slightly different direction. Re-run the two cells above to start from
-# another random `W`.
+# so each step points in a slightly different direction. Run the cell again to start from another
+# random `W`.
 
 # %% [markdown]
 # ## The fit against the data
@@ -230,14 +368,87 @@ ax.grid(True)
 # %% [markdown]
 # ## Summary
 #
-# * An init net creates parameters once; a train net is run once per step.
-# * `AddGradientOperators` appends the backward pass as ordinary operators; `gradient_map` says where
-#   each gradient lives.
+# * An init net creates parameters once; a train net is run once per step. A filler inside the train
+#   net would undo every step; `run_once=1` is the other way to run an op once.
+# * `FC` computes $XW^\top + b$; the loss is $\frac1N\sum \frac12\lVert\hat y - y\rVert^2$.
+# * `AddGradientOperators` appends the backward pass as ordinary operators, one calculus rule each;
+#   `gradient_map` says where each gradient lives, and NumPy agrees with every one.
 # * The optimizer is also operators: `Iter`, `LearningRate` (negative `base_lr`) and `WeightedSum`.
+# * A trained model ships as an init net (the values) and a predict net (the forward pass).
 #
 # ## Exercises
 #
-# 1. Remove the `StopGradient` and call `AddGradientOperators` on a fresh net. Which new entries
-#    appear in `gradient_map`?
-# 2. Change `stepsize` to 5 and `gamma` to 0.5. How do the loss curve and the final `W` change?
-# 3. Increase the noise `std` to 3. What happens to the parameter paths?
+# **1.** Without its `StopGradient`, which blobs of the forward net get a gradient? List them all,
+# then check with `check.gradients_without_stop_gradient([...])`.
+#
+# <details><summary>Hint</summary>
+#
+# Build `build_forward()`'s net without the `StopGradient` line, call `AddGradientOperators([loss])`
+# and look at the keys of the map it returns. Then think: which of those make sense to have a
+# gradient for?
+# </details>
+
+# %% [solution]
+no_stop = core.Net("no_stop")
+X = no_stop.GaussianFill([], "X", shape=[64, 2], mean=0.0, std=1.0)
+noise = no_stop.GaussianFill([], "noise", shape=[64, 1], mean=0.0, std=1.0)
+Y_noise = X.FC([W_gt, B_gt], "Y_gt").Add(noise, "Y_noise")
+dist = no_stop.SquaredL2Distance([Y_noise, X.FC([W, B], "Y_pred")], "dist")
+answer = [str(b) for b in no_stop.AddGradientOperators([dist.AveragedLoss([], "loss")])]
+print(answer)
+check.gradients_without_stop_gradient(answer)
+
+# %% [markdown]
+# Now `W_gt`, `B_gt` and `noise` get gradients too. Nothing updates them, so training is unchanged,
+# but every step does work for nothing: that is what `StopGradient` saves.
+#
+# **2.** What is the learning rate at iteration 100 for the seed's schedule (`base_lr=-0.1`,
+# `policy="step"`, `stepsize=20`, `gamma=0.9`)? Work it out by hand, then check with
+# `check.learning_rate(my_value, 100, -0.1, "step", stepsize=20, gamma=0.9)`.
+#
+# <details><summary>Hint</summary>
+#
+# $\lfloor 100/20 \rfloor = 5$ steps have happened. Keep the sign.
+# </details>
+
+# %% [solution]
+my_value = -0.1 * 0.9 ** (100 // 20)
+check.learning_rate(my_value, 100, -0.1, "step", stepsize=20, gamma=0.9)
+
+# %% [markdown]
+# **3.** Train with `stepsize=5` and `gamma=0.5` instead. How do the loss curve and the final `W`
+# change, and why?
+#
+# <details><summary>Hint</summary>
+#
+# After 30 iterations the rate has halved six times. Compare how far `W` is from `[2.0, 1.5]`.
+# </details>
+
+# %% [solution]
+fast_decay = core.Net("fast_decay")
+for op in build_with_gradients()[0].Proto().op:
+    fast_decay.Proto().op.append(op)
+fast_decay.Iter(ITER, ITER)
+LR_fast = fast_decay.LearningRate(ITER, "LR", base_lr=-0.1, policy="step", stepsize=5, gamma=0.5)
+fast_decay.WeightedSum([W, ONE, "W_grad", LR_fast], W)
+fast_decay.WeightedSum([B, ONE, "B_grad", LR_fast], B)
+workspace.RunNetOnce(init_net)
+workspace.CreateNet(fast_decay, overwrite=True)
+fast_losses = []
+for _ in range(100):
+    workspace.RunNet(fast_decay.Name())
+    fast_losses.append(float(workspace.FetchBlob("loss")))
+print("W after 100 steps:", workspace.FetchBlob("W"), "(true [2.0, 1.5])")
+fig, ax = plt.subplots(figsize=(6, 3.5))
+visualize.plot_loss(losses, ax=ax, smooth=0.6, label="stepsize 20, γ 0.9")
+visualize.plot_loss(fast_losses, ax=ax, smooth=0.6, label="stepsize 5, γ 0.5", log=True)
+ax.set(ylabel="loss")
+ax.legend();
+
+# %% [markdown]
+# The rate shrinks to almost nothing before `W` has arrived, so the loss stays above the noise floor
+# and `W` stops short: a schedule that decays too fast freezes training early.
+#
+# ---
+#
+# **Next →** [3. Checking gradients](03_checking_gradients.ipynb)
