@@ -1,8 +1,15 @@
 # %% [markdown]
-# # 5. Checking gradients
+# # 3. Checking gradients
 #
-# The gradient builder appends gradient operators, and each gradient operator is code someone wrote.
-# How do we know they are right? By comparing with **finite differences**: nudge one input value by a
+# > **You will learn** how finite differences estimate any gradient, why gradient checks run in
+# > float64, and how to check one operator, a whole net, and a gradient that is wrong.
+# >
+# > **You need** notebook 2 (gradient operators) and the definition of a derivative.
+# >
+# > **Time:** about 20 minutes.
+#
+# Notebook 2 trusted `AddGradientOperators`: it promised that the operators it appends compute the
+# gradient of the loss. # But each gradient operator is code someone wrote. How do we know it is right? By comparing with **finite differences**: nudge one input value by a
 # tiny `ε` up and down, rerun the forward net, and see how the loss moves:
 #
 # $$\frac{\partial L}{\partial x_i} \approx \frac{L(x + \varepsilon e_i) - L(x - \varepsilon e_i)}{2\varepsilon}$$
@@ -13,7 +20,7 @@
 import numpy as np
 from matplotlib import pyplot as plt
 
-from graphlab import core, gradient_checker, registry, workspace
+from graphlab import check, core, gradient_checker, registry, workspace
 
 np.random.seed(0)
 rng = np.random.default_rng(0)
@@ -88,8 +95,8 @@ inputs = {
     "X": rng.normal(size=(6, 3)), "W1": rng.normal(size=(4, 3)), "b1": rng.normal(size=4),
     "W2": rng.normal(size=(2, 4)), "b2": rng.normal(size=2), "target": rng.normal(size=(6, 2)),
 }
-check = gradient_checker.check_gradient(net, [loss], inputs, wrt=["W1", "b1", "W2", "b2", "X"])
-check
+net_check = gradient_checker.check_gradient(net, [loss], inputs, wrt=["W1", "b1", "W2", "b2", "X"])
+net_check
 
 # %% [markdown]
 # ## What a wrong gradient looks like
@@ -123,11 +130,80 @@ bad
 # * Finite differences give a slow but trustworthy estimate of any gradient.
 # * Check in float64, with ε around 1e-6 (the default); compare with a relative tolerance.
 # * graphlab's tests run this check for every registered operator, so a new operator cannot land
-#   with a wrong gradient.
+#   with a wrong gradient. That is what stands behind `AddGradientOperators`' promise.
 #
 # ## Exercises
 #
-# 1. Check the gradient of `Sigmoid` for inputs around ±30. What happens, and why?
-# 2. Fix `BadSquare`'s gradient (hint: a `Scale` op with `scale=2.0`) and check again.
-# 3. Check a net where one blob is used twice (e.g. `Mul([X, X])`). Which operator adds the two
-#    gradient contributions?
+# **1.** Check the gradient of `Sigmoid` for inputs around ±30. What happens, and why?
+#
+# <details><summary>Hint</summary>
+#
+# σ(30) is 1 to within 10⁻¹³. What are σ'(30) and the finite difference of a function that is flat to
+# 13 digits?
+# </details>
+
+# %% [solution]
+far_out = np.array([[30.0, -30.0, 29.5]])
+sigmoid_check = gradient_checker.check_op_gradient("Sigmoid", [far_out])
+print("ok?", sigmoid_check.ok)
+sigmoid = 1 / (1 + np.exp(-far_out))
+print("exact gradient σ(1-σ):", sigmoid * (1 - sigmoid))
+sigmoid_check
+
+# %% [markdown]
+# The exact gradient is about 10⁻¹³: the sigmoid is *saturated*. The check still passes here because
+# it compares with a relative tolerance plus a small absolute one, and both sides are tiny. In a
+# network this is the real lesson: a saturated sigmoid passes almost no gradient back, so the layers
+# before it barely learn.
+#
+# **2.** Register a correct `GoodSquare` operator: `Y = X²` with gradient `2·X·dY`. Check it with
+# `check.op_gradient("GoodSquare", lambda x: x * x, [(2, 3)])`.
+#
+# <details><summary>Hint</summary>
+#
+# Copy `BadSquare`. The gradient maker can return two operators: a `Mul` of `GO(0)` and `I(0)` into a
+# temporary blob, then a `Scale` with `scale=2.0` from it into `GI(0)`.
+# </details>
+
+# %% [solution]
+def _good_square_grad(g: GradientContext):
+    tmp = g.GI(0) + "_half"
+    return [g.op("Mul", [g.GO(0), g.I(0)], [tmp], copy_args=False),
+            g.op("Scale", [tmp], [g.GI(0)], copy_args=False, scale=2.0)], [g.GI(0)]
+
+
+if not registry.has_op("GoodSquare"):
+    @register_op("GoodSquare", grad=_good_square_grad)
+    def good_square(X: np.ndarray) -> np.ndarray:
+        """Y = X², elementwise."""
+        return X * X
+
+
+check.op_gradient("GoodSquare", lambda x: x * x, [(2, 3)])
+
+# %% [markdown]
+# **3.** Check a net where one blob is used twice, `Y = Mul([X, X])`. Which operator adds the two
+# gradient contributions?
+#
+# <details><summary>Hint</summary>
+#
+# `MulGradient` writes one gradient for each input, but both inputs are `X`. Print the net after
+# `AddGradientOperators`.
+# </details>
+
+# %% [solution]
+twice = core.Net("x_used_twice")
+loss = twice.Mul(["X", "X"], "Y").AveragedLoss([], "loss")
+with_grads = twice.Clone("x_used_twice_with_gradients")
+with_grads.AddGradientOperators([loss])
+print(with_grads.summary())
+gradient_checker.check_gradient(twice, [loss], {"X": rng.normal(size=(2, 3))}, wrt=["X"])
+
+# %% [markdown]
+# `MulGradient` sends back one contribution per input; the builder renames the second one (a blob
+# whose name ends in `_autosplit_0`) and appends a `Sum` operator that adds the two into `X_grad`:
+# when a blob is used several times, its gradient is the sum of what each use sends back.
+#
+# ---
+#
+# **Next →** [4. Learning-rate schedules](04_learning_rate_schedules.ipynb)
