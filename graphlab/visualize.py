@@ -303,13 +303,20 @@ def plot_all_lr_policies(
                              layout="constrained")
     iters = np.arange(1, int(num_iter) + 1)
     flat = list(axes.ravel())
-    for ax, (policy, args) in zip(flat, table.items()):
-        ax.plot(iters, _lr_values(policy, base_lr, iters, args))
+    for i, (ax, (policy, args)) in enumerate(zip(flat, table.items())):
+        values = _lr_values(policy, base_lr, iters, args)
+        ax.plot(iters, values)
         ax.set_title(policy, fontsize="medium")
         ax.grid(True, alpha=0.3)
+        # from 0, so a constant policy looks constant instead of being auto-scaled into noise
+        ax.set_ylim(min(0.0, 1.05 * float(np.min(values))), 1.05 * max(float(np.max(values)), 0))
+        if i % ncols == 0:
+            ax.set_ylabel("LR")
+        if i >= n - ncols:
+            ax.set_xlabel("iteration")
     for ax in flat[n:]:
         fig.delaxes(ax)
-    fig.suptitle(f"LearningRate policies (base_lr={base_lr:g}, x: iteration)")
+    fig.suptitle(f"LearningRate policies (base_lr={base_lr:g})")
     return fig
 
 

@@ -1,5 +1,13 @@
 # %% [markdown]
-# # 3. Learning-rate schedules
+# # 4. Learning-rate schedules
+#
+# > **You will learn** how the `LearningRate` operator turns an iteration count into a step size,
+# > what the common policies look like, how to chain them with `composite`, and what too small and too
+# > large a rate do to training.
+# >
+# > **You need** notebook 2 (the training net, `Iter`, `LearningRate`, `WeightedSum`).
+# >
+# > **Time:** about 25 minutes.
 #
 # The learning rate decides how big each gradient step is. Caffe2 computes it with an operator,
 # `LearningRate`, that reads the iteration counter and applies a *policy*: fixed, a step every so
@@ -10,7 +18,7 @@
 import numpy as np
 from matplotlib import pyplot as plt
 
-from graphlab import core, schedules, visualize, workspace
+from graphlab import check, core, schedules, visualize, workspace
 
 np.random.seed(0)
 workspace.ResetWorkspace()
@@ -51,25 +59,57 @@ lr = lr_from_op("step", steps=100, base_lr=-0.1, stepsize=20, gamma=0.9)
 print("the seed's schedule, first iterations:", lr[:3], "... iteration 20:", round(lr[19], 6))
 
 # %% [markdown]
-# ## Every policy
+# ## The policies you will meet first
 #
-# Each panel runs the operator with the example arguments listed in
-# `visualize.EXAMPLE_POLICY_ARGS` (chosen to make the shape visible in 200 iterations).
+# Six policies, each run through the operator with example arguments. Every curve starts at
+# `iter = 1` and shows the multiplier `f(iter)` (`base_lr = 1`):
+#
+# * `fixed`: always 1; `step`: multiply by `gamma` every `stepsize` iterations;
+# * `exp`: `gamma ** iter`; `inv`: `(1 + gamma·iter) ** (-power)`;
+# * `linearWarmup`: grow from `start_multiplier` to 1 over `num_iter` iterations;
+# * `cosine`: half cosine waves from `max_lr` down to `min_lr`, restarting every `period`.
 
 # %%
-policies = visualize.EXAMPLE_POLICY_ARGS
-ncols = 4
-nrows = -(-len(policies) // ncols)
-fig, axes = plt.subplots(nrows, ncols, figsize=(13, 2.6 * nrows), squeeze=False)
+import textwrap
+
+first_six = ["fixed", "step", "exp", "inv", "linearWarmup", "cosine"]
+fig, axes = plt.subplots(2, 3, figsize=(11, 6), sharex=True)
 iterations = np.arange(1, 201)
-for ax, (policy, args) in zip(axes.ravel(), policies.items()):
-    ax.plot(iterations, lr_from_op(policy, 200, **args))
-    ax.set_title(policy, fontsize="medium")
+for ax, policy in zip(axes.ravel(), first_six):
+    values = lr_from_op(policy, 200, **visualize.EXAMPLE_POLICY_ARGS[policy])
+    ax.plot(iterations, values)
+    ax.set_ylim(0, 1.1)
+    args = ", ".join(f"{k}={v}" for k, v in visualize.EXAMPLE_POLICY_ARGS[policy].items())
+    ax.set_title(policy + "\n" + textwrap.fill(args or "(no arguments)", 45), fontsize="small")
     ax.grid(True, alpha=0.3)
-for ax in axes.ravel()[len(policies):]:
-    fig.delaxes(ax)
-fig.suptitle("LearningRate multiplier per iteration (base_lr = 1)")
+for ax in axes[:, 0]:
+    ax.set_ylabel("multiplier f(iter)")
+for ax in axes[1]:
+    ax.set_xlabel("iteration")
 fig.tight_layout()
+
+# %% [markdown]
+# Caffe2 has 18 policies in all. One line draws every one of them (from the same functions):
+# `visualize.plot_all_lr_policies()`.
+#
+# ## Chaining policies: `composite`
+#
+# `composite` runs sub-policies one after another. `sub_policy_num_iters=[n0, n1, ...]` says how many
+# iterations each gets; sub-policy `i` is configured by arguments named `sub_policy_<i>_<argument>`:
+# its policy (`sub_policy_0_policy="fixed"`), its policy's arguments (`sub_policy_1_gamma=0.5`), and
+# an optional scale (`sub_policy_<i>_lr_scale`). The last sub-policy keeps going after its range. Each
+# sub-policy sees the *global* iteration, as in Caffe2. Here: a constant 0.5 for 50 iterations, then a
+# step every 40:
+
+# %%
+chained = lr_from_op("composite", 200, sub_policy_num_iters=[50, 150],
+                     sub_policy_0_policy="fixed", sub_policy_0_lr_scale=0.5,
+                     sub_policy_1_policy="step", sub_policy_1_stepsize=40, sub_policy_1_gamma=0.5)
+fig, ax = plt.subplots(figsize=(6, 3))
+ax.plot(iterations, chained)
+ax.set(xlabel="iteration", ylabel="multiplier f(iter)", ylim=(0, 1.1),
+       title="composite: fixed ×0.5, then step")
+ax.grid(True, alpha=0.3)
 
 # %% [markdown]
 # The operator and the pure functions in `graphlab.schedules` are the same math: the op calls them.
@@ -141,8 +181,9 @@ runs = {
     "linearWarmup (40 iters)": dict(policy="linearWarmup", start_multiplier=0.05, num_iter=40),
 }
 for label, kw in runs.items():
-    visualize.plot_loss(train_toy(**kw), ax=ax, smooth=0.9, log=True, label=label)
-ax.set(title="toy regression, base_lr = -0.1", ylabel="loss")
+    visualize.plot_loss(train_toy(**kw), ax=ax, smooth=0.6, log=True, label=label)
+ax.set(title="toy regression, base_lr = -0.1 (faint: raw loss; solid: moving average)",
+       ylabel="loss (log scale)")
 ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0));
 
 # %% [markdown]
@@ -164,9 +205,12 @@ with np.errstate(over="ignore", invalid="ignore"):
         losses = train_toy(policy="fixed", base_lr=base_lr, steps=60)
         ax.plot(np.arange(1, 61), losses, label=f"base_lr = {base_lr}")
 ax.set_yscale("log")
-ax.set(xlabel="iteration", ylabel="loss", title="the loss under different fixed learning rates")
+ax.set_ylim(0.2, 100)  # the diverging run leaves the plot: it reaches about 1e21
+ax.annotate("base_lr = -2.5 diverges ↑", xy=(12, 60), fontsize="small")
+ax.set(xlabel="iteration", ylabel="loss (log scale)",
+       title="the loss under different fixed learning rates")
 ax.grid(True, alpha=0.3)
-ax.legend();
+ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small");
 
 # %% [markdown]
 # With `base_lr = -2.5` the loss grows without bound: the run has **diverged**. In a longer run the
@@ -187,11 +231,66 @@ except RuntimeError as err:
 #
 # * `LearningRate` computes `base_lr × f_policy(iter)`; `base_lr` is negative because the update adds
 #   `LR × grad`.
-# * Every policy is a small formula of the iteration count; `graphlab.schedules` has them as functions.
+# * Every policy is a small formula of the iteration count; `graphlab.schedules` has them as functions,
+#   and `composite` chains them with `sub_policy_<i>_<argument>` arguments.
 # * Too small a rate is slow, too large a rate diverges.
 #
 # ## Exercises
 #
-# 1. Find (roughly) the largest fixed `base_lr` that still converges for the toy problem.
-# 2. Combine a warm-up with exponential decay using the `composite` policy.
-# 3. Plot `cyclical` with `decay=0.5`. What does `decay` do?
+# **1.** Find, to 0.1, the largest fixed step size `s` (so `base_lr = -s`) for which the toy regression
+# still settles below a loss of 1.0 in 150 steps. Check with `check.largest_stable_lr(s, train_toy)`.
+#
+# <details><summary>Hint</summary>
+#
+# Loop over `s` in 0.1, 0.2, ... and look at `train_toy(policy="fixed", base_lr=-s)[-1]`. The answer
+# is between 1.5 and 2.5: the loss's curvature is about 1 because `X` has unit variance.
+# </details>
+
+# %% [solution]
+with np.errstate(over="ignore", invalid="ignore"):
+    settles = [round(s, 1) for s in np.arange(0.1, 3.0, 0.1)
+               if train_toy(policy="fixed", base_lr=-s)[-1] < 1.0]
+print("largest step size that settles:", max(settles))
+check.largest_stable_lr(max(settles), train_toy)
+
+# %% [markdown]
+# **2.** Build a warm-up followed by a decay with `composite`: `linearWarmup` from 0.1 to 1 over the
+# first 20 iterations, then `exp` with `gamma=0.98`. Run it through the operator for 100 iterations
+# with `base_lr=1` and check the values: `check.lr_policy(my_lr)`.
+#
+# <details><summary>Hint</summary>
+#
+# `sub_policy_num_iters=[20, 80]`, `sub_policy_0_policy="linearWarmup"` with
+# `sub_policy_0_start_multiplier` and `sub_policy_0_num_iter`, then `sub_policy_1_policy="exp"` and
+# its `gamma`.
+# </details>
+
+# %% [solution]
+my_lr = lr_from_op("composite", 100, sub_policy_num_iters=[20, 80],
+                   sub_policy_0_policy="linearWarmup", sub_policy_0_start_multiplier=0.1,
+                   sub_policy_0_num_iter=20,
+                   sub_policy_1_policy="exp", sub_policy_1_gamma=0.98)
+check.lr_policy(my_lr)
+
+# %% [markdown]
+# The jump at iteration 21 is real: the `exp` sub-policy sees the global iteration, so it starts at
+# `0.98 ** 21`, not at 1. Caffe2's `composite` works that way too.
+#
+# **3.** Which `gamma` makes the `exp` policy halve the learning rate every 50 iterations? Check it:
+# the multiplier at iteration 50 must be 0.5,
+# `check.learning_rate(0.5, 50, 1.0, "exp", gamma=my_gamma)`.
+#
+# <details><summary>Hint</summary>
+#
+# `exp` gives `gamma ** iter`. Solve `gamma ** 50 = 0.5`.
+# </details>
+
+# %% [solution]
+my_gamma = 0.5 ** (1 / 50)
+print(f"gamma = {my_gamma:.6f}")
+check.learning_rate(0.5, 50, 1.0, "exp", gamma=my_gamma)
+
+# %% [markdown]
+# ---
+#
+# **Next →** [5. The simpler way](05_the_simpler_way.ipynb)
