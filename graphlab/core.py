@@ -15,7 +15,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import capi as C  # noqa: N812 - Caffe2's name for its C++ module
-from .errors import ArgumentError, RepeatedOpWarning, did_you_mean, user_origin
+from .errors import (
+    ArgumentError,
+    RepeatedOpWarning,
+    did_you_mean,
+    user_origin,
+    user_stacklevel,
+)
 from .flags import caffe2_flags
 from .gradients import build_backward
 from .nets import blob_name
@@ -354,7 +360,7 @@ class Net:
             f"net now does that work twice per run. Build the net from scratch in the cell "
             f"that adds to it (start the cell with `net = core.Net(...)` or a new "
             f"ModelHelper), then run the cells after it again.",
-            RepeatedOpWarning, stacklevel=4)
+            RepeatedOpWarning, stacklevel=user_stacklevel())
 
     def BlobIsDefined(self, blob: str) -> bool:  # noqa: N802
         """True if an op of this net produces ``blob`` or it is an external input."""

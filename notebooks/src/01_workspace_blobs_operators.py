@@ -113,14 +113,15 @@ except TypeError as err:
 # `Y = X · Wᵀ + b`. A freshly made net has nothing but a name.
 
 # %%
-net = core.Net("my_first_net")
-print(net.Proto())
+empty = core.Net("empty_net")
+print(empty.Proto())
 
 # %% [markdown]
 # Every call returns a `BlobReference` — the name of the blob it will write. Calling an operator *on*
 # a blob reference, as in `X.FC(...)`, puts that blob first in the inputs.
 
 # %%
+net = core.Net("my_first_net")
 X = net.GaussianFill([], ["X"], mean=0.0, std=1.0, shape=[2, 3])
 W = net.GaussianFill([], ["W"], mean=0.0, std=1.0, shape=[5, 3])
 b = net.ConstantFill([], ["b"], shape=[5], value=1.0)
@@ -175,7 +176,8 @@ print("ran the created net 3 times; Y is now:\n", workspace.FetchBlob("Y"))
 
 # %% [markdown]
 # Note the net's name: names are unique in the process, so a second `core.Net("my_first_net")` is
-# called `my_first_net_1`. That is why tutorials write `RunNet(net.Proto().name)`.
+# called `my_first_net_1`, a third `my_first_net_2`, and so on. That is why tutorials write
+# `RunNet(net.Proto().name)`.
 
 # %%
 print(core.Net("my_first_net").Name())
