@@ -9,7 +9,8 @@
 # > **Time:** about 20 minutes.
 #
 # Notebook 2 trusted `AddGradientOperators`: it promised that the operators it appends compute the
-# gradient of the loss. # But each gradient operator is code someone wrote. How do we know it is right? By comparing with **finite differences**: nudge one input value by a
+# gradient of the loss. But each gradient operator is code someone wrote. How do we know it is
+# right? By comparing with **finite differences**: nudge one input value by a
 # tiny `ε` up and down, rerun the forward net, and see how the loss moves:
 #
 # $$\frac{\partial L}{\partial x_i} \approx \frac{L(x + \varepsilon e_i) - L(x - \varepsilon e_i)}{2\varepsilon}$$
