@@ -90,11 +90,24 @@ def build_forward():
 
 
 train_net, loss = build_forward()
-train_net
+n_forward = len(train_net.Proto().op)  # where the forward part ends
+net_drawer.show(train_net)
 
 # %% [markdown]
-# `StopGradient` writes `Y_noise` in place, so the drawing shows two `Y_noise` nodes: the blob before
-# and after that operator. Every in-place write makes a new *version* of a blob.
+# Operators are the coloured boxes, numbered in the order they were added (`op#i`), top to bottom;
+# blobs are the rounded boxes, and arrows show which blobs each operator reads and writes. The
+# legend says what the blob styles mean: `X` and `noise` are data the net makes each step, `W_gt`
+# and `B_gt` the ground truth. `W` and `B` are drawn as inputs too: nothing in this net changes
+# them yet.
+#
+# `StopGradient` writes `Y_noise` in place, so the drawing shows two `Y_noise` nodes, `Y_noise v0`
+# and `Y_noise v1`: the blob before and after that operator. Every in-place write makes a new
+# *version* of a blob.
+#
+# (The tutorial drew this with `net_drawer.GetPydotGraph(train_net.Proto().op, "train",
+# rankdir="LR")`, which still works and gives Caffe2's look: one long row, too wide to read once a
+# notebook shrinks it to its width. `net_drawer.show` draws the same net to be read where it is
+# shown.)
 
 # %% [markdown]
 # ## Gradients are just more operators
@@ -111,9 +124,10 @@ def build_with_gradients():
 
 
 train_net, gradient_map = build_with_gradients()
+n_gradients = len(train_net.Proto().op)
 for blob, grad in gradient_map.items():
     print(f"{blob:>8} -> {grad}")
-train_net
+net_drawer.show(train_net, since=n_forward)  # outline what AddGradientOperators added
 
 # %% [markdown]
 # Four operators were appended. Reading them backwards from the loss, each applies one rule of
@@ -175,12 +189,18 @@ def build_train_net():
 train_net = build_train_net()
 print(train_net.summary())
 
+# %%
+net_drawer.show(train_net, since=n_gradients)
+
 # %% [markdown]
-# The whole training net in graphlab's *teaching* style: forward operators, gradient operators and
-# update operators in three colours, with the parameters highlighted.
+# Now `W` and `B` are drawn as *parameters* (yellow): an update operator rewrites each of them from
+# its own gradient, `W v0` → `W v1`. `ITER`, `LR` and `ONE` are the optimizer's state (dashed).
+#
+# Here is the whole story in one view, the way the net grew: the init net, then the forward pass,
+# then the gradient operators, then the update. Each panel outlines what that step added.
 
 # %%
-net_drawer.show(train_net, style="teaching")
+net_drawer.show_growth(train_net, init_net=init_net)
 
 # %% [markdown]
 # > **An aside: the seed only trained in Caffe2 by luck.** The seed fills `ITER` as **int32**. In
@@ -216,6 +236,14 @@ print("After training, W is:", workspace.FetchBlob("W"))
 print("After training, B is:", workspace.FetchBlob("B"))
 print("Ground truth W is:   ", workspace.FetchBlob("W_gt"))
 print("Ground truth B is:   ", workspace.FetchBlob("B_gt"))
+
+# %% [markdown]
+# The picture can show what is in the workspace: with `workspace=True` every blob gets its dtype and
+# shape, and small blobs (up to 4 numbers) their values, with their gradient beside them. These are
+# the values after the 100th step: `W v1` is the updated `W`, computed from `W v0`, `LR` and `W_grad`.
+
+# %%
+net_drawer.show(train_net, workspace=True)
 
 # %% [markdown]
 # The loss falls quickly, then jitters around a floor: each step sees a new random batch with new
