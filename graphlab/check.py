@@ -21,6 +21,7 @@ __all__ = [
     "fed_input_net",
     "gradients_without_stop_gradient",
     "largest_stable_lr",
+    "layer_shape",
     "learning_rate",
     "lr_policy",
     "momentum_blobs",
@@ -166,3 +167,56 @@ def momentum_blobs(answer: Sequence[str], net: Net) -> None:
     got = [str(a) for a in answer]
     return _verdict(sorted(got) == sorted(want), f"the momentum lives in {want}",
                     f"not quite: look at the inputs of the MomentumSGDUpdate ops ({len(want)})")
+
+
+_WINDOW_OPS = ("Conv", "MaxPool", "AveragePool")
+
+
+def layer_shape(answer: Sequence[int], op_type: str, input_shape: Sequence[int],
+                dim_out: int | None = None, **args: Any) -> None:
+    """Notebook 6: ``answer`` is the output shape of one ``Conv``, ``MaxPool`` or
+    ``AveragePool`` layer on an NCHW input of ``input_shape``.
+
+    The check runs the op on zeros in a workspace of its own. ``Conv`` needs ``dim_out``
+    (its number of filters; the weight is ``[dim_out, C, k, k]``); ``args`` are the op's
+    arguments (``kernel``, ``stride``, ``pad``, ...). Each spatial size should be
+    ``⌊(H + 2·pad − kernel) / stride⌋ + 1``.
+    """
+    if op_type not in _WINDOW_OPS:
+        raise ValueError(f"check.layer_shape: op_type must be one of {list(_WINDOW_OPS)}, "
+                         f"got {op_type!r}.")
+    if op_type == "Conv" and dim_out is None:
+        raise ValueError("check.layer_shape: a Conv layer needs dim_out (its number of filters).")
+    x_shape = [int(d) for d in input_shape]
+    ws = Workspace()
+    ws.feed_blob("X", np.zeros(x_shape, dtype=np.float32))
+    inputs = ["X"]
+    if op_type == "Conv":
+        k = args.get("kernel", 0)
+        kh, kw = (args.get("kernel_h", k), args.get("kernel_w", k))
+        ws.feed_blob("W", np.zeros([int(dim_out), x_shape[1], kh, kw], dtype=np.float32))
+        ws.feed_blob("b", np.zeros([int(dim_out)], dtype=np.float32))
+        inputs += ["W", "b"]
+    net = Net(f"check_{op_type}_shape")
+    getattr(net, op_type)(inputs, "Y", **args)
+    try:
+        ws.run_net_once(net)
+    except Exception as err:  # the learner's arguments: report, never raise
+        first_line = str(err).splitlines()[0] if str(err) else ""
+        return _verdict(False, "", f"{op_type} with these arguments fails: "
+                                   f"{type(err).__name__}: {first_line}")
+    want = list(ws.fetch_blob("Y").shape)
+    got = [int(d) for d in answer]
+    if got == want:
+        return _verdict(True, f"{op_type} gives {want}", "")
+    if len(got) != len(want):
+        return _verdict(False, "", f"the output has {len(want)} dimensions (N, C, H, W), "
+                                   f"your answer {len(got)}")
+    names = ["N (batch)", "C (channels)", "H (height)", "W (width)"]
+    first = next(i for i in range(len(want)) if got[i] != want[i])
+    hint = ("the batch size does not change" if first == 0 else
+            "a conv layer has one output channel per filter (dim_out)" if op_type == "Conv"
+            and first == 1 else "pooling keeps the channels" if first == 1 else
+            "use ⌊(H + 2·pad − kernel) / stride⌋ + 1")
+    return _verdict(False, "", f"{names[first]} should be {want[first]}, not {got[first]}: "
+                               f"{hint}")

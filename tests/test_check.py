@@ -105,3 +105,30 @@ def test_momentum_blobs_and_gradient_map(said) -> None:
     check.gradients_without_stop_gradient(everything[:-2])
     ok, line = said()
     assert not ok and "'W_gt'" in line
+
+
+def test_layer_shape(said) -> None:
+    check.layer_shape([32, 20, 24, 24], "Conv", [32, 1, 28, 28], dim_out=20, kernel=5)
+    assert said()[0]
+    check.layer_shape([32, 20, 28, 28], "Conv", [32, 1, 28, 28], dim_out=20, kernel=5, pad=2)
+    assert said()[0]
+    check.layer_shape([32, 20, 28, 28], "Conv", [32, 1, 28, 28], dim_out=20, kernel=5)
+    ok, line = said()
+    assert not ok and "H (height) should be 24, not 28" in line
+    check.layer_shape([32, 1, 24, 24], "Conv", [32, 1, 28, 28], dim_out=20, kernel=5)
+    ok, line = said()
+    assert not ok and "one output channel per filter" in line
+    check.layer_shape([8, 50, 4, 4], "MaxPool", [8, 50, 8, 8], kernel=2, stride=2)
+    assert said()[0]
+    check.layer_shape([8, 50, 3, 3], "AveragePool", [8, 50, 8, 8], kernel=3, stride=2)
+    assert said()[0]  # ⌊(8 − 3) / 2⌋ + 1 = 3
+    check.layer_shape([8, 50, 4], "MaxPool", [8, 50, 8, 8], kernel=2, stride=2)
+    ok, line = said()
+    assert not ok and "4 dimensions" in line
+    check.layer_shape([1, 1, 1, 1], "MaxPool", [1, 1, 2, 2], kernel=5)
+    ok, line = said()
+    assert not ok and "fails" in line
+    with pytest.raises(ValueError, match="dim_out"):
+        check.layer_shape([1], "Conv", [1, 1, 5, 5], kernel=3)
+    with pytest.raises(ValueError, match="op_type"):
+        check.layer_shape([1], "FC", [1, 4])
