@@ -376,4 +376,4 @@ ax.legend();
 #
 # ---
 #
-# **Next →** [7. Write your own operator](07_write_your_own_operator.ipynb)
+# **Next →** [6. Digits with Caffe2's LeNet](06_digits_lenet.ipynb)
