@@ -537,6 +537,49 @@ class Net:
             proto.external_output = [remap.get(b, b) for b in proto.external_output]
         return Net(proto)
 
+    def AppendNet(self, net: Net, device_option: DeviceOptionProto | None = None) -> Net:  # noqa: N802
+        """Append copies of ``net``'s ops to this net, in order; returns this net.
+
+        The result runs this net's ops, then ``net``'s. Bookkeeping follows Caffe2:
+
+        * an external input of ``net`` becomes one of this net unless this net already
+          declares it or one of its ops writes it (``y`` below is made here, so it stays
+          internal)::
+
+              a: x -> Relu -> y          b: (y, w) -> Mul -> z
+              a.AppendNet(b): x -> Relu -> y, (y, w) -> Mul -> z; external inputs x, w
+
+        * ``net``'s external outputs are added after this net's, without repeats.
+
+        The ops are copies: editing ``net`` afterwards leaves this net unchanged. With
+        ``device_option``, every copied op gets it. (Caffe2 meant the same, but under
+        Python 3 its ``AppendNet`` dropped the option: it built a lazy ``map`` that never
+        ran. graphlab runs on the CPU either way.)
+        """
+        if not isinstance(net, Net):
+            raise TypeError(
+                f"AppendNet takes a core.Net, got {type(net).__name__}; wrap a NetDef with "
+                f"core.Net(netdef) first.")
+        self._sync_defined()
+        other = net.Proto()
+        for b in other.external_input:
+            if b not in self._defined:
+                self._net.external_input.append(b)
+                self._defined[b] = None
+        for b in other.external_output:
+            if b not in self._net.external_output:
+                self._net.external_output.append(b)
+        for op in other.op:
+            op = copy.deepcopy(op)
+            if device_option is not None:
+                op.device_option = copy.deepcopy(device_option)
+            self._net.op.append(op)
+            self._note_op(len(self._net.op) - 1)
+            for b in op.output:
+                self._defined[b] = None
+        self._ops_seen = len(self._net.op)
+        return self
+
     def set_rand_seed(self, seed: int = 100, sequence_seed: bool = True) -> None:
         """Give every op a fixed ``random_seed`` (``seed + i`` for op i, or ``seed`` for all)."""
         for i, op in enumerate(self._net.op):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from caffe2_oracle import requires_caffe2, run_caffe2
 
 from graphlab import core, workspace
 from graphlab.errors import ArgumentError
@@ -252,3 +253,65 @@ def test_nothing_runs_at_build_time():
     net = core.Net("lazy_test")
     net.Relu(["X"], "Y")
     assert not workspace.HasBlob("Y")
+
+
+def _append_example():
+    a = core.Net("append_a")
+    a.AddExternalInput("x")
+    y = a.Relu("x", "y")
+    a.AddExternalOutput(y)
+    b = core.Net("append_b")
+    b.AddExternalInput("y", "w")
+    z = b.Mul(["y", "w"], "z")
+    b.Sigmoid("q", "r")
+    b.AddExternalOutput(z)
+    return a, b
+
+
+def test_append_net_copies_ops_and_merges_external_blobs():
+    a, b = _append_example()
+    assert a.AppendNet(b) is a
+    proto = a.Proto()
+    assert [(op.type, op.input, op.output) for op in proto.op] == [
+        ("Relu", ["x"], ["y"]), ("Mul", ["y", "w"], ["z"]), ("Sigmoid", ["q"], ["r"])]
+    # y is made by a's Relu, so it stays internal; w and q come from outside
+    assert proto.external_input == ["x", "w", "q"]
+    assert proto.external_output == ["y", "z"]
+    b.Proto().op[0].type = "Add"  # copies: editing b afterwards leaves a alone
+    assert proto.op[1].type == "Mul"
+    a.Tanh("r", "t")  # b's outputs count as defined in a now
+    assert proto.external_input == ["x", "w", "q"]
+    workspace.ResetWorkspace()
+    for name in ("x", "w", "q"):
+        workspace.FeedBlob(name, np.array([-1.0, 2.0], dtype=np.float32))
+    workspace.RunNetOnce(a)
+    np.testing.assert_allclose(workspace.FetchBlob("z"), [0.0, 4.0])
+    workspace.ResetWorkspace()
+
+
+def test_append_net_device_option_and_errors():
+    a, b = _append_example()
+    option = core.DeviceOption(0)
+    a.AppendNet(b, device_option=option)
+    assert [op.device_option == option for op in a.Proto().op] == [False, True, True]
+    with pytest.raises(TypeError, match="core.Net\\(netdef\\)"):
+        a.AppendNet(b.Proto())
+
+
+@requires_caffe2
+def test_append_net_matches_caffe2():
+    a, b = _append_example()
+    a.AppendNet(b)
+    theirs = run_caffe2(
+        "from caffe2.python import core\n"
+        "a = core.Net('append_a'); a.AddExternalInput('x'); y = a.Relu('x', 'y')\n"
+        "a.AddExternalOutput(y)\n"
+        "b = core.Net('append_b'); b.AddExternalInput('y', 'w')\n"
+        "z = b.Mul(['y', 'w'], 'z'); b.Sigmoid('q', 'r'); b.AddExternalOutput(z)\n"
+        "a.AppendNet(b)\n"
+        "p = a.Proto()\n"
+        "OUTPUTS['ops'] = [[op.type, list(op.input), list(op.output)] for op in p.op]\n"
+        "OUTPUTS['ext'] = [list(p.external_input), list(p.external_output)]\n")
+    ours = a.Proto()
+    assert [[op.type, op.input, op.output] for op in ours.op] == theirs["ops"]
+    assert [ours.external_input, ours.external_output] == theirs["ext"]
