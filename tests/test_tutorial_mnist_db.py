@@ -8,9 +8,10 @@ minidb, ``workspace.ResetWorkspace(root_folder)``, ``pe.prepare_prediction_net``
 imported from where Caffe2 kept it, ``caffe2.python.predictor`` (``port`` changes that
 line to ``graphlab.predictor``).
 
-The tutorial's LeNet needs ``Cast`` and the convolution ops, which come from another
-part of the project; this program's model is the tutorial's other choice, the MLP, and
-the uint8 → float step (the tutorial's ``Cast`` and ``Scale``) is done in NumPy.
+The tutorial's LeNet, with its ``Cast`` and ``Scale``, ``brew.conv``, ``brew.max_pool``,
+``brew.accuracy``, ``brew.iter`` and ``visualize.NCHW.ShowMultiple``, is in
+test_tutorial_mnist_lenet.py (notebook 6 exports and reloads it). This program's model is the
+tutorial's other choice, the MLP, and the uint8 → float step is done in NumPy.
 """
 
 from __future__ import annotations

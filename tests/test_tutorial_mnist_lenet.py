@@ -10,6 +10,10 @@ test model with ``init_params=False`` sharing the trained parameters; and
 training digits, batches of 16 (the tutorial's 64 and 100 are set in the program's first
 line), 20 iterations.
 
+The 2017 version of the tutorial (``MODEL_2017``) differs in its calls: ``core.GlobalInit``,
+an ``arg_scope``, ``model.TensorProtosDBInput`` instead of ``brew.db_input``, and the
+update by hand with ``brew.iter``, ``LearningRate``, a ``ONE`` constant and ``WeightedSum``.
+
 Under real Caffe2 (when it is installed) the same program builds the same training net:
 the same operators with the same inputs and outputs, in the same order.
 """
@@ -22,6 +26,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 from caffe2_oracle import requires_caffe2, run_caffe2  # noqa: E402
 from caffe2_programs import run_program  # noqa: E402
 
@@ -151,3 +156,99 @@ def test_mnist_lenet_training_net_is_caffe2s(tmp_path):
     workspace.ResetWorkspace()
     theirs = run_caffe2(head + MODEL + 'OUTPUTS["ops"] = ops\n')
     assert [list(op) for op in ns["ops"]] == [list(op) for op in theirs["ops"]]
+
+
+# The 2017 version of the tutorial: the input through model.TensorProtosDBInput, an
+# arg_scope for the order, and the update written by hand with brew.iter, LearningRate, a ONE
+# constant and one WeightedSum per parameter (the 2018 version calls optimizer.build_sgd).
+MODEL_2017 = '''
+import os
+import numpy as np
+from caffe2.python import brew, core, model_helper, workspace
+
+core.GlobalInit(["caffe2", "--caffe2_log_level=0"])
+
+
+def AddInput(model, batch_size, db, db_type):
+    data_uint8, label = model.TensorProtosDBInput(
+        [], ["data_uint8", "label"], batch_size=batch_size, db=db, db_type=db_type)
+    data = model.Cast(data_uint8, "data", to=core.DataType.FLOAT)
+    data = model.Scale(data, data, scale=float(1. / 256))
+    data = model.StopGradient(data, data)
+    return data, label
+
+
+def AddLeNetModel(model, data):
+    conv1 = brew.conv(model, data, "conv1", dim_in=1, dim_out=20, kernel=5)
+    pool1 = brew.max_pool(model, conv1, "pool1", kernel=2, stride=2)
+    conv2 = brew.conv(model, pool1, "conv2", dim_in=20, dim_out=50, kernel=5)
+    pool2 = brew.max_pool(model, conv2, "pool2", kernel=2, stride=2)
+    fc3 = brew.fc(model, pool2, "fc3", dim_in=50 * 4 * 4, dim_out=500)
+    fc3 = brew.relu(model, fc3, fc3)
+    pred = brew.fc(model, fc3, "pred", 500, 10)
+    return brew.softmax(model, pred, "softmax")
+
+
+def AddTrainingOperators(model, softmax, label):
+    xent = model.LabelCrossEntropy([softmax, label], "xent")
+    loss = model.AveragedLoss(xent, "loss")
+    brew.accuracy(model, [softmax, label], "accuracy")
+    model.AddGradientOperators([loss])
+    ITER = brew.iter(model, "iter")
+    LR = model.LearningRate(ITER, "LR", base_lr=-0.1, policy="step", stepsize=1, gamma=0.999)
+    ONE = model.param_init_net.ConstantFill([], "ONE", shape=[1], value=1.0)
+    for param in model.params:
+        param_grad = model.param_to_grad[param]
+        model.WeightedSum([param, ONE, param_grad, LR], param)
+
+
+arg_scope = {"order": "NCHW"}
+train_model = model_helper.ModelHelper(name="mnist_train", arg_scope=arg_scope)
+data, label = AddInput(train_model, batch_size=train_batch,
+                       db=os.path.join(data_folder, "mnist-train-nchw-lmdb"), db_type="lmdb")
+softmax = AddLeNetModel(train_model, data)
+AddTrainingOperators(train_model, softmax, label)
+ops = [(op.type, list(op.input), list(op.output)) for op in train_model.net.Proto().op]
+init_ops = [(op.type, list(op.input), list(op.output))
+            for op in train_model.param_init_net.Proto().op]
+'''
+
+TRAIN_2017 = '''
+workspace.RunNetOnce(train_model.param_init_net)
+workspace.CreateNet(train_model.net, overwrite=True)
+loss = np.zeros(20)
+for i in range(20):
+    workspace.RunNet(train_model.net)
+    loss[i] = workspace.FetchBlob("loss")
+iterations = int(workspace.FetchBlob("iter")[0])
+lr = float(workspace.FetchBlob("LR"))
+'''
+
+
+def test_mnist_2017_tutorial_trains_with_a_hand_written_update(tmp_path):
+    head = _head(tmp_path)
+    workspace.ResetWorkspace()
+    workspace.SetRandomSeed(0)
+    with pytest.warns(UserWarning, match="ignores --caffe2_log_level=0"):
+        ns, _ = run_program(head + MODEL_2017 + TRAIN_2017, "mnist_2017")
+    types = [t for t, _, _ in ns["ops"]]
+    assert types[:3] == ["TensorProtosDBInput", "Cast", "Scale"]
+    assert types.count("Iter") == 1 and types.count("WeightedSum") == 8  # 4 layers × (w, b)
+    assert ("Iter", ["iter"], ["iter"]) in [tuple(op) for op in ns["ops"]]
+    assert ns["iterations"] == 20  # brew.iter counts runs from 0
+    np.testing.assert_allclose(ns["lr"], -0.1 * 0.999**20, rtol=1e-5)  # step policy, stepsize 1
+    loss = ns["loss"]
+    assert np.isfinite(loss).all() and loss[-5:].mean() < 0.6 * loss[:3].mean()
+    workspace.ResetWorkspace()
+
+
+@requires_caffe2
+def test_mnist_2017_nets_are_caffe2s(tmp_path):
+    head = _head(tmp_path)
+    workspace.ResetWorkspace()
+    with pytest.warns(UserWarning, match="ignores"):
+        ns, _ = run_program(head + MODEL_2017, "mnist_2017_net")
+    workspace.ResetWorkspace()
+    theirs = run_caffe2(head + MODEL_2017 + 'OUTPUTS["ops"] = ops\nOUTPUTS["init"] = init_ops\n')
+    assert [list(op) for op in ns["ops"]] == [list(op) for op in theirs["ops"]]
+    assert [list(op) for op in ns["init_ops"]] == [list(op) for op in theirs["init"]]
