@@ -31,10 +31,11 @@ from graphlab.predictor import predictor_exporter as pe
 home = "default"  # the workspace we train in; the export section opens a second one
 workspace.SwitchWorkspace(home, True)
 workspace.ResetWorkspace()
-data_folder = os.path.join(tempfile.gettempdir(), "graphlab_digits")
-paths = datasets.make_mnist_dbs(data_folder)  # kept if they already exist
+scratch = tempfile.TemporaryDirectory(prefix="graphlab_digits_")  # removed when the kernel stops
+data_folder = scratch.name
+paths = datasets.make_mnist_dbs(data_folder)
 for split, path in paths.items():
-    print(f"{split:>5}: {path}")
+    print(f"{split:>5}: {os.path.basename(path)}")
 
 # %% [markdown]
 # ## The data, as the database stores it
@@ -54,7 +55,7 @@ for split, path in paths.items():
 peek = model_helper.ModelHelper(name="peek")
 peek.TensorProtosDBInput([], ["data_uint8", "label"], batch_size=32,
                          db=paths["train"], db_type="lmdb")
-print(peek.param_init_net.Proto().op[0].type, "->", peek.param_init_net.Proto().op[0].output[0])
+print("param_init_net:", [op.type for op in peek.param_init_net.Proto().op])
 workspace.RunNetOnce(peek.param_init_net)
 workspace.RunNetOnce(peek.net)
 images = workspace.FetchBlob("data_uint8")
@@ -356,7 +357,7 @@ meta = pe.PredictorExportMeta(
 model_file = os.path.join(data_folder, "lenet_digits.minidb")
 workspace.FeedBlob("data", np.zeros((1, 1, 28, 28), dtype=np.float32))  # input shape: one digit
 pe.save_to_db("minidb", model_file, meta)
-print(f"saved {os.path.getsize(model_file):,} bytes to {model_file}")
+print(f"saved {os.path.getsize(model_file):,} bytes to {os.path.basename(model_file)}")
 print("parameters in the file:", meta.parameters)
 
 # %% [markdown]
