@@ -11,8 +11,10 @@ Part 2 reads the two files back with ``NetDef.ParseFromString``, wraps them with
 
 The images: 3 classes of 3 × 16 × 16 colour images (a bright red, green or blue square at
 a random place on noise), small enough to train in a second. Under real Caffe2 (when it
-is installed) part 1's training net has the same operators as graphlab's (the oracle has
-no ``lmdb`` module, so that comparison builds the net without writing the DB).
+is installed) part 1's training net has the same operators as graphlab's, and Caffe2 reads
+the ``.pb`` files graphlab wrote, predicts the same probabilities from them, and builds
+the same resumed training net with its own ``AppendNet`` (the oracle has no ``lmdb``
+module, so it builds nets on the DB without reading it).
 """
 
 from __future__ import annotations
@@ -146,7 +148,9 @@ workspace.RunNetOnce(core.Net(init_net_proto))
 workspace.FeedBlob("data", test_images / 256)
 workspace.RunNetOnce(core.Net(predict_net_proto))
 loaded_probs = workspace.FetchBlob("softmax")
+'''
 
+RESUME = '''
 # continue training from the loaded parameters
 resume_model = model_helper.ModelHelper(name="cifar10_resume", init_params=False)
 add_input(resume_model, batch_size=32, db=os.path.join(root, "train_lmdb"), db_type="lmdb")
@@ -157,6 +161,11 @@ for param in ["conv1_w", "conv1_b", "conv2_w", "conv2_b", "fc1_w", "fc1_b", "pre
     resume_model.params.append(resume_model.net.GetBlobRef(param))
 resume_model.AddGradientOperators([loss])
 optimizer.build_sgd(resume_model, base_learning_rate=0.01, weight_decay=0.004)
+resume_ops = [(op.type, list(op.input), list(op.output)) for op in resume_model.net.Proto().op]
+resume_external_inputs = list(resume_model.net.Proto().external_input)
+'''
+
+RESUME_TRAIN = '''
 workspace.RunNetOnce(init_net_proto)
 workspace.RunNetOnce(resume_model.param_init_net)
 workspace.CreateNet(resume_model.net)
@@ -164,7 +173,6 @@ resumed_losses = []
 for i in range(10):
     workspace.RunNet(resume_model.net)
     resumed_losses.append(float(workspace.FetchBlob("loss")))
-resume_external_inputs = list(resume_model.net.Proto().external_input)
 '''
 
 
@@ -173,8 +181,8 @@ def test_cifar10_tutorial_calls(tmp_path) -> None:
     workspace.ResetWorkspace()
     workspace.SetRandomSeed(0)
     with pytest.warns(UserWarning, match="weight_decay"):
-        ns, _ = run_program(head + IMPORTS + DATA + PART1 + TRAIN_AND_SAVE + PART2,
-                            "cifar10")
+        ns, _ = run_program(head + IMPORTS + DATA + PART1 + TRAIN_AND_SAVE + PART2 + RESUME
+                            + RESUME_TRAIN, "cifar10")
 
     # part 1: the net trains, and the average pool has the window arithmetic of Caffe2's
     losses = ns["losses"]
@@ -210,3 +218,23 @@ def test_cifar10_training_net_is_caffe2s(tmp_path) -> None:
     workspace.ResetWorkspace()
     theirs = run_caffe2(head + IMPORTS + PART1 + 'OUTPUTS["ops"] = ops\n')
     assert [list(op) for op in ns["ops"]] == [list(op) for op in theirs["ops"]]
+
+
+@requires_caffe2
+def test_cifar10_part2_reads_graphlabs_files_under_caffe2(tmp_path) -> None:
+    head = f"root = {str(tmp_path)!r}\n"
+    workspace.ResetWorkspace()
+    workspace.SetRandomSeed(0)
+    optimizer.reset_optimizer_instance_count()
+    with pytest.warns(UserWarning, match="weight_decay"):
+        ns, _ = run_program(head + IMPORTS + DATA + PART1 + TRAIN_AND_SAVE + PART2 + RESUME,
+                            "cifar10_part2")
+    workspace.ResetWorkspace()
+    theirs = run_caffe2(
+        head + IMPORTS + PART1 + 'test_images = INPUTS["test_images"]\n' + PART2 + RESUME
+        + 'OUTPUTS["probs"] = loaded_probs\nOUTPUTS["ops"] = resume_ops\n'
+        + 'OUTPUTS["ext"] = resume_external_inputs\n',
+        inputs={"test_images": ns["test_images"]})
+    np.testing.assert_allclose(theirs["probs"], ns["loaded_probs"], rtol=1e-4, atol=1e-6)
+    assert [list(op) for op in ns["resume_ops"]] == [list(op) for op in theirs["ops"]]
+    assert ns["resume_external_inputs"] == theirs["ext"]
