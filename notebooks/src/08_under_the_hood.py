@@ -61,7 +61,7 @@ net.FC(["X", "W", "b"], "Y").Relu([], "Z")
 rng = np.random.default_rng(0)
 feeds = {"X": rng.normal(size=(2, 3)).astype(np.float32),
          "W": rng.normal(size=(4, 3)).astype(np.float32),
-         "b": np.zeros(4, np.float32)}
+         "b": np.ones(4, np.float32)}
 mine = my_run(net, dict(feeds))
 for name, value in feeds.items():
     workspace.FeedBlob(name, value)
@@ -134,6 +134,7 @@ print("X_grad when fetched:", workspace.FetchBlob("X_grad").shape)
 # `FeedBlob` puts a new one there, and that run is checked again.
 
 # %%
+workspace.RunNet(train_net.Name(), num_iter=3)
 print("carried blobs:", plan.carried)
 print("trusted now?", plan.trusted)
 print("\n".join(plan.source(trusted=True).splitlines()[:12]), "\n    ...")
@@ -147,25 +148,27 @@ print("\n".join(plan.source(trusted=True).splitlines()[:12]), "\n    ...")
 
 # %%
 def hand_step(state, rng):
-    X = rng.standard_normal((64, 2)).astype(np.float32)
-    noise = rng.standard_normal((64, 1)).astype(np.float32)
-    y = X @ state["W_gt"].T + state["B_gt"] + noise
-    pred = X @ state["W"].T + state["B"]
-    diff = pred - y
-    loss = 0.5 * float((diff**2).sum()) / 64
-    g = diff / 64
+    X = rng.standard_normal((64, 2), dtype=np.float32)
+    noise = rng.standard_normal((64, 1), dtype=np.float32)
+    diff = X @ state["W"].T + state["B"] - (X @ state["W_gt"].T + state["B_gt"] + noise)
+    loss = 0.5 * np.dot(diff.ravel(), diff.ravel()) / 64
+    g = diff / np.float32(64)
     state["it"] += 1
-    lr = -0.1 * 0.9 ** (state["it"] // 20)
+    lr = np.float32(-0.1 * 0.9 ** (state["it"] // 20))
     state["W"] += lr * (g.T @ X)
     state["B"] += lr * g.sum(axis=0)
     return loss
 
 
-def per_call(fn, n=300):
-    start = time.perf_counter()
-    for _ in range(n):
-        fn()
-    return (time.perf_counter() - start) / n * 1e6
+def per_call(fn, n=300, repeats=5):
+    """The best of ``repeats`` timings of ``n`` calls, in µs per call."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(n):
+            fn()
+        best = min(best, (time.perf_counter() - start) / n * 1e6)
+    return best
 
 
 state = {"W_gt": np.array([[2.0, 1.5]], np.float32), "B_gt": np.array([0.5], np.float32),
@@ -180,8 +183,8 @@ for name, us in times.items():
     print(f"{name:>26}: {us:7.1f} µs per step")
 
 # %% [markdown]
-# The compiled plan costs little more than the hand-written step: the work left is the operators'
-# own arithmetic and a Python call per operator. The interpreter is several times slower because it
+# The compiled plan comes close to the hand-written step (the README's careful measurement: about
+# 1.3 times it): the work left is the operators' own arithmetic and a Python call per operator. The interpreter is several times slower because it
 # redoes the lookups and parsing on every run, which is why training loops use `CreateNet`.
 #
 # ## Summary
