@@ -1,6 +1,6 @@
-"""Draw nets as Graphviz pictures: Caffe2's ``net_drawer``, plus teaching options.
+"""Draw nets as Graphviz pictures: Caffe2's ``net_drawer``, plus a teaching view.
 
-The seed tutorial draws its train net like this (unchanged in graphlab)::
+The seed tutorial draws its train net like this (unchanged in graphlab, Caffe2's look)::
 
     graph = net_drawer.GetPydotGraph(train_net.Proto().op, "train", rankdir="LR")
     display.Image(graph.create_png(), width=800)
@@ -13,40 +13,57 @@ interpreter) and runs it. Its names (:func:`~graphlab.render.find_dot`,
 :func:`~graphlab.render.render`, :class:`~graphlab.render.RenderError`, ...) are also
 available here. The ``graphlab-draw`` command is :mod:`graphlab.draw_cli`.
 
-What a drawing shows (Caffe2's look):
+What a drawing shows (Caffe2's look, ``style="classic"``):
 
 * each operator is a green filled box labelled ``Type (op#i)`` (or ``name/Type (op#i)``);
 * each blob is an octagon. A blob that an op *rewrites* (in place, or written again
   later) gets a new node, so the picture stays acyclic: ``W`` is read by ``FC`` as node
-  ``W0`` and written by ``WeightedSum`` as node ``W1``. Node ids are ``name + count``;
-  labels are the plain name;
+  ``W0`` and written by ``WeightedSum`` as node ``W1``. Node ids are ``name + version``
+  as in Caffe2 (only where two blobs would share an id, the later one gets a longer id,
+  see :class:`graphlab.net_roles.NodeIds`); labels are the plain name;
 * one edge per input or output position, in op order (an op reading a blob twice has
   two edges).
 
-Teaching options (graphlab's, not Caffe2's), all off in :func:`GetPydotGraph` by default
-so the seed's call looks like Caffe2's: ``style="teaching"`` colours forward, gradient and
-update ops differently and adds a legend; ``params=`` (or automatic detection) highlights
-parameters; ``workspace=`` writes each blob's dtype and shape under its name.
+The teaching view (``style="teaching"``; what :func:`show` and the automatic Jupyter
+display draw) is graphlab's: ops in creation order down the page, forward / gradient /
+update ops in green / red / blue, blobs styled by their role (parameter, gradient,
+optimizer state, data, ground truth; see :func:`graphlab.net_roles.blob_roles`), version
+labels ``W v0`` → ``W v1``, a legend, optional values from a workspace, and highlighting of
+the ops added since a given point. :func:`show` keeps every picture legible where it is
+shown: a picture too big to read whole is drawn in part, with a note saying how to see
+the rest (see :func:`picture`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import struct
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pydot
 
-from .nets import BlobVersions, as_netdef, blobs_read_before_written, versioned_name
+from .net_roles import (
+    ROLES,
+    UPDATE_OP_TYPES,
+    NodeIds,
+    blob_roles,
+    blob_versions,
+    detect_params,
+    op_category,
+)
 from .proto import NetDef, OperatorDef
-from .registry import op_family
 from .render import (  # rendering lives in graphlab.render; these names stay public here
     DOT_ENV_VAR,
     FAST_LAYOUT_ATTRS,
     FAST_LAYOUT_OPS,
+    MAX_DRAW_OPS,
     MAX_SIZE_INCHES,
     GetGraphPngSafe,
     RendererNotFoundError,
@@ -58,13 +75,18 @@ from .render import (  # rendering lives in graphlab.render; these names stay pu
 
 __all__ = [
     "BLOB_STYLE",
+    "CELL_WIDTH_PX",
     "DOT_ENV_VAR",
     "FAST_LAYOUT_ATTRS",
     "FAST_LAYOUT_OPS",
+    "MAX_DRAW_OPS",
     "MAX_SIZE_INCHES",
+    "MIN_SCALE",
     "OP_STYLE",
-    "UPDATE_FAMILY",
+    "UPDATE_OP_TYPES",
+    "Growth",
     "NetGraph",
+    "Picture",
     "RenderError",
     "RendererNotFoundError",
     "GetGraphInJson",
@@ -72,13 +94,19 @@ __all__ = [
     "GetOpNodeProducer",
     "GetPydotGraph",
     "GetPydotGraphMinimal",
+    "blob_roles",
+    "detect_params",
     "find_dot",
+    "main",
     "net_mimebundle",
     "op_category",
+    "picture",
     "render",
     "set_display_options",
     "show",
+    "show_growth",
     "size_cap",
+    "teaching_graph",
 ]
 
 # ---- styles ---------------------------------------------------------------------------
@@ -99,16 +127,49 @@ CATEGORY_COLORS: dict[str, str] = {
     "gradient": "#DB4437",
     "update": "#4285F4",
 }
+#: Teaching style: the pale fill of an op drawn before the highlighted ones.
+FADED_COLORS: dict[str, str] = {
+    "forward": "#CFEBDD",
+    "gradient": "#F6D3CF",
+    "update": "#D3E2FC",
+}
 #: Teaching style: fill colour of parameter blobs.
 PARAM_FILL = "#F4B400"
 
-#: The op family (``registry.op_family``) of update ops: ``graphlab/ops/train.py``.
-UPDATE_FAMILY = "train"
-
-#: Update ops that rewrite a counter, not a parameter.
-_COUNTER_OP_TYPES = ("Iter", "AtomicIter", "LearningRate")
+#: Teaching style: each blob role's node attributes and its legend entry.
+ROLE_STYLES: dict[str, dict[str, str]] = {
+    "parameter": {"style": "filled", "fillcolor": PARAM_FILL, "penwidth": "2"},
+    "gradient": {"color": "#DB4437", "fontcolor": "#A52714"},
+    "optimizer": {"style": "dashed", "color": "#7B8794", "fontcolor": "#4A5561"},
+    "data": {"style": "filled", "fillcolor": "#ECEFF1", "color": "#90A4AE"},
+    "ground_truth": {"style": "filled,dashed", "fillcolor": "#FFF4D6", "color": "#B08900"},
+    "activation": {},
+}
+ROLE_LEGEND: dict[str, str] = {
+    "parameter": "parameter (learned)",
+    "gradient": "gradient",
+    "optimizer": "optimizer state",
+    "data": "data, labels",
+    "ground_truth": "ground truth (*_gt)",
+    "activation": "computed blob",
+}
+_FADED_TEXT = "#6B6B6B"
+_FADED_LINE = "#B8B8B8"
 
 STYLES = ("classic", "teaching")
+
+#: The width of a JupyterLab output cell, in CSS pixels, that pictures are made to fit.
+CELL_WIDTH_PX = 850
+#: A picture shown inline is never displayed smaller than this fraction of its natural
+#: size: Graphviz's 14 pt labels are 18.7 px at 96 dpi, so they stay 11 px or taller.
+MIN_SCALE = 0.6
+#: Teaching pictures are rendered at this resolution: one PNG pixel per CSS pixel.
+DPI = 96
+#: A legible picture is at most this many CSS pixels tall (about 20 screens of 800 px).
+MAX_HEIGHT_PX = 16000
+#: Nets with more ops than this are shown a part at a time (:data:`PART_OPS` ops) inline.
+MAX_LEGIBLE_OPS = 120
+PART_OPS = 40
 
 NodeProducer = Callable[[OperatorDef, int], pydot.Node]
 
@@ -123,32 +184,20 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-#: Forward ops whose type happens to end in "Gradient".
-_FORWARD_TYPES = ("StopGradient",)
+def _unq(node_name: str) -> str:
+    """The raw text of a node name made by :func:`_q` (other names are returned as given)."""
+    if len(node_name) >= 2 and node_name[0] == '"' and node_name[-1] == '"':
+        try:
+            return str(json.loads(node_name))
+        except ValueError:
+            return node_name
+    return node_name
 
 
-def _is_grad_name(name: str) -> bool:
-    """Caffe2's gradient blob names: ``W_grad``, ``loss_autogen_grad``, ``_X_grad_autosplit_0``."""
-    return name.endswith("_grad") or "_grad_autosplit_" in name
-
-
-def op_category(op: OperatorDef) -> str:
-    """``"gradient"``, ``"update"`` or ``"forward"``: how the teaching style colours ``op``.
-
-    Gradient ops are those with ``is_gradient_op`` set, a type ending in ``Gradient``
-    (except ``StopGradient``, a forward op), or whose outputs are all gradient blobs
-    (``*_grad``: the loss seed ``ConstantFill`` into ``loss_autogen_grad``, and the ``Sum``
-    that accumulates split gradients ``_X_grad_autosplit_0``). Update ops are the
-    ops of the training family (``registry.op_family(op.type) == "train"``: Iter,
-    LearningRate, WeightedSum, the optimizers' update ops).
-    """
-    if op.is_gradient_op or (op.type.endswith("Gradient") and op.type not in _FORWARD_TYPES):
-        return "gradient"
-    if op.output and all(_is_grad_name(name) for name in op.output):
-        return "gradient"
-    if op_family(op.type) == UPDATE_FAMILY:
-        return "update"
-    return "forward"
+def _html(text: str) -> str:
+    """Escape ``text`` for a Graphviz HTML-like label."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
 
 
 def _op_label(op: OperatorDef, op_id: int, append_output: bool = False) -> str:
@@ -183,18 +232,18 @@ def _rectify(operators_or_net: Any, name: str | None) -> tuple[list[OperatorDef]
         TypeError: an element of an op list is not an OperatorDef.
     """
     obj = operators_or_net
-    if isinstance(obj, NetDef) or hasattr(obj, "Proto"):
-        try:
-            netdef = as_netdef(obj)
-        except TypeError:
-            raise RuntimeError(f"Expecting NetDef, but got {type(obj.Proto()).__name__}") from None
-        return list(netdef.op), name if name is not None else (netdef.name or "unnamed")
+    if not isinstance(obj, NetDef) and hasattr(obj, "Proto"):
+        obj = obj.Proto()
+        if not isinstance(obj, NetDef):
+            raise RuntimeError(f"Expecting NetDef, but got {type(obj).__name__}")
+    if isinstance(obj, NetDef):
+        return list(obj.op), name if name is not None else (obj.name or "unnamed")
     if isinstance(obj, OperatorDef):
         obj = [obj]
     if isinstance(obj, (str, bytes)) or not isinstance(obj, Iterable):
         raise TypeError(
-            f"Cannot draw a {type(obj).__name__}: pass a core.Net, a NetDef (net.Proto()) "
-            "or a list of OperatorDefs (net.Proto().op)."
+            f"Cannot draw a {type(obj).__name__}: pass a core.Net, a NetDef (net.Proto()), "
+            "a ModelHelper or a list of OperatorDefs (net.Proto().op)."
         )
     ops = list(obj)
     for i, op in enumerate(ops):
@@ -206,25 +255,47 @@ def _rectify(operators_or_net: Any, name: str | None) -> tuple[list[OperatorDef]
     return ops, name if name is not None else "unnamed"
 
 
-def _detect_params(ops: Sequence[OperatorDef]) -> list[str]:
-    """External inputs that get a gradient ``<name>_grad`` or are rewritten by an update op."""
-    grads: dict[str, None] = {}
-    updated: dict[str, None] = {}
-    for op in ops:
-        cat = op_category(op)
-        if cat == "gradient":
-            for b in op.output:
-                if b.endswith("_grad"):  # W_grad -> W
-                    grads.setdefault(b[: -len("_grad")], None)
-        elif cat == "update" and op.type not in _COUNTER_OP_TYPES:
-            for b in op.output:
-                if b in op.input:
-                    updated.setdefault(b, None)
-    return [b for b in blobs_read_before_written(ops) if b in grads or b in updated]
+def _model_params(obj: Any) -> list[str] | None:
+    """A ModelHelper's ``params`` as names (anything with ``params`` and
+    ``param_init_net``); None for nets and op lists."""
+    if hasattr(obj, "params") and hasattr(obj, "param_init_net"):
+        return [str(p) for p in obj.params]
+    return None
 
 
-def _shape_table(workspace: Any, names: Iterable[str]) -> dict[str, str]:
-    """``{blob: "float32[1, 2]"}`` for the blobs in ``names`` that ``workspace`` holds.
+# ---- blob information from a workspace ------------------------------------------------
+
+
+@dataclass
+class _BlobInfo:
+    layout: str  # "float32[1, 2]", or "[1, 2]" for a shape given without an array
+    value: str | None = None  # the values of a tiny blob
+
+
+#: Blobs with at most this many elements show their values in the teaching view.
+TINY_BLOB = 4
+
+
+def _format_values(arr: np.ndarray) -> str:
+    if arr.ndim == 0:
+        return _format_number(arr.item())
+    return np.array2string(
+        arr, separator=", ", formatter={"all": _format_number}, max_line_width=10_000
+    )
+
+
+def _format_number(x: Any) -> str:
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (float, np.floating)):
+        return f"{float(x):.4g}"
+    return str(x)
+
+
+def _blob_table(workspace: Any, names: Iterable[str]) -> dict[str, _BlobInfo]:
+    """``{blob: _BlobInfo}`` for the blobs in ``names`` that ``workspace`` holds.
 
     ``workspace``: True (the current workspace), a :class:`graphlab.workspace.Workspace`,
     or a mapping ``{name: array or shape tuple}``.
@@ -235,14 +306,14 @@ def _shape_table(workspace: Any, names: Iterable[str]) -> dict[str, str]:
         from .workspace import CurrentWorkspaceObject
 
         workspace = CurrentWorkspaceObject()
-    table: dict[str, str] = {}
+    table: dict[str, _BlobInfo] = {}
     for name in names:
         if isinstance(workspace, Mapping):
             if name not in workspace:
                 continue
             value = workspace[name]
             if isinstance(value, (tuple, list)):
-                table[name] = str(list(value))
+                table[name] = _BlobInfo(str(list(value)))
                 continue
         elif hasattr(workspace, "has_blob") and hasattr(workspace, "fetch_blob"):
             if not workspace.has_blob(name):
@@ -254,7 +325,9 @@ def _shape_table(workspace: Any, names: Iterable[str]) -> dict[str, str]:
                 f"a dict {{blob name: array or shape}}; got {type(workspace).__name__}."
             )
         arr = np.asarray(value)
-        table[name] = f"{arr.dtype}{list(arr.shape)}"
+        tiny = arr.size <= TINY_BLOB and arr.dtype.kind in "biuf"
+        table[name] = _BlobInfo(f"{arr.dtype}{list(arr.shape)}",
+                                _format_values(arr) if tiny else None)
     return table
 
 
@@ -266,16 +339,20 @@ class NetGraph(pydot.Dot):
 
     Rendering goes through :func:`render`: the renderer found by :func:`find_dot` (unless
     ``prog`` names another), a size cap for big nets, a check that the bytes really are
-    a PNG/SVG, and an error carrying ``dot``'s stderr when they are not.
+    a PNG/SVG, and an error carrying ``dot``'s stderr when they are not. ``size_capped``
+    False (the teaching view) draws at natural size: such a picture is made legible by
+    drawing fewer ops, never by shrinking.
     """
 
     def __init__(
-        self, graph_name: str, n_ops: int = 0, fast_layout: bool | None = None, **attrs: Any
+        self, graph_name: str, n_ops: int = 0, fast_layout: bool | None = None,
+        size_capped: bool = True, **attrs: Any,
     ) -> None:
         super().__init__(_q(graph_name), graph_type="digraph", **attrs)
         self.net_name = graph_name
         self.n_ops = n_ops
         self.fast_layout = fast_layout
+        self.size_capped = size_capped
         try:
             self._auto_prog: str | None = find_dot()
         except RendererNotFoundError:
@@ -285,7 +362,7 @@ class NetGraph(pydot.Dot):
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())
         state.update(net_name=self.net_name, n_ops=self.n_ops, fast_layout=self.fast_layout,
-                     _auto_prog=self._auto_prog)
+                     size_capped=self.size_capped, _auto_prog=self._auto_prog)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -293,6 +370,7 @@ class NetGraph(pydot.Dot):
         self.net_name = state.pop("net_name", "")
         self.n_ops = state.pop("n_ops", 0)
         self.fast_layout = state.pop("fast_layout", None)
+        self.size_capped = state.pop("size_capped", True)
         self._auto_prog = state.pop("_auto_prog", None)
         super().__setstate__(state)
 
@@ -317,60 +395,18 @@ class NetGraph(pydot.Dot):
         return render(self, format=format, dot=prog, extra_args=args)
 
 
-def _blob_attrs(
-    style: str, name: str, producer_cat: str | None, params: Sequence[str],
-    shapes: Mapping[str, str],
-) -> dict[str, str]:
-    label = name if name not in shapes else f"{name}\n{shapes[name]}"
-    attrs = {"label": _q(label), **BLOB_STYLE}
-    if style == "teaching":
-        if name in params:
-            attrs.update(style="filled", fillcolor=PARAM_FILL, penwidth="2")
-        if producer_cat in ("gradient", "update"):
-            attrs.update(color=CATEGORY_COLORS[producer_cat])
-    return attrs
+def _claim_op_node(ids: NodeIds, node: pydot.Node) -> str:
+    """Register an op node's id with ``ids``, renaming the node if the id is taken."""
+    raw = _unq(node.get_name())
+    got = ids.claim(raw)
+    if got != raw:
+        node.set_name(_q(got))
+    return node.get_name()
 
 
-def _teaching_op_node(op: OperatorDef, op_id: int, append_output: bool) -> pydot.Node:
-    text = _q(_op_label(op, op_id, append_output))
-    args = ", ".join(f"{a.name}={a.value!r}" for a in op.arg)
-    tip = op.summary() + (f"\n{args}" if args else "")
-    style = dict(OP_STYLE, color=CATEGORY_COLORS[op_category(op)])
-    return pydot.Node(text, label=text, tooltip=_q(tip), **style)
-
-
-def _style_node_producer(style: str, append_output: bool) -> NodeProducer:
-    """The style's op boxes: Caffe2's look ("classic") or coloured by op kind ("teaching")."""
-    if style == "teaching":
-        def produce(op: OperatorDef, op_id: int) -> pydot.Node:
-            return _teaching_op_node(op, op_id, append_output)
-
-        return produce
-    return GetOpNodeProducer(append_output, **OP_STYLE)
-
-
-def _add_legend(
-    graph: pydot.Dot, cats: Sequence[str], with_param: bool, rankdir: str
-) -> None:
-    """A boxed key: one sample node per op kind used (and for parameters)."""
-    legend = pydot.Cluster("legend", label=_q("legend"), color="#9E9E9E", fontsize="10")
-    nodes = [
-        pydot.Node(
-            _q(f"legend: {cat} op"), label=_q(f"{cat} op"),
-            **dict(OP_STYLE, color=CATEGORY_COLORS[cat]), fontsize="10",
-        )
-        for cat in cats
-    ]
-    if with_param:
-        nodes.append(pydot.Node(
-            _q("legend: parameter"), label=_q("parameter"), shape="octagon",
-            style="filled", fillcolor=PARAM_FILL, penwidth="2", fontsize="10",
-        ))
-    if rankdir in ("LR", "RL"):
-        nodes.reverse()  # unconnected nodes of one rank stack bottom-up in LR layouts
-    for node in nodes:
-        legend.add_node(node)
-    graph.add_subgraph(legend)
+def _classic_blob_attrs(name: str, shapes: Mapping[str, _BlobInfo]) -> dict[str, str]:
+    label = name if name not in shapes else f"{name}\n{shapes[name].layout}"
+    return {"label": _q(label), **BLOB_STYLE}
 
 
 def _check_style(style: str) -> None:
@@ -382,7 +418,7 @@ def GetPydotGraph(  # noqa: N802
     operators_or_net: Any,
     name: str | None = None,
     rankdir: str = "LR",
-    op_node_producer: NodeProducer | None = None,
+    node_producer: NodeProducer | None = None,
     *,
     style: str = "classic",
     workspace: Any = None,
@@ -390,70 +426,88 @@ def GetPydotGraph(  # noqa: N802
     legend: bool | None = None,
     append_output: bool = False,
     fast_layout: bool | None = None,
+    since: int | None = None,
 ) -> NetGraph:
-    """Draw ops *and* blobs: green op boxes, blob octagons, one new node per rewrite.
+    """Draw ops *and* blobs: op boxes, blob octagons, one new node per rewrite.
 
     Args:
-        operators_or_net: a ``core.Net``, a ``NetDef``, anything with ``.Proto()``, or a
-            list of OperatorDefs (``net.Proto().op``).
+        operators_or_net: a ``core.Net``, a ``NetDef``, a ``ModelHelper``, anything with
+            ``.Proto()``, or a list of OperatorDefs (``net.Proto().op``).
         name: graph name (default: the net's name, or ``"unnamed"`` for an op list).
         rankdir: Graphviz layout direction: ``"LR"`` (left to right), ``"TB"``, ...
-        op_node_producer: ``(op, op_id) -> pydot.Node`` for op nodes (see
-            :func:`GetOpNodeProducer`); overrides the style's op look. Caffe2's name
-            (``GetPydotGraph(ops, op_node_producer=GetOpNodeProducer(True, **OP_STYLE))``).
-        style: ``"classic"`` (Caffe2's look) or ``"teaching"`` (forward / gradient /
-            update ops in green / red / blue, parameters filled yellow, a legend).
-        workspace: show ``dtype[shape]`` under each blob name: True for the current
-            workspace, a ``Workspace``, or ``{name: array or shape}``. A workspace holds
-            only the latest value, so every version of a blob shows the same shape.
-        params: blob names to highlight as parameters (teaching style). Default: external
-            inputs that receive a ``<name>_grad`` or are rewritten by an update op.
+        node_producer: ``(op, op_id) -> pydot.Node`` for op nodes (see
+            :func:`GetOpNodeProducer`); overrides the style's op look.
+        style: ``"classic"`` (Caffe2's look, the default) or ``"teaching"`` (see
+            :func:`teaching_graph`).
+        workspace: label blobs from a workspace: True for the current one, a
+            ``Workspace``, or ``{name: array or shape}``. Classic: ``dtype[shape]`` under
+            each name. Teaching: also the values of tiny blobs (see :func:`teaching_graph`).
+        params: parameter names (teaching style). Default: a ModelHelper's ``params``,
+            else :func:`graphlab.net_roles.detect_params`.
         legend: draw the legend (default: True in the teaching style).
         append_output: list each op's outputs under its label.
         fast_layout: trade layout polish for speed when rendering (see :func:`render`);
             None: only for nets of more than :data:`FAST_LAYOUT_OPS` ops.
+        since: teaching style: highlight the ops from index ``since`` on, fade the others.
 
     Returns:
         a :class:`NetGraph` (a ``pydot.Dot``); ``create_png()`` gives PNG bytes.
     """
     _check_style(style)
+    if style == "teaching":
+        return teaching_graph(
+            operators_or_net, name, rankdir=rankdir, node_producer=node_producer,
+            workspace=workspace, params=params, legend=legend, append_output=append_output,
+            fast_layout=fast_layout, since=since,
+        )
     ops, graph_name = _rectify(operators_or_net, name)
     graph = NetGraph(graph_name, len(ops), fast_layout, rankdir=rankdir)
-    teaching = style == "teaching"
-    if op_node_producer is None:
-        op_node_producer = _style_node_producer(style, append_output)
-    param_names = list(params) if params is not None else (
-        _detect_params(ops) if teaching else []
-    )
-    blob_names = list(dict.fromkeys(b for op in ops for b in [*op.input, *op.output]))
-    shapes = _shape_table(workspace, blob_names)
-
-    latest: dict[str, str] = {}  # blob name -> id of its newest node
-    versions = BlobVersions()
-    cats_used: dict[str, None] = {}
-    for op_id, op in enumerate(ops):
-        cat = op_category(op)
-        cats_used.setdefault(cat, None)
-        op_node = op_node_producer(op, op_id)
+    if node_producer is None:
+        node_producer = GetOpNodeProducer(append_output, **OP_STYLE)
+    shapes = _blob_table(workspace, dict.fromkeys(b for op in ops for b in [*op.input,
+                                                                            *op.output]))
+    ids = NodeIds()
+    for op_id, (op, (ins, outs)) in enumerate(zip(ops, blob_versions(ops), strict=True)):
+        op_node = node_producer(op, op_id)
+        op_ref = _claim_op_node(ids, op_node)
         graph.add_node(op_node)
-        op_ref = op_node.get_name()
-        for blob in op.input:
-            if blob not in latest:
-                latest[blob] = _q(versioned_name(blob, versions.read(blob)))
-                graph.add_node(pydot.Node(
-                    latest[blob], **_blob_attrs(style, blob, None, param_names, shapes)
-                ))
-            graph.add_edge(pydot.Edge(latest[blob], op_ref))
-        for blob in op.output:
-            latest[blob] = _q(versioned_name(blob, versions.write(blob)))
-            graph.add_node(pydot.Node(
-                latest[blob], **_blob_attrs(style, blob, cat, param_names, shapes)
-            ))
-            graph.add_edge(pydot.Edge(op_ref, latest[blob]))
-    if (teaching if legend is None else legend):
-        order = [c for c in CATEGORY_COLORS if c in cats_used]
-        _add_legend(graph, order, bool(param_names), rankdir)
+        for blob, version in ins:
+            node_id, new = ids.blob(blob, version)
+            if new:
+                graph.add_node(pydot.Node(_q(node_id), **_classic_blob_attrs(blob, shapes)))
+            graph.add_edge(pydot.Edge(_q(node_id), op_ref))
+        for blob, version in outs:
+            node_id, _ = ids.blob(blob, version)
+            graph.add_node(pydot.Node(_q(node_id), **_classic_blob_attrs(blob, shapes)))
+            graph.add_edge(pydot.Edge(op_ref, _q(node_id)))
     return graph
+
+
+def _writer_edges(ops: Sequence[OperatorDef], minimal_dependency: bool) -> list[list[int]]:
+    """For each op, the ops it gets an edge from: the latest writer of each input.
+
+    With ``minimal_dependency`` a parent already an ancestor of another parent is dropped.
+    Ancestry is one Python ``int`` bitmask per op (bit ``j`` = op ``j``), so a 3000-op
+    chain costs a few thousand big-int ORs and no recursion.
+    """
+    writer: dict[str, int] = {}  # blob name -> index of the op that wrote it last
+    ancestors: list[int] = []  # bitmask of every op that op i depends on
+    result: list[list[int]] = []
+    for op_id, op in enumerate(ops):
+        parents = [writer[b] for b in op.input if b in writer]
+        mask = 0
+        for p in parents:
+            mask |= ancestors[p] | (1 << p)
+        ancestors.append(mask)
+        kept = [
+            p for k, p in enumerate(parents)
+            if not (minimal_dependency and any(
+                (ancestors[q] >> p) & 1 for j, q in enumerate(parents) if j != k))
+        ]
+        result.append(kept)
+        for b in op.output:
+            writer[b] = op_id
+    return result
 
 
 def GetPydotGraphMinimal(  # noqa: N802
@@ -461,54 +515,368 @@ def GetPydotGraphMinimal(  # noqa: N802
     name: str | None = None,
     rankdir: str = "LR",
     minimal_dependency: bool = False,
-    op_node_producer: NodeProducer | None = None,
+    node_producer: NodeProducer | None = None,
     *,
     style: str = "classic",
     legend: bool | None = None,
     append_output: bool = False,
     fast_layout: bool | None = None,
+    since: int | None = None,
 ) -> NetGraph:
     """Draw only ops, with an edge from the op that last wrote each input.
 
     Inputs nobody in the net wrote (external inputs) have no edge; an op reading two
     blobs from the same parent gets two edges. With ``minimal_dependency`` an edge from a
     parent is dropped when that parent is already an ancestor of another parent of the
-    same op (the transitive reduction: only direct dependencies stay).
-
-    Ancestry is kept as one Python ``int`` bitmask per op (bit ``j`` = op ``j``), so a
-    3000-op chain costs a few thousand big-int ORs and no recursion. Options as in
+    same op (the transitive reduction: only direct dependencies stay). Options as in
     :func:`GetPydotGraph`.
     """
     _check_style(style)
+    if style == "teaching":
+        return teaching_graph(
+            operators_or_net, name, rankdir=rankdir, node_producer=node_producer,
+            legend=legend, append_output=append_output, fast_layout=fast_layout,
+            since=since, minimal="dependency" if minimal_dependency else True,
+        )
     ops, graph_name = _rectify(operators_or_net, name)
     graph = NetGraph(graph_name, len(ops), fast_layout, rankdir=rankdir)
-    teaching = style == "teaching"
-    if op_node_producer is None:
-        op_node_producer = _style_node_producer(style, append_output)
-    writer: dict[str, int] = {}  # blob name -> index of the op that wrote it last
-    ancestors: list[int] = []  # bitmask of every op that op i depends on
+    if node_producer is None:
+        node_producer = GetOpNodeProducer(append_output, **OP_STYLE)
+    ids = NodeIds()
     node_ids: list[str] = []
-    cats_used: dict[str, None] = {}
-    for op_id, op in enumerate(ops):
-        cats_used.setdefault(op_category(op), None)
-        node = op_node_producer(op, op_id)
+    for op_id, (op, parents) in enumerate(
+            zip(ops, _writer_edges(ops, minimal_dependency), strict=True)):
+        node = node_producer(op, op_id)
+        node_ids.append(_claim_op_node(ids, node))
         graph.add_node(node)
-        node_ids.append(node.get_name())
-        parents = [writer[b] for b in op.input if b in writer]
-        mask = 0
         for p in parents:
-            mask |= ancestors[p] | (1 << p)
-        ancestors.append(mask)
-        for k, p in enumerate(parents):
-            if minimal_dependency and any(
-                (ancestors[q] >> p) & 1 for j, q in enumerate(parents) if j != k
-            ):
-                continue
             graph.add_edge(pydot.Edge(node_ids[p], node_ids[op_id]))
-        for b in op.output:
-            writer[b] = op_id
-    if (teaching if legend is None else legend):
-        _add_legend(graph, [c for c in CATEGORY_COLORS if c in cats_used], False, rankdir)
+    return graph
+
+
+# ---- the teaching view ------------------------------------------------------------------
+
+
+def _select(n_ops: int, ops: slice | Sequence[int] | None) -> list[int]:
+    """The op indices chosen by ``ops`` (a slice or indices; None: all), in net order."""
+    if ops is None:
+        return list(range(n_ops))
+    if isinstance(ops, slice):
+        return list(range(n_ops))[ops]
+    chosen = sorted(dict.fromkeys(int(i) for i in ops))
+    bad = [i for i in chosen if not 0 <= i < n_ops]
+    if bad:
+        raise IndexError(f"ops={list(ops)!r}: the net has ops 0..{n_ops - 1}; {bad} do not exist.")
+    return chosen
+
+
+def _teaching_op_node(
+    op: OperatorDef, op_id: int, append_output: bool, faded: bool, highlighted: bool
+) -> pydot.Node:
+    text = _q(_op_label(op, op_id, append_output))
+    args = ", ".join(f"{a.name}={a.value!r}" for a in op.arg)
+    tip = op.summary() + (f"\n{args}" if args else "")
+    cat = op_category(op)
+    attrs = {"shape": "box", "style": "filled", "margin": "0.1,0.04", "height": "0.3"}
+    if faded:
+        attrs.update(fillcolor=FADED_COLORS[cat], color=FADED_COLORS[cat],
+                     fontcolor=_FADED_TEXT)
+    else:
+        attrs.update(fillcolor=CATEGORY_COLORS[cat], color=CATEGORY_COLORS[cat],
+                     fontcolor="#FFFFFF")
+    if highlighted:
+        attrs.update(color="#202124", penwidth="3")
+    return pydot.Node(text, label=text, tooltip=_q(tip), **attrs)
+
+
+def _blob_label(
+    name: str, version: int, versioned: bool, info: _BlobInfo | None,
+    grad: _BlobInfo | None, newest: bool,
+) -> str:
+    lines = [f"{name} v{version}" if versioned else name]
+    if info is not None:
+        lines.append(info.layout)
+        if newest and info.value is not None:
+            lines.append(info.value)
+        if newest and grad is not None and grad.value is not None:
+            lines.append(f"grad {grad.value}")
+    return "\n".join(lines)
+
+
+def _legend_node(cats: Sequence[str], roles: Sequence[str], since: int | None) -> pydot.Node:
+    """One HTML table: a sample of each op kind and blob role drawn (legible, compact)."""
+    cells: list[str] = []
+    for cat in cats:
+        cells.append(f'<TD BGCOLOR="{CATEGORY_COLORS[cat]}"><FONT COLOR="#FFFFFF">'
+                     f"{cat} op</FONT></TD>")
+    if since is not None:
+        cells.append('<TD BGCOLOR="#9E9E9E" COLOR="#202124" BORDER="3">'
+                     '<FONT COLOR="#FFFFFF">new op</FONT></TD>')
+        cells.append(f'<TD BGCOLOR="#E0E0E0"><FONT COLOR="{_FADED_TEXT}">earlier op</FONT></TD>')
+    for role in roles:
+        style = ROLE_STYLES[role]
+        attrs = []
+        if "fillcolor" in style:
+            attrs.append(f'BGCOLOR="{style["fillcolor"]}"')
+        if "color" in style:
+            attrs.append(f'COLOR="{style["color"]}"')
+        if "dashed" in style.get("style", ""):
+            attrs.append('STYLE="dashed"')
+        text = _html(ROLE_LEGEND[role])
+        if "fontcolor" in style:
+            text = f'<FONT COLOR="{style["fontcolor"]}">{text}</FONT>'
+        cells.append(f"<TD {' '.join(attrs)}>{text}</TD>")
+    per_row = 4
+    rows = ["<TR>" + "".join(cells[i:i + per_row]) + "</TR>"
+            for i in range(0, len(cells), per_row)]
+    table = ('<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="4" CELLPADDING="3">'
+             + "".join(rows) + "</TABLE>>")
+    return pydot.Node('"legend"', shape="plaintext", label=table, margin="0")
+
+
+#: This many or more consecutive optimizer ops of one type, one per parameter, are drawn
+#: as one group box (see :func:`_repeated_runs`).
+GROUP_MIN = 3
+
+
+def _pattern(op: OperatorDef) -> tuple[str, ...] | None:
+    """``op``'s inputs and outputs with its first input's name written ``P``
+    (``Adam(fc0_w, fc0_w_first_moment, ...)`` → ``(P, P_first_moment, ...)``)."""
+    if not op.input:
+        return None
+    p = op.input[0]
+    names = [*op.input, "->", *op.output]
+    return (op.type, *(("P" + n[len(p):]) if n.startswith(p) else n for n in names))
+
+
+def _repeated_runs(ops: Sequence[OperatorDef], chosen: Sequence[int]) -> dict[int, list[int]]:
+    """``{first index: member indices}`` for runs of at least :data:`GROUP_MIN` consecutive
+    update ops doing the same thing to different parameters (the same :func:`_pattern`):
+    the six ``Adam`` ops of a three-layer MLP become one box instead of six rows of
+    moments."""
+    runs: dict[int, list[int]] = {}
+    current: list[int] = []
+    key: tuple[str, ...] | None = None
+
+    def close() -> None:
+        if len(current) >= GROUP_MIN:
+            runs[current[0]] = list(current)
+
+    for k, i in enumerate(chosen):
+        op = ops[i]
+        pat = _pattern(op) if op_category(op) == "update" else None
+        contiguous = k > 0 and chosen[k - 1] == i - 1
+        if pat is not None and pat == key and contiguous:
+            current.append(i)
+            continue
+        close()
+        current, key = ([i], pat) if pat is not None else ([], None)
+    close()
+    return runs
+
+
+def _wrap(words: Sequence[str], width: int = 44, indent: str = "    ") -> list[str]:
+    """Comma-separated ``words`` in lines of about ``width`` characters."""
+    lines: list[str] = []
+    line = ""
+    for k, word in enumerate(words):
+        piece = word + ("," if k < len(words) - 1 else "")
+        if line and len(line) + 1 + len(piece) > width:
+            lines.append(line)
+            line = indent + piece
+        else:
+            line = f"{line} {piece}" if line else piece
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _group_label(ops: Sequence[OperatorDef], members: Sequence[int]) -> str:
+    first = ops[members[0]]
+    pat = _pattern(first) or ()
+    arrow = pat.index("->")
+    lines = [f"{len(members)} × {first.type} (op#{members[0]}-{members[-1]}),",
+             "one per parameter P:"]
+    lines += _wrap([ops[i].input[0] for i in members])
+    lines += _wrap(["reads " + pat[1], *pat[2:arrow]])
+    lines += _wrap(["writes " + pat[arrow + 1], *pat[arrow + 2:]])
+    return "\n".join(lines)
+
+
+def _group_keeps(op: OperatorDef, blob: str) -> bool:
+    """Which blobs a group box is drawn with: its parameter ``P``, ``P_grad`` and the
+    blobs all members share (``LR``, the counter); ``P``'s own state (``P_first_moment``,
+    ``P_momentum``) is named in the box only."""
+    p = op.input[0]
+    return blob == p or blob == f"{p}_grad" or not blob.startswith(p)
+
+
+def teaching_graph(
+    operators_or_net: Any,
+    name: str | None = None,
+    *,
+    rankdir: str = "TB",
+    ops: slice | Sequence[int] | None = None,
+    since: int | None = None,
+    params: Sequence[str] | None = None,
+    roles: Mapping[str, str] | None = None,
+    workspace: Any = None,
+    minimal: bool | str = False,
+    legend: bool | None = None,
+    append_output: bool = False,
+    node_producer: NodeProducer | None = None,
+    fast_layout: bool | None = None,
+    title: str | None = None,
+    note: str | None = None,
+    group: bool = True,
+) -> NetGraph:
+    """The teaching view of a net: readable, ordered, coloured by what each part does.
+
+    * **Ops in creation order** down the page (``rankdir="TB"``) or across it: each op
+      sits below (after) the previous one, for every ``rankdir``.
+    * **Op kinds**: forward ops green, gradient ops red, optimizer (update) ops blue
+      (:func:`op_category`). With ``since=k`` the ops from index ``k`` on are drawn with a
+      dark outline and the earlier ones pale: what the last step added stands out.
+    * **Blob roles** (:func:`graphlab.net_roles.blob_roles`): parameters filled yellow;
+      gradients red; optimizer state (``ITER``, ``LR``, ``ONE``, moments) dashed grey; data
+      and labels pale grey; ground truth (``*_gt``) pale yellow, dashed; computed blobs
+      plain. ``params`` defaults to a ModelHelper's ``model.params``, else to the blobs an
+      update op rewrites from their own gradient. ``roles`` overrides the whole mapping
+      (the sequence view passes the finished net's roles to every panel).
+    * **Versions**: a blob written more than once is labelled with its version
+      (``W v0`` is what ``FC`` reads, ``W v1`` what ``WeightedSum`` writes).
+    * **Values** (``workspace=True``, a Workspace or a dict): ``dtype[shape]`` under every
+      blob held there; for blobs of at most :data:`TINY_BLOB` elements also the values and,
+      when ``<name>_grad`` is held too, ``grad <values>``. A workspace keeps only each
+      blob's latest value, so values go on the blob's *last* version only (after a run,
+      ``W v1``: the updated W); earlier versions show the layout alone.
+    * ``ops``: draw only these ops (a ``slice`` or indices), keeping their op numbers and
+      blob versions from the whole net. ``minimal``: ops only (True), or only direct
+      dependencies (``"dependency"``).
+    * **Repeated structure grouped** (``group=True``): three or more consecutive update
+      ops doing the same to different parameters (an optimizer's ``Adam`` per parameter)
+      are one box naming each parameter and the state each op keeps (its moments); the
+      box reads ``P`` and ``P_grad`` and writes ``P``. ``ops=slice(...)`` over those ops
+      with ``group=False`` draws them one by one.
+    * ``title`` goes above the picture, ``note`` below it.
+
+    The picture is drawn at its natural size (``size_capped`` False): :func:`picture`
+    keeps it legible by choosing how much to draw, never by shrinking it.
+    """
+    all_ops, graph_name = _rectify(operators_or_net, name)
+    if params is None:
+        params = _model_params(operators_or_net)
+    chosen = _select(len(all_ops), ops)
+    if roles is None:
+        roles = blob_roles(all_ops, params)
+    else:
+        roles = {**blob_roles(all_ops, params), **roles}
+    versions = blob_versions(all_ops)
+    last_version: dict[str, int] = {}
+    for _, outs in versions:
+        for b, v in outs:
+            last_version[b] = v
+    for ins, _ in versions:
+        for b, v in ins:
+            last_version.setdefault(b, v)
+    names = list(roles)
+    table = _blob_table(workspace, [*names, *(f"{b}_grad" for b in names)])
+
+    graph = NetGraph(graph_name, len(chosen), fast_layout, size_capped=False,
+                     rankdir=rankdir, dpi=str(DPI), nodesep="0.08", ranksep="0.3")
+    if title:
+        graph.set("label", _q(title))
+        graph.set("labelloc", "t")
+        graph.set("labeljust", "l")
+    ids = NodeIds()
+    ids.claim("legend")
+    ids.claim("note")
+    cats_used: dict[str, None] = {}
+    roles_used: dict[str, None] = {}
+    op_refs: dict[int, str] = {}
+    drawn: dict[tuple[str, int], str] = {}
+    blob_new: dict[tuple[str, int], bool] = {}  # touched by a highlighted op
+    edges: list[tuple[str, str, bool]] = []  # (source, destination, highlighted)
+    writer_edges = _writer_edges(all_ops, minimal == "dependency") if minimal else []
+    runs = _repeated_runs(all_ops, chosen) if group and not minimal else {}
+    in_run: dict[int, int] = {i: first for first, members in runs.items() for i in members}
+    units: list[str] = []  # the op or group node of each drawn unit, in order
+    for op_id in chosen:
+        op = all_ops[op_id]
+        new = since is None or op_id >= since
+        cats_used.setdefault(op_category(op), None)
+        if op_id in in_run and in_run[op_id] != op_id:
+            op_refs[op_id] = op_refs[in_run[op_id]]  # a later member of a group box
+        else:
+            if op_id in runs:
+                op_node = _teaching_op_node(op, op_id, False, faded=not new,
+                                            highlighted=since is not None and new)
+                text = _group_label(all_ops, runs[op_id])
+                op_node.set("label", _q(text))
+                op_node.set_name(_q(text))
+            elif node_producer is not None:
+                op_node = node_producer(op, op_id)
+            else:
+                op_node = _teaching_op_node(op, op_id, append_output, faded=not new,
+                                            highlighted=since is not None and new)
+            op_refs[op_id] = _claim_op_node(ids, op_node)
+            units.append(op_refs[op_id])
+            graph.add_node(op_node)
+        if minimal:
+            for p in writer_edges[op_id]:
+                if p in op_refs:
+                    graph.add_edge(pydot.Edge(
+                        op_refs[p], op_refs[op_id],
+                        **({} if new else {"color": _FADED_LINE})))
+            continue
+        ins, outs = versions[op_id]
+        grouped = op_id in in_run
+        for key in ins:
+            if grouped and not _group_keeps(op, key[0]):
+                continue
+            if key not in drawn:
+                drawn[key] = ids.blob(*key)[0]
+            blob_new[key] = blob_new.get(key, False) or new
+            edge = (_q(drawn[key]), op_refs[op_id], new)
+            if not (grouped and edge in edges):  # a shared input: one edge to the box
+                edges.append(edge)
+        for key in outs:
+            if grouped and not _group_keeps(op, key[0]):
+                continue
+            drawn[key] = ids.blob(*key)[0]
+            blob_new[key] = blob_new.get(key, False) or new
+            edges.append((op_refs[op_id], _q(drawn[key]), new))
+    for key, node_id in drawn.items():
+        blob, version = key
+        role = roles.get(blob, "activation")
+        roles_used.setdefault(role, None)
+        attrs = {"shape": "box", "margin": "0.06,0.03", "height": "0.3", **ROLE_STYLES[role]}
+        attrs["style"] = ",".join(["rounded", *filter(None, [attrs.get("style")])])
+        if since is not None and not blob_new[key]:
+            attrs.update(fontcolor=_FADED_TEXT, color=_FADED_LINE)
+        label = _blob_label(blob, version, last_version[blob] > 0, table.get(blob),
+                            table.get(f"{blob}_grad"), version == last_version[blob])
+        graph.add_node(pydot.Node(_q(node_id), label=_q(label), **attrs))
+    for src, dst, new in edges:
+        graph.add_edge(pydot.Edge(src, dst, **({} if new else {"color": _FADED_LINE})))
+    # creation order: an invisible edge from each op to the next keeps op i+1 after op i
+    for a, b in zip(units, units[1:], strict=False):
+        graph.add_edge(pydot.Edge(a, b, style="invis", weight="4"))
+    if legend if legend is not None else True:
+        order_cats = [c for c in CATEGORY_COLORS if c in cats_used]
+        order_roles = [r for r in ROLES if r in roles_used and r != "activation"]
+        top = pydot.Subgraph(rank="source")
+        top.add_node(_legend_node(order_cats, order_roles, since))
+        graph.add_subgraph(top)
+        if units:
+            graph.add_edge(pydot.Edge('"legend"', units[0], style="invis"))
+    if note:
+        bottom = pydot.Subgraph(rank="sink")
+        bottom.add_node(pydot.Node('"note"', shape="plaintext", label=_q(note),
+                                   fontcolor="#202124"))
+        graph.add_subgraph(bottom)
+        if units:
+            graph.add_edge(pydot.Edge(units[-1], '"note"', style="invis"))
     return graph
 
 
@@ -518,39 +886,322 @@ def GetGraphInJson(  # noqa: N802
     """The drawing as data: ``{"nodes": [...], "edges": [{"source", "target"}]}``.
 
     Op nodes are ``{id, label: "Type" or "name/Type", op_id, type: "op"}``, blob nodes
-    ``{id, label, type: "blob"}`` with the same ``name + version`` ids as the picture.
-    Written as JSON to ``output_filepath`` when given; always returned.
+    ``{id, label, type: "blob"}`` with the same unique ids as the picture
+    (Caffe2's ``name + version`` unless two nodes would share it). Written as JSON to
+    ``output_filepath`` when given; always returned.
     """
     ops, _ = _rectify(operators_or_net, None)
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, str]] = []
-    latest: dict[str, str] = {}
-    versions = BlobVersions()
-    for op_id, op in enumerate(ops):
-        op_node = _op_label(op, op_id)
+    ids = NodeIds()
+    for op_id, (op, (ins, outs)) in enumerate(zip(ops, blob_versions(ops), strict=True)):
+        op_node = ids.claim(_op_label(op, op_id))
         label = f"{op.name}/{op.type}" if op.name else op.type
         nodes.append({"id": op_node, "label": label, "op_id": op_id, "type": "op"})
-        for blob in op.input:
-            if blob not in latest:
-                latest[blob] = versioned_name(blob, versions.read(blob))
-                nodes.append({"id": latest[blob], "label": blob, "type": "blob"})
-            edges.append({"source": latest[blob], "target": op_node})
-        for blob in op.output:
-            latest[blob] = versioned_name(blob, versions.write(blob))
-            nodes.append({"id": latest[blob], "label": blob, "type": "blob"})
-            edges.append({"source": op_node, "target": latest[blob]})
+        for blob, version in ins:
+            node_id, new = ids.blob(blob, version)
+            if new:
+                nodes.append({"id": node_id, "label": blob, "type": "blob"})
+            edges.append({"source": node_id, "target": op_node})
+        for blob, version in outs:
+            node_id, _ = ids.blob(blob, version)
+            nodes.append({"id": node_id, "label": blob, "type": "blob"})
+            edges.append({"source": op_node, "target": node_id})
     result = {"nodes": nodes, "edges": edges}
     if output_filepath is not None:
         Path(output_filepath).write_text(json.dumps(result, indent=2, ensure_ascii=False))
     return result
 
 
-# ---- Jupyter ----------------------------------------------------------------------------
+# ---- legible pictures for notebooks -------------------------------------------------------
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """``(width, height)`` in pixels from a PNG's header."""
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
+
+
+def _svg_size(data: bytes) -> tuple[int, int]:
+    """``(width, height)`` in CSS pixels of a Graphviz SVG (it gives them in points)."""
+    head = data[:4096].decode("utf-8", "replace")
+    found = re.search(r'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"', head, re.S)
+    if not found:
+        return 0, 0
+    return round(float(found.group(1)) * 96 / 72), round(float(found.group(2)) * 96 / 72)
+
+
+def _scalable_svg(data: bytes, width_px: int) -> str:
+    """Graphviz SVG that shrinks to the cell width (``max-width: 100%``, its viewBox) and
+    can be zoomed, instead of a fixed width in points that is cut off at the cell edge."""
+    text = data.decode("utf-8")
+    return re.sub(
+        r'(<svg[^>]*?)width="[\d.]+pt"\s+height="[\d.]+pt"',
+        lambda m: (f'{m.group(1)}width="{width_px}px" '
+                   'style="max-width: 100%; height: auto"'),
+        text, count=1, flags=re.S,
+    )
+
+
+@dataclass
+class Picture:
+    """A rendered net picture and how it is meant to be displayed.
+
+    Attributes:
+        data: PNG bytes, or SVG text for ``format="svg"``.
+        format: ``"png"`` or ``"svg"``.
+        width, height: natural size in CSS pixels (a PNG pixel is a CSS pixel here).
+        note: why only part of the net is drawn and how to see the rest; ``""`` if whole.
+        ops: the op indices drawn.
+    """
+
+    data: bytes | str
+    format: str
+    width: int
+    height: int
+    note: str
+    ops: list[int]
+
+    def displayed_scale(self, cell_width: int = CELL_WIDTH_PX) -> float:
+        """The fraction of natural size a JupyterLab cell ``cell_width`` wide shows:
+        1.0 when it fits (the display width is set to the natural width), else the cell
+        shrinks it to its width."""
+        return min(1.0, cell_width / self.width) if self.width else 1.0
+
+    def metadata(self) -> dict[str, Any]:
+        """Jupyter display metadata: the natural width, so the picture is shown 1:1."""
+        return {"width": self.width} if self.format == "png" else {}
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        mime = "image/png" if self.format == "png" else "image/svg+xml"
+        text = f"<net picture {self.width}x{self.height}px>"
+        if self.note:
+            text += "\n" + self.note
+        return {mime: self.data, "text/plain": text}, {mime: self.metadata()}
+
+
+def _too_big_note(n_ops: int, drawn: list[int], why: str) -> str:
+    first, last = drawn[0], drawn[-1]
+    step = last - first + 1
+    nxt = last + 1
+    lines = [f"Showing ops {first}-{last} of {n_ops}: {why}", "To see the rest:"]
+    if nxt < n_ops:
+        lines.append(f"  show(net, ops=slice({nxt}, {min(n_ops, nxt + step)}))  the next ops")
+    lines += [
+        "  show(net, forward_only=True)  the forward part only",
+        "  show(net, minimal=True)  ops only, no blobs",
+        '  show(net, format="svg")  the whole net, zoomable',
+    ]
+    return "\n".join(lines)
+
+
+def _render_checked(graph: NetGraph, fmt: str) -> tuple[bytes, int, int]:
+    data = render(graph, format=fmt, timeout=60.0)
+    width, height = _png_size(data) if fmt == "png" else _svg_size(data)
+    return data, width, height
+
+
+def picture(
+    net: Any,
+    *,
+    format: str = "png",
+    ops: slice | Sequence[int] | None = None,
+    forward_only: bool = False,
+    cell_width: int = CELL_WIDTH_PX,
+    **options: Any,
+) -> Picture:
+    """Render ``net``'s teaching view so it is legible where it is shown.
+
+    The rule: a picture shown in a JupyterLab cell ``cell_width`` (850) pixels wide is
+    displayed at no less than :data:`MIN_SCALE` (0.6) of its natural size, so its 14 pt
+    labels stay 11 CSS pixels or taller. Its width is set to its natural width (shown
+    1:1 when it fits), it is never shrunk into a box, and it is at most
+    :data:`MAX_HEIGHT_PX` tall. A net whose picture would break the rule is drawn in
+    part: the first :data:`PART_OPS` ops if it has more than :data:`MAX_LEGIBLE_OPS`, and
+    half as many again while the picture is still too big. A note under the picture
+    says so and how to see the rest (the next ops, the forward part, the minimal view,
+    SVG).
+
+    ``format="svg"`` draws the whole net (up to :data:`MAX_DRAW_OPS` ops) as SVG that
+    shrinks to the cell's width through its viewBox and can be zoomed.
+
+    Args:
+        net: a ``core.Net``, ``NetDef``, ``ModelHelper`` (its ``params`` are used) or op
+            list.
+        ops: draw only these ops (a ``slice`` such as ``slice(8, 16)``, or indices).
+        forward_only: draw only the forward ops (no gradient or update ops).
+        options: :func:`teaching_graph`'s (``since``, ``params``, ``workspace``,
+            ``minimal``, ``rankdir``, ``legend``, ``title``, ...).
+    """
+    if format not in ("png", "svg"):
+        raise ValueError(f"format={format!r}: use 'png' or 'svg'.")
+    all_ops, _ = _rectify(net, None)
+    chosen = _select(len(all_ops), ops)
+    if forward_only:
+        chosen = [i for i in chosen if op_category(all_ops[i]) == "forward"]
+    options.setdefault("rankdir", "TB")
+    if options.get("params") is None:
+        options["params"] = _model_params(net)
+    base_note = options.pop("note", None) or ""
+
+    def draw(indices: list[int], note: str) -> tuple[bytes, int, int]:
+        text = "\n".join(t for t in (note, base_note) if t)
+        graph = teaching_graph(net, ops=indices, note=text or None, **options)
+        return _render_checked(graph, format)
+
+    if format == "svg":
+        data, width, height = draw(chosen, "")
+        return Picture(_scalable_svg(data, width), "svg", width, height, base_note, chosen)
+    note = ""
+    indices = chosen
+    if len(chosen) > MAX_LEGIBLE_OPS:
+        indices = chosen[:PART_OPS]
+        note = _too_big_note(len(all_ops), indices, "the whole net is too big to read here.")
+    data, width, height = draw(indices, note)
+    max_width = cell_width / MIN_SCALE
+    while (width > max_width or height > MAX_HEIGHT_PX) and len(indices) > 1:
+        indices = indices[: max(1, len(indices) // 2)]
+        note = _too_big_note(len(all_ops), indices,
+                             "the whole net is too big to read here.")
+        data, width, height = draw(indices, note)
+    return Picture(data, "png", width, height, "\n".join(t for t in (note, base_note) if t),
+                   indices)
+
+
+def show(net: Any, format: str = "png", width: int | None = None, **options: Any) -> Any:
+    """Draw ``net``'s teaching view for a notebook: an ``IPython.display.Image`` (or ``SVG``).
+
+    Legible where it is shown (see :func:`picture`): top to bottom, ops in creation order,
+    displayed at its natural width. Options: ``ops=slice(8, 16)`` (a part of the net),
+    ``forward_only=True``, ``since=k`` (highlight the ops from index ``k`` on, fade the
+    earlier ones), ``workspace=True`` (shapes, and values of tiny blobs, from the
+    current workspace), ``params``, ``minimal`` (True, or ``"dependency"``), ``legend``,
+    ``rankdir``, ``title``, ``append_output``. A ``ModelHelper`` is drawn with its
+    ``model.params``. ``width`` overrides the display width (in CSS pixels). Errors are
+    raised, not hidden.
+
+    ``style="classic"`` draws Caffe2's look instead (left to right, as ``GetPydotGraph``),
+    shown at natural size.
+    """
+    from IPython.display import SVG, Image
+
+    if options.pop("style", "teaching") == "classic":
+        options.pop("workspace", None)
+        minimal = options.pop("minimal", False)
+        if minimal:
+            graph = GetPydotGraphMinimal(net, minimal_dependency=minimal == "dependency",
+                                         **options)
+        else:
+            graph = GetPydotGraph(net, **options)
+        data = render(graph, format=format)
+        if format == "svg":
+            return SVG(data=data)
+        return Image(data=data, format="png", width=width or _png_size(data)[0])
+    pic = picture(net, format=format, **options)
+    if format == "svg":
+        return SVG(data=pic.data)
+    return Image(data=pic.data, format="png", width=width or pic.width)
+
+
+class Growth:
+    """The sequence view: a net drawn as it grew, one legible picture per stage.
+
+    Displayed in Jupyter as the panels one under the other. ``panels`` holds the
+    :class:`Picture` of each stage, ``titles`` their titles.
+    """
+
+    def __init__(self, panels: list[Picture], titles: list[str]) -> None:
+        self.panels = panels
+        self.titles = titles
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        for pic in self.panels:
+            display(pic)
+
+    def __repr__(self) -> str:
+        return "Growth(" + ", ".join(repr(t) for t in self.titles) + ")"
+
+
+def _stage_ends(ops: Sequence[OperatorDef]) -> list[tuple[str, int, int]]:
+    """``(title, start, end)`` of the forward, gradient and update stages of a train net:
+    ops are appended in that order (forward ops, ``AddGradientOperators``, the optimizer)."""
+    cats = [op_category(op) for op in ops]
+    first_grad = next((i for i, c in enumerate(cats) if c == "gradient"), len(ops))
+    first_update = next((i for i, c in enumerate(cats) if c == "update" and i >= first_grad),
+                        len(ops))
+    stages = [("forward", 0, first_grad)]
+    if first_update > first_grad:
+        stages.append(("+ gradients", first_grad, first_update))
+    if first_update < len(ops):
+        stages.append(("+ update", first_update, len(ops)))
+    return [s for s in stages if s[2] > s[1]]
+
+
+def show_growth(
+    net: Any,
+    init_net: Any = None,
+    stages: Sequence[int] | None = None,
+    **options: Any,
+) -> Growth:
+    """Draw a train net as it grew: init net | forward | + gradients | + update.
+
+    Each panel is a legible picture (see :func:`picture`) of the net up to the end of a
+    stage, with that stage's ops highlighted and the earlier ones faded. Every panel uses
+    the finished net's blob roles, so ``W`` is a parameter from the first panel on.
+
+    Args:
+        net: the train net (a ``core.Net``, ``NetDef``, ``ModelHelper``: then its
+            ``param_init_net`` is the init net unless ``init_net`` is given).
+        init_net: drawn first, when given.
+        stages: op counts where the stages end, e.g. ``[8, 12]`` (the last stage always
+            ends at the net's end). Default: split by op kind (forward ops, then
+            gradient ops, then update ops), the order they are added in.
+        options: :func:`picture`'s (``workspace``, ``params``, ``rankdir``, ...).
+    """
+    all_ops, _ = _rectify(net, None)
+    if init_net is None and hasattr(net, "param_init_net"):
+        init_net = net.param_init_net
+    params = options.pop("params", None)
+    if params is None:
+        params = _model_params(net)
+    roles = blob_roles(all_ops, params)
+    if stages is None:
+        spans = _stage_ends(all_ops)
+    else:
+        ends = [int(e) for e in stages if 0 < int(e) < len(all_ops)] + [len(all_ops)]
+        starts = [0, *ends[:-1]]
+        spans = [(f"ops {a}-{b - 1}", a, b) for a, b in zip(starts, ends, strict=True)]
+    panels: list[Picture] = []
+    titles: list[str] = []
+    number = 1
+    if init_net is not None:
+        init_ops, init_name = _rectify(init_net, None)
+        title = f"{number}. init net {init_name!r}: {len(init_ops)} ops, run once"
+        panels.append(picture(init_net, roles=roles, title=title, **options))
+        titles.append(title)
+        number += 1
+    for stage, start, end in spans:
+        if start == 0:
+            title = f"{number}. {stage}: ops 0-{end - 1}"
+            since = None
+        else:
+            title = f"{number}. {stage}: ops {start}-{end - 1} added (outlined)"
+            since = start
+        panels.append(picture(net, ops=slice(0, end), since=since, roles=roles,
+                              title=title, **options))
+        titles.append(title)
+        number += 1
+    return Growth(panels, titles)
+
+
+# ---- Jupyter's automatic display --------------------------------------------------------
 
 _DISPLAY_OPTIONS: dict[str, Any] = {
     "format": "png",
     "style": "teaching",
-    "rankdir": "LR",
+    "rankdir": "TB",
     "minimal": False,
     "workspace": None,
     "params": None,
@@ -561,9 +1212,10 @@ _DISPLAY_OPTIONS: dict[str, Any] = {
 def set_display_options(**options: Any) -> dict[str, Any]:
     """Change how nets draw themselves in Jupyter; returns the options now in force.
 
-    Keys: ``format`` (``"png"`` or ``"svg"``: SVG is sharper but untrusted notebooks do
-    not show it), ``style``, ``rankdir``, ``minimal``, ``workspace``, ``params``,
-    ``enabled`` (False: text only). Example: ``set_display_options(style="classic")``.
+    Keys: ``format`` (``"png"`` or ``"svg"``: SVG is zoomable but untrusted notebooks do
+    not show it), ``style`` (``"teaching"``, legible, or ``"classic"``: Caffe2's look at
+    natural size), ``rankdir``, ``minimal``, ``workspace``, ``params``, ``enabled``
+    (False: text only). Example: ``set_display_options(workspace=True)``.
     """
     for key in options:
         if key not in _DISPLAY_OPTIONS:
@@ -575,56 +1227,61 @@ def set_display_options(**options: Any) -> dict[str, Any]:
     return dict(_DISPLAY_OPTIONS)
 
 
-def _build(net: Any, options: Mapping[str, Any]) -> NetGraph:
-    opts = dict(options)
-    opts.pop("format", None)
-    opts.pop("enabled", None)
-    minimal = opts.pop("minimal", False)
+def _classic_picture(net: Any, opts: Mapping[str, Any]) -> Picture:
+    fmt = opts.get("format", "png")
+    minimal = opts.get("minimal", False)
+    rankdir = opts.get("rankdir", "LR")
     if minimal:
-        opts.pop("workspace", None)
-        opts.pop("params", None)
-        return GetPydotGraphMinimal(net, minimal_dependency=minimal == "dependency", **opts)
-    return GetPydotGraph(net, **opts)
+        graph = GetPydotGraphMinimal(net, rankdir=rankdir,
+                                     minimal_dependency=minimal == "dependency")
+    else:
+        graph = GetPydotGraph(net, rankdir=rankdir, workspace=opts.get("workspace"))
+    data, width, height = _render_checked(graph, fmt)
+    if fmt == "svg":
+        return Picture(_scalable_svg(data, width), "svg", width, height, "", [])
+    return Picture(data, "png", width, height, "", [])
 
 
-def net_mimebundle(net: Any, text: str | None = None, **options: Any) -> dict[str, Any]:
-    """Jupyter's ``_repr_mimebundle_`` for a net: ``{"image/png": bytes, "text/plain": text}``.
+def net_mimebundle(net: Any, text: str | None = None, **options: Any) -> Any:
+    """Jupyter's ``_repr_mimebundle_`` for a net: ``(data, metadata)``.
 
-    ``options`` override :func:`set_display_options`. With ``format="svg"`` the picture
-    is ``image/svg+xml`` text instead. If drawing fails (no renderer, a broken ``dot``),
-    only ``text/plain`` is returned, with a one-line note why: a display never raises.
+    ``data`` is ``{"image/png": bytes, "text/plain": text}`` (``image/svg+xml`` with
+    ``format="svg"``), ``metadata`` ``{"image/png": {"width": natural width}}`` so
+    JupyterLab shows the picture 1:1 (see :func:`picture`); a note on a net too big to
+    draw whole is added to the text. ``options`` override :func:`set_display_options`.
+    If drawing fails (no renderer, a broken ``dot``, a net too big to lay out), only
+    ``text/plain`` is returned, with the whole reason: a display never raises.
     """
     if text is None:
         ops, name = _rectify(net, None)
         text = f"net {name!r}: {len(ops)} ops"
     opts = {**_DISPLAY_OPTIONS, **options}
-    if not opts.get("enabled", True):
-        return {"text/plain": text}
-    fmt = opts.get("format", "png")
+    if not opts.pop("enabled", True):
+        return {"text/plain": text}, {}
     try:
-        data = render(_build(net, opts), format=fmt, timeout=60.0)
+        if opts.get("style", "teaching") == "classic":
+            pic = _classic_picture(net, opts)
+        else:
+            opts.pop("style", None)
+            pic = picture(net, **opts)
     except Exception as e:  # never break the notebook's display
-        note = str(e).splitlines()[0] if str(e) else type(e).__name__
-        return {"text/plain": f"{text}\n(no drawing: {note})"}
-    if fmt == "svg":
-        return {"image/svg+xml": data.decode("utf-8"), "text/plain": text}
-    return {"image/png": data, "text/plain": text}
+        note = str(e) or type(e).__name__
+        return {"text/plain": f"{text}\n(no drawing: {note})"}, {}
+    mime = "image/png" if pic.format == "png" else "image/svg+xml"
+    if pic.note:
+        text = f"{text}\n{pic.note}"
+    return {mime: pic.data, "text/plain": text}, {mime: pic.metadata()}
 
 
-def show(net: Any, format: str = "png", width: int | None = None, **options: Any) -> Any:
-    """Draw ``net`` for a notebook: an ``IPython.display.Image`` (or ``SVG``).
+# ---- command line (graphlab.draw_cli) ---------------------------------------------------
 
-    Options: ``style`` ("teaching" by default here), ``rankdir`` ("TB" by default here:
-    top to bottom fits a notebook's width, so labels stay readable), ``workspace``
-    (True: show shapes from the current workspace), ``params``, ``legend``,
-    ``append_output``, ``minimal`` (True, or ``"dependency"`` for the transitive
-    reduction). ``width`` scales the PNG in the notebook. Errors are raised, not hidden.
-    """
-    from IPython.display import SVG, Image
 
-    options.setdefault("style", "teaching")
-    options.setdefault("rankdir", "TB")
-    data = render(_build(net, options), format=format)
-    if format == "svg":
-        return SVG(data=data)
-    return Image(data=data, format="png", width=width)
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``graphlab-draw`` command; see :func:`graphlab.draw_cli.main`."""
+    from .draw_cli import main as draw_main  # imported late: draw_cli builds on this module
+
+    return draw_main(argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
