@@ -307,6 +307,13 @@ class ModelHelper:
                 f"init net {self.param_init_net.Name()!r} with {len(self.param_init_net)} ops, "
                 f"{len(self.params)} params)")
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        """Jupyter shows a model as its training net's picture, with ``params`` marked as
+        the parameters (see :func:`graphlab.net_drawer.net_mimebundle`)."""
+        from .net_drawer import net_mimebundle
+
+        return net_mimebundle(self, text=repr(self))
+
     def __getattr__(self, op_type: str) -> Any:
         """``model.SquaredL2Distance(...)`` is ``model.net.SquaredL2Distance(...)``."""
         if op_type.startswith("__") or op_type.startswith("_"):

@@ -1,0 +1,360 @@
+"""The teaching view's rules (graphlab.net_drawer.picture/show/show_growth, graphlab.net_roles):
+legible where shown, parameters right, unique ids, creation order, big nets explained.
+
+These test the rules, not pixels: the displayed scale and label size a JupyterLab cell
+850 px wide gives, which blobs are parameters, which ids exist, where ops sit.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+
+import numpy as np
+import pytest
+from seed_nets import seed_nets
+
+from graphlab import brew, model_helper, net_drawer, net_roles, optimizer, render, workspace
+from graphlab.proto import NetDef, OperatorDef
+
+PNG = b"\x89PNG\r\n\x1a\n"
+CELL = net_drawer.CELL_WIDTH_PX
+
+
+def op(type_: str, inputs: list[str], outputs: list[str], **kw) -> OperatorDef:
+    return OperatorDef(input=list(inputs), output=list(outputs), type=type_, **kw)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data.startswith(PNG)
+    return struct.unpack(">II", data[16:24])
+
+
+def mlp_with_adam() -> model_helper.ModelHelper:
+    """A 21-op ModelHelper MLP (3 FC layers, 2 Relu, softmax loss) trained by Adam."""
+    model = model_helper.ModelHelper(name="mlp")
+    x = "data"
+    dims = [4, 8, 8, 3]
+    for i in range(3):
+        x = brew.fc(model, x, f"fc{i}", dim_in=dims[i], dim_out=dims[i + 1])
+        if i < 2:
+            x = brew.relu(model, x, f"relu{i}")
+    _, loss = model.net.SoftmaxWithLoss([x, "label"], ["softmax", "loss"])
+    model.AddGradientOperators([loss])
+    optimizer.build_adam(model, base_learning_rate=0.01)
+    return model
+
+
+def displayed(bundle_and_meta) -> tuple[float, float]:
+    """(displayed scale, smallest label height in CSS px) of a PNG mimebundle shown in a
+    JupyterLab cell CELL px wide: the image gets its metadata width, and the cell
+    shrinks anything wider than itself (max-width: 100%)."""
+    bundle, meta = bundle_and_meta
+    png_width, _ = png_size(bundle["image/png"])
+    css_width = min(meta["image/png"]["width"], CELL)
+    natural_css = png_width * 96 / net_drawer.DPI  # a teaching PNG pixel is a CSS pixel
+    scale = css_width / natural_css
+    label_px = 14 * net_drawer.DPI / 72 * css_width / png_width  # Graphviz's 14 pt labels
+    return scale, label_px
+
+
+# ---- legible where shown -----------------------------------------------------------------
+
+
+@pytest.fixture
+def seed():
+    workspace.ResetWorkspace()
+    return seed_nets("updates")
+
+
+def test_no_label_drawn_smaller_than_14_points(seed):
+    for graph in (net_drawer.teaching_graph(seed.train_net, since=8),
+                  net_drawer.teaching_graph(mlp_with_adam(), note="a note", title="a title")):
+        assert "fontsize" not in graph.to_string()  # every label keeps Graphviz's 14 pt
+
+
+def test_seed_net_is_legible_in_a_jupyterlab_cell(seed):
+    for net in (seed.train_net, seed.init_net):
+        bundle = net_drawer.net_mimebundle(net, "text")
+        scale, label_px = displayed(bundle)
+        assert scale >= net_drawer.MIN_SCALE and label_px >= 11
+        assert "Showing ops" not in bundle[0]["text/plain"]  # drawn whole
+    pic = net_drawer.picture(seed.train_net)
+    assert pic.ops == list(range(16)) and pic.note == ""
+    assert pic.width <= CELL  # top to bottom: it fits, shown 1:1
+    image = net_drawer.show(seed.train_net)
+    assert image.width == png_size(image.data)[0]
+
+
+def test_mlp_with_adam_is_legible_whole():
+    model = mlp_with_adam()
+    assert len(model.net.Proto().op) == 21
+    for bundle in (net_drawer.net_mimebundle(model, "model"), model._repr_mimebundle_()):
+        scale, label_px = displayed(bundle)
+        assert scale >= net_drawer.MIN_SCALE and label_px >= 11
+    pic = net_drawer.picture(model)
+    assert pic.ops == list(range(21)) and pic.note == ""
+
+
+def test_a_net_too_big_to_read_whole_is_shown_in_part_with_the_ways_forward():
+    ops = [op("FC", [f"x{i}", f"W{i}", f"b{i}"], [f"x{i + 1}"]) for i in range(300)]
+    pic = net_drawer.picture(ops)
+    assert pic.ops == list(range(net_drawer.PART_OPS))
+    for way in ("Showing ops 0-39 of 300", "show(net, ops=slice(40, 80))",
+                "show(net, forward_only=True)", "show(net, minimal=True)",
+                'show(net, format="svg")'):
+        assert way in pic.note
+    assert pic.displayed_scale() >= net_drawer.MIN_SCALE
+    assert pic.height <= net_drawer.MAX_HEIGHT_PX
+    # the note is drawn under the picture too, and given as text
+    graph = net_drawer.teaching_graph(ops, ops=slice(0, 40), note=pic.note)
+    assert '"note" [' in graph.to_string()
+    bundle, _ = net_drawer.net_mimebundle(ops, "big net")
+    assert "show(net, ops=slice(40, 80))" in bundle["text/plain"]
+    # the next part keeps its op numbers
+    part = net_drawer.picture(ops, ops=slice(40, 80))
+    assert part.ops == list(range(40, 80)) and part.note == ""
+
+
+def test_svg_scales_to_the_cell_through_its_viewbox(seed):
+    pic = net_drawer.picture(seed.train_net, format="svg")
+    assert pic.format == "svg"
+    head = pic.data[: pic.data.index(">", pic.data.index("<svg"))]
+    assert f'width="{pic.width}px"' in head and "max-width: 100%" in head
+    assert "viewBox" in head and 'pt"' not in head  # no fixed size in points
+
+
+def test_forward_only_and_minimal_views(seed):
+    pic = net_drawer.picture(seed.train_net, forward_only=True)
+    assert pic.ops == list(range(8))
+    graph = net_drawer.teaching_graph(seed.train_net, minimal=True)
+    assert "rounded" not in graph.to_string()  # no blob nodes
+    assert net_drawer.picture(seed.train_net, minimal="dependency").data.startswith(PNG)
+
+
+# ---- parameters right --------------------------------------------------------------------
+
+
+def _param_nodes(graph) -> list[str]:
+    """Labels of the nodes drawn as parameters, without their version suffix."""
+    found = []
+    for node in graph.get_node_list():
+        attrs = node.get_attributes()
+        if attrs.get("fillcolor") == net_drawer.PARAM_FILL:
+            found.append(attrs["label"].strip('"').split("\\n")[0].split(" v")[0])
+    return list(dict.fromkeys(found))
+
+
+def test_model_params_are_exactly_the_parameters():
+    model = mlp_with_adam()
+    params = [str(p) for p in model.params]
+    roles = net_roles.blob_roles(model.net.Proto().op, params)
+    assert [b for b, r in roles.items() if r == "parameter"] == params
+    assert _param_nodes(net_drawer.teaching_graph(model, group=False)) == params
+    # the plain net gives the same answer from its update ops alone
+    assert net_roles.detect_params(model.net.Proto().op) == params
+    for blob in ("data", "label"):
+        assert roles[blob] == "data"  # they receive a gradient, but are not learned
+    lr = next(o.output[0] for o in model.net.Proto().op if o.type == "LearningRate")
+    for blob in ("fc0_w_first_moment", "fc2_b_second_moment", "optimizer_iteration",
+                 "iteration_mutex", lr):
+        assert roles[blob] == "optimizer"
+    assert roles["fc1_w_grad"] == "gradient" and roles["relu0"] == "activation"
+
+
+def test_show_model_uses_model_params():
+    model = mlp_with_adam()
+    model.params = model.params[:2]  # the model says which blobs it learns
+    pic = net_drawer.picture(model, group=False)
+    assert pic.data.startswith(PNG)
+    graph = net_drawer.teaching_graph(model, group=False)
+    assert _param_nodes(graph) == ["fc0_w", "fc0_b"]
+
+
+def test_seed_roles(seed):
+    roles = net_roles.blob_roles(seed.train_net.Proto().op)
+    assert [b for b, r in roles.items() if r == "parameter"] == ["W", "B"]
+    assert {b: roles[b] for b in ("X", "noise", "W_gt", "B_gt", "ITER", "LR", "ONE",
+                                  "W_grad", "loss")} == {
+        "X": "data", "noise": "data", "W_gt": "ground_truth", "B_gt": "ground_truth",
+        "ITER": "optimizer", "LR": "optimizer", "ONE": "optimizer", "W_grad": "gradient",
+        "loss": "activation"}
+
+
+def test_update_ops_come_from_the_registry_family():
+    assert net_roles.op_category(op("Adam", ["p", "m", "v", "g", "lr", "it"],
+                                    ["p", "m", "v"])) == "update"
+    assert net_roles.op_category(op("CreateMutex", [], ["mutex"])) == "update"
+    assert net_roles.op_category(op("Ftrl", ["w"], ["w"])) == "update"  # not registered
+    assert net_roles.op_category(op("WeightedSumGradient", ["dy"], ["dx"])) == "gradient"
+
+
+def test_repeated_optimizer_ops_are_one_box():
+    model = mlp_with_adam()
+    text = net_drawer.teaching_graph(model).to_string()
+    assert "6 × Adam (op#15-20)" in text
+    assert "fc0_w_first_moment" not in re.findall(r"^\"[^\"]*\" \[", text, re.M)
+    ungrouped = net_drawer.teaching_graph(model, group=False).to_string()
+    assert all(f'"Adam (op#{i})"' in ungrouped for i in range(15, 21))
+
+
+# ---- values on the picture ---------------------------------------------------------------
+
+
+def _label(graph, node_id: str) -> str:
+    nodes = graph.get_node(f'"{node_id}"')
+    assert nodes, node_id
+    return nodes[0].get_attributes()["label"].strip('"').replace("\\n", "\n")
+
+
+def test_values_of_the_seed_can_be_read_off_the_picture(seed):
+    workspace.RunNetOnce(seed.init_net)
+    workspace.CreateNet(seed.train_net)
+    workspace.RunNet(seed.train_net.Proto().name, 3)
+    graph = net_drawer.teaching_graph(seed.train_net, workspace=True)
+    fetch = workspace.FetchBlob
+
+    def shown(x) -> str:
+        return f"{float(x):.4g}"
+
+    w, w_grad, b = fetch("W").ravel(), fetch("W_grad").ravel(), fetch("B").ravel()
+    w_label = _label(graph, "W1")
+    assert w_label.startswith("W v1\nfloat32[1, 2]\n")
+    assert all(shown(v) in w_label for v in w)
+    assert "grad [[" + shown(w_grad[0]) in w_label
+    assert shown(b[0]) in _label(graph, "B1")
+    assert shown(fetch("LR")) in _label(graph, "LR0")
+    assert shown(fetch("loss")) in _label(graph, "loss0")
+    assert shown(fetch("B_grad").ravel()[0]) in _label(graph, "B_grad0")
+    # the first version only shows its layout: the workspace holds the newest value
+    assert _label(graph, "W0") == "W v0\nfloat32[1, 2]"
+    assert _label(graph, "X0") == "X\nfloat32[64, 2]"  # big blobs: layout only
+
+
+# ---- growth ------------------------------------------------------------------------------
+
+
+def test_since_highlights_new_ops_and_fades_earlier_ones(seed):
+    graph = net_drawer.teaching_graph(seed.train_net, since=12)
+    old = graph.get_node('"FC (op#5)"')[0].get_attributes()
+    new = graph.get_node('"Iter (op#12)"')[0].get_attributes()
+    assert old["fillcolor"] == net_drawer.FADED_COLORS["forward"]
+    assert new["fillcolor"] == net_drawer.CATEGORY_COLORS["update"] and new["penwidth"] == "3"
+    assert ">new op<" in graph.to_string()  # the legend explains the outline
+
+
+def test_sequence_view_panels(seed):
+    growth = net_drawer.show_growth(seed.train_net, init_net=seed.init_net)
+    assert [t.split(":")[0].split(" '")[0] for t in growth.titles] == [
+        "1. init net", "2. forward", "3. + gradients", "4. + update"]
+    assert [p.ops[-1] for p in growth.panels] == [5, 7, 11, 15]
+    for pic in growth.panels:
+        assert pic.displayed_scale() >= net_drawer.MIN_SCALE and pic.note == ""
+    explicit = net_drawer.show_growth(seed.train_net, stages=[8, 12])
+    assert [p.ops[-1] for p in explicit.panels] == [7, 11, 15]
+
+
+# ---- correct graphs ----------------------------------------------------------------------
+
+
+def _collisions_net() -> list[OperatorDef]:
+    # "x" rewritten ten times is x10 in Caffe2's scheme, as is "x1" at version 0
+    ops = [op("Relu", ["x"], ["x"]) for _ in range(10)]
+    ops.append(op("Relu", ["x1"], ["y"]))
+    # with append_output the op id "FC (op#11)\nY1" equals blob "FC (op#11)\nY" at v1
+    ops.append(op("FC", ["FC (op#11)\nY"], ["Y1"]))
+    ops.append(op("Relu", ["FC (op#11)\nY"], ["FC (op#11)\nY"]))
+    ops.append(op("Copy", ["a b0"], ["a b"]))  # "a b" v0 could fall back to "a b v0"
+    ops.append(op("Copy", ["a b"], ["a b"]))
+    return ops
+
+
+@pytest.mark.parametrize("style", ["classic", "teaching"])
+def test_node_ids_never_collide(style):
+    ops = _collisions_net()
+    graph = net_drawer.GetPydotGraph(ops, append_output=True, style=style, legend=False)
+    names = [n.get_name() for n in graph.get_node_list()]
+    assert len(names) == len(set(names))
+    versions = {key for ins, outs in net_roles.blob_versions(ops) for key in [*ins, *outs]}
+    assert len(names) == len(ops) + len(versions)
+    # every edge joins the right blob version: x v10 keeps Caffe2's id x10, so blob x1 v0
+    # (x10 in Caffe2, the same node) gets a longer one
+    edges = [(e.get_source(), e.get_destination()) for e in graph.get_edge_list()
+             if "style" not in e.get_attributes()]
+    assert len(edges) == sum(len(o.input) + len(o.output) for o in ops)
+    assert ('"Relu (op#9)\\nx"', '"x10"') in edges
+    assert ('"x1 v0"', '"Relu (op#10)\\ny"') in edges
+
+
+def test_ids_stay_caffe2s_where_unique_and_json_ids_are_unique():
+    plain = [op("Relu", ["x"], ["x"]), op("Relu", ["x"], ["y"])]
+    text = net_drawer.GetPydotGraph(plain).to_string()
+    assert '"x0"' in text and '"x1"' in text and '"y0"' in text
+    data = net_drawer.GetGraphInJson(_collisions_net())
+    ids = [n["id"] for n in data["nodes"]]
+    assert len(ids) == len(set(ids))
+    known = set(ids)
+    assert all(e["source"] in known and e["target"] in known for e in data["edges"])
+
+
+def _svg_positions(svg: bytes) -> dict[str, tuple[float, float]]:
+    """``{node title: (x, y)}`` of the first text of each node in Graphviz's SVG."""
+    text = svg.decode("utf-8")
+    found = re.findall(r'class="node">\s*<title>(.*?)</title>.*?<text[^>]*?x="([-\d.]+)" '
+                       r'y="([-\d.]+)"', text, re.S)
+    return {title: (float(x), float(y)) for title, x, y in found}
+
+
+@pytest.mark.parametrize("rankdir", ["TB", "LR", "BT", "RL"])
+def test_ops_in_creation_order_for_every_rankdir(rankdir):
+    # an init net: six fillers with no inputs, all on the first rank without help
+    init = NetDef(name="init", op=[op("ConstantFill", [], [f"b{i}"]) for i in range(6)])
+    svg = net_drawer.teaching_graph(init, rankdir=rankdir, legend=False).create_svg()
+    pos = _svg_positions(svg)
+    axis, sign = {"TB": (1, 1), "BT": (1, -1), "LR": (0, 1), "RL": (0, -1)}[rankdir]
+    along = [sign * pos[f"ConstantFill (op#{i})"][axis] for i in range(6)]
+    assert along == sorted(along) and len(set(along)) == 6
+
+
+# ---- big nets ----------------------------------------------------------------------------
+
+
+def test_5000_op_net_stops_with_a_reason_or_shows_a_part():
+    ops = []
+    for i in range(2500):
+        ops.append(op("FC", [f"x{i}", f"W{i}", f"b{i}"], [f"y{i}"]))
+        ops.append(op("Relu", [f"y{i}"], [f"x{i + 1}"]))
+    with pytest.raises(render.NetTooBigError) as info:
+        net_drawer.GetPydotGraph(ops).create_png()
+    message = str(info.value)
+    assert "5000 ops" in message and "ops=slice(0, 100)" in message and "max_ops" in message
+    with pytest.raises(render.NetTooBigError):
+        net_drawer.picture(ops, format="svg")
+    # the inline display shows the first part, legibly, and says how to see the rest
+    bundle, meta = net_drawer.net_mimebundle(ops, "big")
+    assert bundle["image/png"].startswith(PNG)
+    assert "Showing ops 0-39 of 5000" in bundle["text/plain"]
+    svg_bundle, _ = net_drawer.net_mimebundle(ops, "big", format="svg")
+    assert "(no drawing: This net has 5000 ops" in svg_bundle["text/plain"]
+
+
+def test_invalid_size_failures_are_explained(monkeypatch):
+    def fake_run(args, **kwargs):
+        import types
+
+        return types.SimpleNamespace(
+            returncode=1, stdout=b"",
+            stderr=b"Error: Rendering error: rasterizing the SVG: SVG has an invalid size")
+
+    monkeypatch.setattr(render.subprocess, "run", fake_run)
+    with pytest.raises(render.RenderError, match="less than a pixel"):
+        render.render("digraph { a }")
+
+
+def test_values_table_accepts_shapes_and_skips_values_of_big_blobs():
+    graph = net_drawer.teaching_graph(
+        [op("FC", ["X", "W", "b"], ["Y"])],
+        workspace={"X": np.zeros((64, 2), np.float32), "W": (1, 2), "b": np.array([0.5])})
+    assert _label(graph, "X0") == "X\nfloat32[64, 2]"
+    assert _label(graph, "W0") == "W\n[1, 2]"
+    assert _label(graph, "b0") == "b\nfloat64[1]\n[0.5]"
