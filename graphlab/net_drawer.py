@@ -766,6 +766,8 @@ def teaching_graph(
     all_ops, graph_name = _rectify(operators_or_net, name)
     if params is None:
         params = _model_params(operators_or_net)
+    else:
+        params = [str(p) for p in params]  # BlobReferences are welcome
     chosen = _select(len(all_ops), ops)
     if roles is None:
         roles = blob_roles(all_ops, params)

@@ -8,7 +8,6 @@
 
 # %%
 import numpy as np
-from IPython import display
 from matplotlib import pyplot as plt
 
 from graphlab import core, net_drawer, visualize, workspace
@@ -67,12 +66,24 @@ Y_pred = X.FC([W, B], "Y_pred")
 dist = train_net.SquaredL2Distance([Y_noise, Y_pred], "dist")
 loss = dist.AveragedLoss([], ["loss"])
 
-graph = net_drawer.GetPydotGraph(train_net.Proto().op, "train", rankdir="LR")
-display.Image(graph.create_png(), width=800)
+n_forward = len(train_net.Proto().op)  # remember where the forward part ends
+net_drawer.show(train_net)
 
 # %% [markdown]
-# `StopGradient` writes `Y_noise` in place, so the drawing shows two `Y_noise` nodes: the blob before
-# and after that operator. Every in-place write makes a new *version* of a blob.
+# Operators are the coloured boxes, numbered in the order they were added (`op#i`), top to bottom;
+# blobs are the rounded boxes, and arrows show which blobs each operator reads and writes. The
+# legend says what the blob styles mean: `X` and `noise` are data the net makes each step, `W_gt`
+# and `B_gt` the ground truth. `W` and `B` are drawn as inputs too: nothing in this net changes
+# them yet.
+#
+# `StopGradient` writes `Y_noise` in place, so the drawing shows two `Y_noise` nodes, `Y_noise v0`
+# and `Y_noise v1`: the blob before and after that operator. Every in-place write makes a new
+# *version* of a blob.
+#
+# (The tutorial drew this with `net_drawer.GetPydotGraph(train_net.Proto().op, "train",
+# rankdir="LR")`, which still works and gives Caffe2's look: one long row, too wide to read once a
+# notebook shrinks it to its width. `net_drawer.show` draws the same net to be read where it is
+# shown.)
 
 # %% [markdown]
 # ## The train net, part 2: gradients are just more operators
@@ -83,8 +94,8 @@ display.Image(graph.create_png(), width=800)
 
 # %%
 gradient_map = train_net.AddGradientOperators([loss])
-graph = net_drawer.GetPydotGraph(train_net.Proto().op, "train", rankdir="LR")
-display.Image(graph.create_png(), width=800)
+n_gradients = len(train_net.Proto().op)
+net_drawer.show(train_net, since=n_forward)  # outline what AddGradientOperators added
 
 # %% [markdown]
 # The returned `gradient_map` tells which blob holds which gradient. The loss's own gradient is the
@@ -110,14 +121,17 @@ train_net.Iter(ITER, ITER)
 LR = train_net.LearningRate(ITER, "LR", base_lr=-0.1, policy="step", stepsize=20, gamma=0.9)
 train_net.WeightedSum([W, ONE, gradient_map[W], LR], W)
 train_net.WeightedSum([B, ONE, gradient_map[B], LR], B)
-graph = net_drawer.GetPydotGraph(train_net.Proto().op, "train", rankdir="LR")
-display.Image(graph.create_png(), width=800)
+net_drawer.show(train_net, since=n_gradients)
 
 # %% [markdown]
-# The colours in graphlab's *teaching* style make the three parts easy to tell apart:
+# Now `W` and `B` are drawn as *parameters* (yellow): an update operator rewrites each of them from
+# its own gradient, `W v0` → `W v1`. `ITER`, `LR` and `ONE` are the optimizer's state (dashed).
+#
+# Here is the whole story in one view, the way the net grew: the init net, then the forward pass,
+# then the gradient operators, then the update. Each panel outlines what that step added.
 
 # %%
-net_drawer.show(train_net, style="teaching")
+net_drawer.show_growth(train_net, init_net=init_net)
 
 # %% [markdown]
 # ## Running it
@@ -143,6 +157,14 @@ print("After training, W is:", workspace.FetchBlob("W"))
 print("After training, B is:", workspace.FetchBlob("B"))
 print("Ground truth W is:   ", workspace.FetchBlob("W_gt"))
 print("Ground truth B is:   ", workspace.FetchBlob("B_gt"))
+
+# %% [markdown]
+# The picture can show what is in the workspace: with `workspace=True` every blob gets its dtype and
+# shape, and small blobs (up to 4 numbers) their values, with their gradient beside them. These are
+# the values after the 100th step: `W v1` is the updated `W`, computed from `W v0`, `LR` and `W_grad`.
+
+# %%
+net_drawer.show(train_net, workspace=True)
 
 # %% [markdown]
 # ### What ran, 100 times

@@ -77,7 +77,7 @@ for op in model.param_init_net.Proto().op[2:]:
 # picture, drawn in the teaching style — parameters highlighted:
 
 # %%
-net_drawer.show(model.net, style="teaching", params=model.params)
+net_drawer.show(model)  # a ModelHelper is drawn with model.params as its parameters
 
 # %% [markdown]
 # ## Training
