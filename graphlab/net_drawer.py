@@ -64,6 +64,7 @@ from .render import (  # rendering lives in graphlab.render; these names stay pu
     FAST_LAYOUT_ATTRS,
     FAST_LAYOUT_OPS,
     MAX_DRAW_OPS,
+    MAX_LAYOUT_SPAN,
     MAX_SIZE_INCHES,
     GetGraphPngSafe,
     RendererNotFoundError,
@@ -80,6 +81,7 @@ __all__ = [
     "FAST_LAYOUT_ATTRS",
     "FAST_LAYOUT_OPS",
     "MAX_DRAW_OPS",
+    "MAX_LAYOUT_SPAN",
     "MAX_SIZE_INCHES",
     "MIN_SCALE",
     "OP_STYLE",
@@ -353,6 +355,7 @@ class NetGraph(pydot.Dot):
         self.n_ops = n_ops
         self.fast_layout = fast_layout
         self.size_capped = size_capped
+        self.span = 0  # op steps spanned by its edges (see graphlab.render.MAX_LAYOUT_SPAN)
         try:
             self._auto_prog: str | None = find_dot()
         except RendererNotFoundError:
@@ -362,7 +365,8 @@ class NetGraph(pydot.Dot):
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())
         state.update(net_name=self.net_name, n_ops=self.n_ops, fast_layout=self.fast_layout,
-                     size_capped=self.size_capped, _auto_prog=self._auto_prog)
+                     size_capped=self.size_capped, span=self.span,
+                     _auto_prog=self._auto_prog)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -371,6 +375,7 @@ class NetGraph(pydot.Dot):
         self.n_ops = state.pop("n_ops", 0)
         self.fast_layout = state.pop("fast_layout", None)
         self.size_capped = state.pop("size_capped", True)
+        self.span = state.pop("span", 0)
         self._auto_prog = state.pop("_auto_prog", None)
         super().__setstate__(state)
 
@@ -393,6 +398,20 @@ class NetGraph(pydot.Dot):
         if isinstance(prog, (list, tuple)):
             prog, args = prog[0], list(prog[1:])
         return render(self, format=format, dot=prog, extra_args=args)
+
+
+def _edge_span(ops: Sequence[OperatorDef], chosen: Sequence[int]) -> int:
+    """How many op steps the edges between the ``chosen`` ops span in total: an input of op
+    ``i`` last written by op ``j`` spans ``i - j`` (see :data:`render.MAX_LAYOUT_SPAN`)."""
+    writer: dict[str, int] = {}
+    total = 0
+    for k, i in enumerate(chosen):
+        for b in ops[i].input:
+            if b in writer:
+                total += k - writer[b]
+        for b in ops[i].output:
+            writer[b] = k
+    return total
 
 
 def _claim_op_node(ids: NodeIds, node: pydot.Node) -> str:
@@ -462,6 +481,7 @@ def GetPydotGraph(  # noqa: N802
         )
     ops, graph_name = _rectify(operators_or_net, name)
     graph = NetGraph(graph_name, len(ops), fast_layout, rankdir=rankdir)
+    graph.span = _edge_span(ops, range(len(ops)))
     if node_producer is None:
         node_producer = GetOpNodeProducer(append_output, **OP_STYLE)
     shapes = _blob_table(workspace, dict.fromkeys(b for op in ops for b in [*op.input,
@@ -540,6 +560,7 @@ def GetPydotGraphMinimal(  # noqa: N802
         )
     ops, graph_name = _rectify(operators_or_net, name)
     graph = NetGraph(graph_name, len(ops), fast_layout, rankdir=rankdir)
+    graph.span = _edge_span(ops, range(len(ops)))
     if node_producer is None:
         node_producer = GetOpNodeProducer(append_output, **OP_STYLE)
     ids = NodeIds()
@@ -729,6 +750,7 @@ def teaching_graph(
     title: str | None = None,
     note: str | None = None,
     group: bool = True,
+    dpi: float | None = DPI,
 ) -> NetGraph:
     """The teaching view of a net: readable, ordered, coloured by what each part does.
 
@@ -759,6 +781,8 @@ def teaching_graph(
       box reads ``P`` and ``P_grad`` and writes ``P``. ``ops=slice(...)`` over those ops
       with ``group=False`` draws them one by one.
     * ``title`` goes above the picture, ``note`` below it.
+    * ``dpi``: PNG pixels per inch (96: one pixel per CSS pixel; 192 for sharp pictures on
+      high-density screens, shown at half their pixel width; None for SVG).
 
     The picture is drawn at its natural size (``size_capped`` False): :func:`picture`
     keeps it legible by choosing how much to draw, never by shrinking it.
@@ -785,7 +809,10 @@ def teaching_graph(
     table = _blob_table(workspace, [*names, *(f"{b}_grad" for b in names)])
 
     graph = NetGraph(graph_name, len(chosen), fast_layout, size_capped=False,
-                     rankdir=rankdir, dpi=str(DPI), nodesep="0.08", ranksep="0.3")
+                     rankdir=rankdir, nodesep="0.08", ranksep="0.3")
+    if dpi is not None:
+        graph.set("dpi", f"{dpi:g}")
+    graph.span = _edge_span(all_ops, chosen)
     if title:
         graph.set("label", _q(title))
         graph.set("labelloc", "t")
@@ -1010,6 +1037,7 @@ def picture(
     ops: slice | Sequence[int] | None = None,
     forward_only: bool = False,
     cell_width: int = CELL_WIDTH_PX,
+    dpi: float = DPI,
     **options: Any,
 ) -> Picture:
     """Render ``net``'s teaching view so it is legible where it is shown.
@@ -1026,6 +1054,10 @@ def picture(
 
     ``format="svg"`` draws the whole net (up to :data:`MAX_DRAW_OPS` ops) as SVG that
     shrinks to the cell's width through its viewBox and can be zoomed.
+
+    ``dpi=192`` renders twice the pixels for high-density ("retina") screens; the display
+    width stays the natural width in CSS pixels (half the PNG's pixel width), so the
+    picture is as large and twice as sharp.
 
     Args:
         net: a ``core.Net``, ``NetDef``, ``ModelHelper`` (its ``params`` are used) or op
@@ -1048,8 +1080,12 @@ def picture(
 
     def draw(indices: list[int], note: str) -> tuple[bytes, int, int]:
         text = "\n".join(t for t in (note, base_note) if t)
-        graph = teaching_graph(net, ops=indices, note=text or None, **options)
-        return _render_checked(graph, format)
+        graph = teaching_graph(net, ops=indices, note=text or None,
+                               dpi=dpi if format == "png" else None, **options)
+        data, width, height = _render_checked(graph, format)
+        if format == "png":  # the natural size in CSS pixels
+            width, height = round(width * 96 / dpi), round(height * 96 / dpi)
+        return data, width, height
 
     if format == "svg":
         data, width, height = draw(chosen, "")
@@ -1229,7 +1265,12 @@ def set_display_options(**options: Any) -> dict[str, Any]:
     return dict(_DISPLAY_OPTIONS)
 
 
-def _classic_picture(net: Any, opts: Mapping[str, Any]) -> Picture:
+def _classic_picture(net: Any, opts: Mapping[str, Any],
+                     cell_width: int = CELL_WIDTH_PX) -> Picture:
+    """Caffe2's look for the automatic display, at natural size (no size cap up to
+    :data:`FAST_LAYOUT_OPS` ops). Its long left-to-right rows are often too wide to read
+    in a cell: then a note, in letters large enough to read at the shrunken size, says so
+    under the picture and names the legible view."""
     fmt = opts.get("format", "png")
     minimal = opts.get("minimal", False)
     rankdir = opts.get("rankdir", "LR")
@@ -1238,10 +1279,21 @@ def _classic_picture(net: Any, opts: Mapping[str, Any]) -> Picture:
                                      minimal_dependency=minimal == "dependency")
     else:
         graph = GetPydotGraph(net, rankdir=rankdir, workspace=opts.get("workspace"))
+    graph.size_capped = graph.n_ops <= FAST_LAYOUT_OPS
     data, width, height = _render_checked(graph, fmt)
     if fmt == "svg":
         return Picture(_scalable_svg(data, width), "svg", width, height, "", [])
-    return Picture(data, "png", width, height, "", [])
+    note = ""
+    if width > cell_width / MIN_SCALE:
+        scale = cell_width / width
+        note = (f"Caffe2's look is {width} px wide: a cell shows it at {scale:.0%}, too small "
+                "to read.\nnet_drawer.show(net) or set_display_options(style=\"teaching\") "
+                "draws it legibly.")
+        graph.set("label", _q(note))
+        graph.set("labelloc", "b")
+        graph.set("fontsize", f"{14 / scale:.0f}")
+        data, width, height = _render_checked(graph, fmt)
+    return Picture(data, "png", width, height, note, [])
 
 
 def net_mimebundle(net: Any, text: str | None = None, **options: Any) -> Any:

@@ -45,16 +45,20 @@ def mlp_with_adam() -> model_helper.ModelHelper:
     return model
 
 
-def displayed(bundle_and_meta) -> tuple[float, float]:
+def displayed(bundle_and_meta, dpi: float = net_drawer.DPI) -> tuple[float, float]:
     """(displayed scale, smallest label height in CSS px) of a PNG mimebundle shown in a
     JupyterLab cell CELL px wide: the image gets its metadata width, and the cell
     shrinks anything wider than itself (max-width: 100%)."""
     bundle, meta = bundle_and_meta
-    png_width, _ = png_size(bundle["image/png"])
-    css_width = min(meta["image/png"]["width"], CELL)
-    natural_css = png_width * 96 / net_drawer.DPI  # a teaching PNG pixel is a CSS pixel
+    return _displayed(bundle["image/png"], meta["image/png"]["width"], dpi)
+
+
+def _displayed(png: bytes, width: int, dpi: float) -> tuple[float, float]:
+    png_width, _ = png_size(png)
+    css_width = min(width, CELL)
+    natural_css = png_width * 96 / dpi  # the size at which 1 pt is 96/72 CSS px
     scale = css_width / natural_css
-    label_px = 14 * net_drawer.DPI / 72 * css_width / png_width  # Graphviz's 14 pt labels
+    label_px = 14 * dpi / 72 * css_width / png_width  # Graphviz's 14 pt labels
     return scale, label_px
 
 
@@ -94,6 +98,12 @@ def test_mlp_with_adam_is_legible_whole():
         assert scale >= net_drawer.MIN_SCALE and label_px >= 11
     pic = net_drawer.picture(model)
     assert pic.ops == list(range(21)) and pic.note == ""
+    # twice the pixels for a high-density screen, shown at the same size
+    sharp = net_drawer.picture(model, dpi=192)
+    assert png_size(sharp.data)[0] == pytest.approx(2 * pic.width, abs=4)
+    assert sharp.width == pytest.approx(pic.width, abs=2)
+    scale, label_px = _displayed(sharp.data, sharp.metadata()["width"], 192)
+    assert scale >= net_drawer.MIN_SCALE and label_px >= 11
 
 
 def test_a_net_too_big_to_read_whole_is_shown_in_part_with_the_ways_forward():
@@ -327,7 +337,8 @@ def test_5000_op_net_stops_with_a_reason_or_shows_a_part():
     with pytest.raises(render.NetTooBigError) as info:
         net_drawer.GetPydotGraph(ops).create_png()
     message = str(info.value)
-    assert "5000 ops" in message and "ops=slice(0, 100)" in message and "max_ops" in message
+    for part in ("5000 ops", "ops=slice(0, 100)", "check_size=False"):
+        assert part in message
     with pytest.raises(render.NetTooBigError):
         net_drawer.picture(ops, format="svg")
     # the inline display shows the first part, legibly, and says how to see the rest
@@ -336,6 +347,27 @@ def test_5000_op_net_stops_with_a_reason_or_shows_a_part():
     assert "Showing ops 0-39 of 5000" in bundle["text/plain"]
     svg_bundle, _ = net_drawer.net_mimebundle(ops, "big", format="svg")
     assert "(no drawing: This net has 5000 ops" in svg_bundle["text/plain"]
+
+
+def test_a_training_net_with_long_edges_stops_before_a_minutes_long_layout():
+    # 100 FC+Relu layers with gradients and updates: 605 ops whose forward activations are
+    # read again by their gradient ops hundreds of ops later (Graphviz: about a minute)
+    from graphlab import core
+
+    net = core.Net("deep")
+    x = "data"
+    for i in range(100):
+        x = net.Relu(net.FC([x, f"w{i}", f"b{i}"], f"fc{i}"), f"r{i}")
+    loss = net.AveragedLoss(net.SquaredL2Distance([x, "target"], "d"), "loss")
+    grads = net.AddGradientOperators([loss])
+    for i in range(100):
+        for p in (f"w{i}", f"b{i}"):
+            net.WeightedSum([p, "ONE", grads[p], "LR"], p)
+    graph = net_drawer.GetPydotGraph(net)
+    assert graph.span > render.MAX_LAYOUT_SPAN and graph.n_ops < render.MAX_DRAW_OPS
+    with pytest.raises(render.NetTooBigError, match="long edges"):
+        graph.create_png()
+    assert net_drawer.GetPydotGraph(net.Proto().op[:100]).span < render.MAX_LAYOUT_SPAN
 
 
 def test_invalid_size_failures_are_explained(monkeypatch):
@@ -358,3 +390,18 @@ def test_values_table_accepts_shapes_and_skips_values_of_big_blobs():
     assert _label(graph, "X0") == "X\nfloat32[64, 2]"
     assert _label(graph, "W0") == "W\n[1, 2]"
     assert _label(graph, "b0") == "b\nfloat64[1]\n[0.5]"
+
+
+def test_classic_display_too_wide_to_read_says_so_under_the_picture(seed):
+    old = net_drawer.set_display_options()
+    try:
+        net_drawer.set_display_options(style="classic", rankdir="LR")
+        bundle, meta = net_drawer.net_mimebundle(seed.train_net, "train")
+    finally:
+        net_drawer.set_display_options(**old)
+    assert meta["image/png"]["width"] == png_size(bundle["image/png"])[0]
+    assert "too small to read" in bundle["text/plain"]
+    assert "net_drawer.show(net)" in bundle["text/plain"]
+    # the seed's own call is untouched: no note, Caffe2's DOT
+    text = net_drawer.GetPydotGraph(seed.train_net.Proto().op, "train", rankdir="LR").to_string()
+    assert "too small" not in text and "label=" not in text.splitlines()[1]
