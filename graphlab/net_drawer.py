@@ -1009,18 +1009,20 @@ class Picture:
         return {mime: self.data, "text/plain": text}, {mime: self.metadata()}
 
 
-def _too_big_note(n_ops: int, drawn: list[int], why: str) -> str:
+def _too_big_note(n_ops: int, drawn: list[int], why: str, minimal: bool = False) -> str:
+    """What a partial or reduced picture leaves out, and the ways to see it."""
     first, last = drawn[0], drawn[-1]
-    step = last - first + 1
-    nxt = last + 1
-    lines = [f"Showing ops {first}-{last} of {n_ops}: {why}", "To see the rest:"]
-    if nxt < n_ops:
-        lines.append(f"  show(net, ops=slice({nxt}, {min(n_ops, nxt + step)}))  the next ops")
-    lines += [
-        "  show(net, forward_only=True)  the forward part only",
-        "  show(net, minimal=True)  ops only, no blobs",
-        '  show(net, format="svg")  the whole net, zoomable',
-    ]
+    whole = len(drawn) == n_ops
+    shown = "all ops" if whole else f"ops {first}-{last} of {n_ops}"
+    lines = [f"Showing {shown}{', as ops only' if minimal else ''}: {why}", "Ways forward:"]
+    if not whole and last + 1 < n_ops:
+        step = last - first + 1
+        lines.append(f"  show(net, ops=slice({last + 1}, {min(n_ops, last + 1 + step)}))"
+                     "  the next ops")
+    lines.append("  show(net, forward_only=True)  the forward part only")
+    if not minimal:
+        lines.append("  show(net, minimal=True)  ops only, no blobs")
+    lines.append('  show(net, format="svg")  the whole net, zoomable')
     return "\n".join(lines)
 
 
@@ -1097,11 +1099,27 @@ def picture(
         note = _too_big_note(len(all_ops), indices, "the whole net is too big to read here.")
     data, width, height = draw(indices, note)
     max_width = cell_width / MIN_SCALE
-    while (width > max_width or height > MAX_HEIGHT_PX) and len(indices) > 1:
+
+    def too_big() -> bool:
+        return width > max_width or height > MAX_HEIGHT_PX
+
+    first = indices
+    why = "the whole net is too big to read here."
+    while too_big() and len(indices) > 1:
         indices = indices[: max(1, len(indices) // 2)]
-        note = _too_big_note(len(all_ops), indices,
-                             "the whole net is too big to read here.")
+        note = _too_big_note(len(all_ops), indices, why)
         data, width, height = draw(indices, note)
+    if too_big() and not options.get("minimal"):
+        # even one op is too wide: it reads or writes too many blobs to stand side by side
+        options["minimal"] = True
+        indices = first
+        why = "an op reads or writes too many blobs to draw them side by side."
+        note = _too_big_note(len(all_ops), indices, why, minimal=True)
+        data, width, height = draw(indices, note)
+        while too_big() and len(indices) > 1:
+            indices = indices[: max(1, len(indices) // 2)]
+            note = _too_big_note(len(all_ops), indices, why, minimal=True)
+            data, width, height = draw(indices, note)
     return Picture(data, "png", width, height, "\n".join(t for t in (note, base_note) if t),
                    indices)
 

@@ -110,7 +110,8 @@ def test_a_net_too_big_to_read_whole_is_shown_in_part_with_the_ways_forward():
     ops = [op("FC", [f"x{i}", f"W{i}", f"b{i}"], [f"x{i + 1}"]) for i in range(300)]
     pic = net_drawer.picture(ops)
     assert pic.ops == list(range(net_drawer.PART_OPS))
-    for way in ("Showing ops 0-39 of 300", "show(net, ops=slice(40, 80))",
+    for way in ("Showing ops 0-39 of 300: the whole net is too big to read here.",
+                "show(net, ops=slice(40, 80))",
                 "show(net, forward_only=True)", "show(net, minimal=True)",
                 'show(net, format="svg")'):
         assert way in pic.note
@@ -124,6 +125,15 @@ def test_a_net_too_big_to_read_whole_is_shown_in_part_with_the_ways_forward():
     # the next part keeps its op numbers
     part = net_drawer.picture(ops, ops=slice(40, 80))
     assert part.ops == list(range(40, 80)) and part.note == ""
+
+
+def test_an_op_too_wide_to_draw_falls_back_to_the_minimal_view():
+    ops = [op("Sum", [f"term_number_{i}" for i in range(40)], ["total"]),
+           op("Relu", ["total"], ["y"])]
+    pic = net_drawer.picture(ops)
+    assert pic.ops == [0, 1] and pic.displayed_scale() >= net_drawer.MIN_SCALE
+    assert pic.note.startswith("Showing all ops, as ops only: an op reads or writes too many")
+    assert "minimal=True" not in pic.note and 'format="svg"' in pic.note
 
 
 def test_svg_scales_to_the_cell_through_its_viewbox(seed):
