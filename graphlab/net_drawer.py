@@ -169,6 +169,9 @@ MIN_SCALE = 0.6
 DPI = 96
 #: A legible picture is at most this many CSS pixels tall (about 20 screens of 800 px).
 MAX_HEIGHT_PX = 16000
+#: A legible picture taller than this is folded into columns when they fit side by side.
+FOLD_HEIGHT_PX = 2400
+MAX_COLUMNS = 4
 #: Nets with more ops than this are shown a part at a time (:data:`PART_OPS` ops) inline.
 MAX_LEGIBLE_OPS = 120
 PART_OPS = 40
@@ -356,6 +359,7 @@ class NetGraph(pydot.Dot):
         self.fast_layout = fast_layout
         self.size_capped = size_capped
         self.span = 0  # op steps spanned by its edges (see graphlab.render.MAX_LAYOUT_SPAN)
+        self.cross_edges = 0  # edges between the columns of a folded teaching view
         try:
             self._auto_prog: str | None = find_dot()
         except RendererNotFoundError:
@@ -751,6 +755,7 @@ def teaching_graph(
     note: str | None = None,
     group: bool = True,
     dpi: float | None = DPI,
+    columns: int = 1,
 ) -> NetGraph:
     """The teaching view of a net: readable, ordered, coloured by what each part does.
 
@@ -781,6 +786,10 @@ def teaching_graph(
       box reads ``P`` and ``P_grad`` and writes ``P``. ``ops=slice(...)`` over those ops
       with ``group=False`` draws them one by one.
     * ``title`` goes above the picture, ``note`` below it.
+    * ``columns``: fold a long net into this many columns side by side, each holding the
+      next part of the ops from the top down (a long chain becomes a few short ones). Edges
+      from one column to another do not move the columns; the graph's ``cross_edges``
+      counts them (:func:`picture` folds only nets with few).
     * ``dpi``: PNG pixels per inch (96: one pixel per CSS pixel; 192 for sharp pictures on
       high-density screens, shown at half their pixel width; None for SVG).
 
@@ -830,6 +839,12 @@ def teaching_graph(
     runs = _repeated_runs(all_ops, chosen) if group and not minimal else {}
     in_run: dict[int, int] = {i: first for first, members in runs.items() for i in members}
     units: list[str] = []  # the op or group node of each drawn unit, in order
+    columns = max(1, min(columns, len(chosen)))
+    column_of = {op_id: k * columns // max(1, len(chosen)) for k, op_id in enumerate(chosen)}
+    for first, members in runs.items():  # a group box sits in its first op's column
+        for i in members:
+            column_of[i] = column_of[first]
+    node_column: dict[str, int] = {}
     for op_id in chosen:
         op = all_ops[op_id]
         new = since is None or op_id >= since
@@ -850,13 +865,12 @@ def teaching_graph(
                                             highlighted=since is not None and new)
             op_refs[op_id] = _claim_op_node(ids, op_node)
             units.append(op_refs[op_id])
+            node_column[op_refs[op_id]] = column_of[op_id]
             graph.add_node(op_node)
         if minimal:
             for p in writer_edges[op_id]:
                 if p in op_refs:
-                    graph.add_edge(pydot.Edge(
-                        op_refs[p], op_refs[op_id],
-                        **({} if new else {"color": _FADED_LINE})))
+                    edges.append((op_refs[p], op_refs[op_id], new))
             continue
         ins, outs = versions[op_id]
         grouped = op_id in in_run
@@ -865,6 +879,7 @@ def teaching_graph(
                 continue
             if key not in drawn:
                 drawn[key] = ids.blob(*key)[0]
+                node_column[_q(drawn[key])] = column_of[op_id]
             blob_new[key] = blob_new.get(key, False) or new
             edge = (_q(drawn[key]), op_refs[op_id], new)
             if not (grouped and edge in edges):  # a shared input: one edge to the box
@@ -873,6 +888,7 @@ def teaching_graph(
             if grouped and not _group_keeps(op, key[0]):
                 continue
             drawn[key] = ids.blob(*key)[0]
+            node_column[_q(drawn[key])] = column_of[op_id]
             blob_new[key] = blob_new.get(key, False) or new
             edges.append((op_refs[op_id], _q(drawn[key]), new))
     for key, node_id in drawn.items():
@@ -886,11 +902,26 @@ def teaching_graph(
         label = _blob_label(blob, version, last_version[blob] > 0, table.get(blob),
                             table.get(f"{blob}_grad"), version == last_version[blob])
         graph.add_node(pydot.Node(_q(node_id), label=_q(label), **attrs))
+    graph.cross_edges = 0
     for src, dst, new in edges:
-        graph.add_edge(pydot.Edge(src, dst, **({} if new else {"color": _FADED_LINE})))
+        attrs = {} if new else {"color": _FADED_LINE}
+        if node_column[src] != node_column[dst]:  # into the next column: no pull on layout
+            attrs["constraint"] = "false"
+            graph.cross_edges += 1
+        graph.add_edge(pydot.Edge(src, dst, **attrs))
     # creation order: an invisible edge from each op to the next keeps op i+1 after op i
     for a, b in zip(units, units[1:], strict=False):
-        graph.add_edge(pydot.Edge(a, b, style="invis", weight="4"))
+        if node_column[a] == node_column[b]:
+            graph.add_edge(pydot.Edge(a, b, style="invis", weight="4"))
+    if columns > 1:  # the columns' first ops on one rank, left to right in order
+        heads = [u for k, u in enumerate(units) if k == 0 or node_column[units[k - 1]] !=
+                 node_column[u]]
+        row = pydot.Subgraph(rank="same")
+        for head in heads:
+            row.add_node(pydot.Node(head))
+        graph.add_subgraph(row)
+        for a, b in zip(heads, heads[1:], strict=False):
+            graph.add_edge(pydot.Edge(a, b, style="invis"))
     if legend if legend is not None else True:
         order_cats = [c for c in CATEGORY_COLORS if c in cats_used]
         order_roles = [r for r in ROLES if r in roles_used and r != "activation"]
@@ -1048,7 +1079,9 @@ def picture(
     displayed at no less than :data:`MIN_SCALE` (0.6) of its natural size, so its 14 pt
     labels stay 11 CSS pixels or taller. Its width is set to its natural width (shown
     1:1 when it fits), it is never shrunk into a box, and it is at most
-    :data:`MAX_HEIGHT_PX` tall. A net whose picture would break the rule is drawn in
+    :data:`MAX_HEIGHT_PX` tall. A picture taller than :data:`FOLD_HEIGHT_PX` whose net
+    is chain-like is folded into up to :data:`MAX_COLUMNS` columns side by side when they
+    fit the cell at full size. A net whose picture would break the rule is drawn in
     part: the first :data:`PART_OPS` ops if it has more than :data:`MAX_LEGIBLE_OPS`, and
     half as many again while the picture is still too big. A note under the picture
     says so and how to see the rest (the next ops, the forward part, the minimal view,
@@ -1080,10 +1113,12 @@ def picture(
         options["params"] = _model_params(net)
     base_note = options.pop("note", None) or ""
 
-    def draw(indices: list[int], note: str) -> tuple[bytes, int, int]:
+    def draw(indices: list[int], note: str, columns: int = 1) -> tuple[bytes, int, int]:
         text = "\n".join(t for t in (note, base_note) if t)
-        graph = teaching_graph(net, ops=indices, note=text or None,
+        graph = teaching_graph(net, ops=indices, note=text or None, columns=columns,
                                dpi=dpi if format == "png" else None, **options)
+        if graph.cross_edges > 2 * (columns - 1):
+            raise _NotAChainError
         data, width, height = _render_checked(graph, format)
         if format == "png":  # the natural size in CSS pixels
             width, height = round(width * 96 / dpi), round(height * 96 / dpi)
@@ -1120,8 +1155,31 @@ def picture(
             indices = indices[: max(1, len(indices) // 2)]
             note = _too_big_note(len(all_ops), indices, why, minimal=True)
             data, width, height = draw(indices, note)
+    if height > FOLD_HEIGHT_PX and "columns" not in options:
+        data, width, height = _fold(draw, indices, note, (data, width, height), cell_width)
     return Picture(data, "png", width, height, "\n".join(t for t in (note, base_note) if t),
                    indices)
+
+
+class _NotAChainError(Exception):
+    """A folded drawing would have many edges between its columns: not worth folding."""
+
+
+def _fold(
+    draw: Callable[[list[int], str, int], tuple[bytes, int, int]],
+    indices: list[int], note: str, unfolded: tuple[bytes, int, int], cell_width: int,
+) -> tuple[bytes, int, int]:
+    """Fold a tall picture into 2-4 columns when they fit the cell side by side at full
+    size and the net is chain-like (few edges between columns); else keep it unfolded."""
+    _, width, height = unfolded
+    for columns in range(min(MAX_COLUMNS, -(-height // FOLD_HEIGHT_PX)), 1, -1):
+        try:
+            folded = draw(indices, note, columns)
+        except _NotAChainError:
+            return unfolded
+        if folded[1] <= cell_width and folded[2] < height:
+            return folded
+    return unfolded
 
 
 def show(net: Any, format: str = "png", width: int | None = None, **options: Any) -> Any:

@@ -127,6 +127,34 @@ def test_a_net_too_big_to_read_whole_is_shown_in_part_with_the_ways_forward():
     assert part.ops == list(range(40, 80)) and part.note == ""
 
 
+def _svg_positions_of(graph) -> dict[str, tuple[float, float]]:
+    return _svg_positions(graph.create_svg())
+
+
+def test_a_long_chain_is_folded_into_columns_that_fit():
+    from graphlab import core
+
+    net = core.Net("deep")
+    x = "data"
+    for i in range(30):
+        x = net.Relu(net.FC([x, f"w{i}", f"b{i}"], f"fc{i}"), f"r{i}")
+    pic = net_drawer.picture(net)
+    assert pic.ops == list(range(60)) and pic.note == ""
+    assert pic.width <= CELL and pic.displayed_scale() == 1.0
+    unfolded = net_drawer.teaching_graph(net)
+    folded = net_drawer.teaching_graph(net, columns=2)
+    assert folded.cross_edges == 1  # r14 -> FC (op#30), from the first column to the next
+    assert png_size(pic.data)[1] < png_size(unfolded.create_png())[1] / 1.5
+    # the second column starts at the top, to the right of the first
+    pos = _svg_positions_of(folded)
+    assert pos["FC (op#30)"][0] > pos["FC (op#0)"][0]
+    assert abs(pos["FC (op#30)"][1] - pos["FC (op#0)"][1]) < 5
+    # a training net is a web, not a chain: it is not folded
+    net.AveragedLoss(net.SquaredL2Distance([x, "t"], "d"), "loss")
+    net.AddGradientOperators(["loss"])
+    assert net_drawer.teaching_graph(net, ops=slice(0, 100), columns=2).cross_edges > 2
+
+
 def test_an_op_too_wide_to_draw_falls_back_to_the_minimal_view():
     ops = [op("Sum", [f"term_number_{i}" for i in range(40)], ["total"]),
            op("Relu", ["total"], ["y"])]
