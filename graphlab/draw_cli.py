@@ -42,9 +42,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--append_output", action="store_true", help="list outputs in op labels"
     )
-    parser.add_argument("--rankdir", default="LR", help="LR, TB, RL or BT")
     parser.add_argument(
-        "--style", default="classic", choices=STYLES, help="classic (Caffe2) or teaching"
+        "--rankdir", default=None,
+        help="LR, TB, RL or BT (default: LR for classic, TB for teaching)",
+    )
+    parser.add_argument(
+        "--style", default="classic", choices=STYLES,
+        help="classic (Caffe2's look) or teaching (ops in order, roles, legend)",
     )
     parser.add_argument("--dot", default=None, help=f"renderer to use (else ${DOT_ENV_VAR})")
     args = parser.parse_args(argv)

@@ -440,7 +440,7 @@ def _check_style(style: str) -> None:
 def GetPydotGraph(  # noqa: N802
     operators_or_net: Any,
     name: str | None = None,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     node_producer: NodeProducer | None = None,
     *,
     style: str = "classic",
@@ -457,7 +457,8 @@ def GetPydotGraph(  # noqa: N802
         operators_or_net: a ``core.Net``, a ``NetDef``, a ``ModelHelper``, anything with
             ``.Proto()``, or a list of OperatorDefs (``net.Proto().op``).
         name: graph name (default: the net's name, or ``"unnamed"`` for an op list).
-        rankdir: Graphviz layout direction: ``"LR"`` (left to right), ``"TB"``, ...
+        rankdir: Graphviz layout direction: ``"LR"`` (left to right, Caffe2's default),
+            ``"TB"`` (top to bottom, the teaching style's default), ``"RL"``, ``"BT"``.
         node_producer: ``(op, op_id) -> pydot.Node`` for op nodes (see
             :func:`GetOpNodeProducer`); overrides the style's op look.
         style: ``"classic"`` (Caffe2's look, the default) or ``"teaching"`` (see
@@ -479,12 +480,12 @@ def GetPydotGraph(  # noqa: N802
     _check_style(style)
     if style == "teaching":
         return teaching_graph(
-            operators_or_net, name, rankdir=rankdir, node_producer=node_producer,
+            operators_or_net, name, rankdir=rankdir or "TB", node_producer=node_producer,
             workspace=workspace, params=params, legend=legend, append_output=append_output,
             fast_layout=fast_layout, since=since,
         )
     ops, graph_name = _rectify(operators_or_net, name)
-    graph = NetGraph(graph_name, len(ops), fast_layout, rankdir=rankdir)
+    graph = NetGraph(graph_name, len(ops), fast_layout, rankdir=rankdir or "LR")
     graph.span = _edge_span(ops, range(len(ops)))
     if node_producer is None:
         node_producer = GetOpNodeProducer(append_output, **OP_STYLE)
@@ -537,7 +538,7 @@ def _writer_edges(ops: Sequence[OperatorDef], minimal_dependency: bool) -> list[
 def GetPydotGraphMinimal(  # noqa: N802
     operators_or_net: Any,
     name: str | None = None,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     minimal_dependency: bool = False,
     node_producer: NodeProducer | None = None,
     *,
@@ -558,12 +559,12 @@ def GetPydotGraphMinimal(  # noqa: N802
     _check_style(style)
     if style == "teaching":
         return teaching_graph(
-            operators_or_net, name, rankdir=rankdir, node_producer=node_producer,
+            operators_or_net, name, rankdir=rankdir or "TB", node_producer=node_producer,
             legend=legend, append_output=append_output, fast_layout=fast_layout,
             since=since, minimal="dependency" if minimal_dependency else True,
         )
     ops, graph_name = _rectify(operators_or_net, name)
-    graph = NetGraph(graph_name, len(ops), fast_layout, rankdir=rankdir)
+    graph = NetGraph(graph_name, len(ops), fast_layout, rankdir=rankdir or "LR")
     graph.span = _edge_span(ops, range(len(ops)))
     if node_producer is None:
         node_producer = GetOpNodeProducer(append_output, **OP_STYLE)

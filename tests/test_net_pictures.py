@@ -443,3 +443,19 @@ def test_classic_display_too_wide_to_read_says_so_under_the_picture(seed):
     # the seed's own call is untouched: no note, Caffe2's DOT
     text = net_drawer.GetPydotGraph(seed.train_net.Proto().op, "train", rankdir="LR").to_string()
     assert "too small" not in text and "label=" not in text.splitlines()[1]
+
+
+def test_cli_teaching_style_draws_top_to_bottom(tmp_path, seed):
+    from pathlib import Path
+
+    from graphlab import draw_cli
+
+    src = tmp_path / "train.pbtxt"
+    src.write_text(str(seed.train_net.Proto()))
+    prefix = str(tmp_path / "t_")
+    assert draw_cli.main(["--input", str(src), "--output_prefix", prefix,
+                          "--style", "teaching"]) == 0
+    name = seed.train_net.Proto().name
+    text = Path(f"{prefix}{name}.dot").read_text()
+    assert "rankdir=TB;" in text and '"legend" [' in text and '"W v1"' in text
+    assert png_size(Path(f"{prefix}{name}.png").read_bytes())[0] <= CELL
