@@ -459,3 +459,27 @@ def test_cli_teaching_style_draws_top_to_bottom(tmp_path, seed):
     text = Path(f"{prefix}{name}.dot").read_text()
     assert "rankdir=TB;" in text and '"legend" [' in text and '"W v1"' in text
     assert png_size(Path(f"{prefix}{name}.png").read_bytes())[0] <= CELL
+
+
+def test_every_picture_in_the_notebooks_is_shown_legibly():
+    """Each PNG a committed notebook shows is displayed at >= MIN_SCALE of its size in a
+    JupyterLab cell CELL px wide (its metadata width if any, shrunk to the cell)."""
+    import base64
+    import json
+    from pathlib import Path
+
+    notebooks = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    seen = 0
+    for path in notebooks:
+        for cell in json.loads(path.read_text())["cells"]:
+            for output in cell.get("outputs", []):
+                png = output.get("data", {}).get("image/png")
+                if png is None:
+                    continue
+                width, _ = png_size(base64.b64decode(png))
+                shown = output.get("metadata", {}).get("image/png", {}).get("width", width)
+                scale = min(int(shown), CELL) / width
+                assert scale >= net_drawer.MIN_SCALE, (path.name, "".join(cell["source"]))
+                seen += 1
+    assert seen >= 10
