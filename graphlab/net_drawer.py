@@ -660,6 +660,10 @@ def _legend_node(cats: Sequence[str], roles: Sequence[str], since: int | None) -
     return pydot.Node('"legend"', shape="plaintext", label=table, margin="0")
 
 
+#: An op's blobs are drawn in rows of at most this many (a Sum of 40 inputs, the 20
+#: parameters a grouped optimizer box writes).
+ROW_BLOBS = 6
+
 #: This many or more consecutive optimizer ops of one type, one per parameter, are drawn
 #: as one group box (see :func:`_repeated_runs`).
 GROUP_MIN = 3
@@ -846,6 +850,8 @@ def teaching_graph(
         for i in members:
             column_of[i] = column_of[first]
     node_column: dict[str, int] = {}
+    fresh_inputs: dict[str, list[str]] = {}  # op node -> blob nodes first drawn as its inputs
+    outputs: dict[str, list[str]] = {}  # op node -> its output blob nodes
     for op_id in chosen:
         op = all_ops[op_id]
         new = since is None or op_id >= since
@@ -881,6 +887,7 @@ def teaching_graph(
             if key not in drawn:
                 drawn[key] = ids.blob(*key)[0]
                 node_column[_q(drawn[key])] = column_of[op_id]
+                fresh_inputs.setdefault(op_refs[op_id], []).append(_q(drawn[key]))
             blob_new[key] = blob_new.get(key, False) or new
             edge = (_q(drawn[key]), op_refs[op_id], new)
             if not (grouped and edge in edges):  # a shared input: one edge to the box
@@ -892,6 +899,7 @@ def teaching_graph(
             node_column[_q(drawn[key])] = column_of[op_id]
             blob_new[key] = blob_new.get(key, False) or new
             edges.append((op_refs[op_id], _q(drawn[key]), new))
+            outputs.setdefault(op_refs[op_id], []).append(_q(drawn[key]))
     for key, node_id in drawn.items():
         blob, version = key
         role = roles.get(blob, "activation")
@@ -910,6 +918,13 @@ def teaching_graph(
             attrs["constraint"] = "false"
             graph.cross_edges += 1
         graph.add_edge(pydot.Edge(src, dst, **attrs))
+    # many blobs around one op: rows of ROW_BLOBS, not one row as wide as all of them
+    for nodes in outputs.values():
+        for a, b in zip(nodes, nodes[ROW_BLOBS:], strict=False):
+            graph.add_edge(pydot.Edge(a, b, style="invis"))
+    for nodes in fresh_inputs.values():
+        for a, b in zip(nodes, nodes[ROW_BLOBS:], strict=False):
+            graph.add_edge(pydot.Edge(b, a, style="invis"))
     # creation order: an invisible edge from each op to the next keeps op i+1 after op i
     for a, b in zip(units, units[1:], strict=False):
         if node_column[a] == node_column[b]:

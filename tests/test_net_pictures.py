@@ -483,3 +483,13 @@ def test_every_picture_in_the_notebooks_is_shown_legibly():
                 assert scale >= net_drawer.MIN_SCALE, (path.name, "".join(cell["source"]))
                 seen += 1
     assert seen >= 10
+
+
+def test_many_blobs_of_one_op_are_drawn_in_rows():
+    ops = [op("WeightedSum", [f"p{i}", "ONE", f"p{i}_grad", "LR"], [f"p{i}"]) for i in range(8)]
+    graph = net_drawer.teaching_graph(ops)
+    assert "8 × WeightedSum (op#0-7)" in graph.to_string()
+    pos = _svg_positions_of(graph)
+    rows = sorted({round(pos[f"p{i}1"][1]) for i in range(8)})
+    assert len(rows) == 2  # 6 in the first row, 2 below
+    assert sum(round(pos[f"p{i}1"][1]) == rows[0] for i in range(8)) == net_drawer.ROW_BLOBS
