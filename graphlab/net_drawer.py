@@ -938,9 +938,11 @@ def teaching_graph(
         graph.add_subgraph(row)
         for a, b in zip(heads, heads[1:], strict=False):
             graph.add_edge(pydot.Edge(a, b, style="invis"))
-    if legend if legend is not None else True:
-        order_cats = [c for c in CATEGORY_COLORS if c in cats_used]
-        order_roles = [r for r in ROLES if r in roles_used and r != "activation"]
+    order_cats = [c for c in CATEGORY_COLORS if c in cats_used]
+    order_roles = [r for r in ROLES if r in roles_used and r != "activation"]
+    if not chosen:
+        note = "\n".join(filter(None, ["(no ops to draw)", note]))
+    if (legend if legend is not None else True) and (order_cats or order_roles):
         top = pydot.Subgraph(rank="source")
         top.add_node(_legend_node(order_cats, order_roles, since))
         graph.add_subgraph(top)

@@ -493,3 +493,15 @@ def test_many_blobs_of_one_op_are_drawn_in_rows():
     rows = sorted({round(pos[f"p{i}1"][1]) for i in range(8)})
     assert len(rows) == 2  # 6 in the first row, 2 below
     assert sum(round(pos[f"p{i}1"][1]) == rows[0] for i in range(8)) == net_drawer.ROW_BLOBS
+
+
+def test_empty_nets_and_empty_parts_still_draw():
+    from graphlab import core
+
+    bundle, _ = core.Net("empty")._repr_mimebundle_()
+    assert bundle["image/png"].startswith(PNG)
+    assert "(no ops to draw)" in net_drawer.teaching_graph(NetDef(name="e")).to_string()
+    ops = [op("Relu", ["x"], ["y"])]
+    assert net_drawer.picture(ops, ops=slice(5, 9)).ops == []
+    with pytest.raises(IndexError, match=r"ops=\[3\]: the net has ops 0..0"):
+        net_drawer.picture(ops, ops=[3])
