@@ -120,8 +120,6 @@ def test_a_net_too_big_to_read_whole_is_shown_in_part_with_the_ways_forward():
     # the note is drawn under the picture too, and given as text
     graph = net_drawer.teaching_graph(ops, ops=slice(0, 40), note=pic.note)
     assert '"note" [' in graph.to_string()
-    bundle, _ = net_drawer.net_mimebundle(ops, "big net")
-    assert "show(net, ops=slice(40, 80))" in bundle["text/plain"]
     # the next part keeps its op numbers
     part = net_drawer.picture(ops, ops=slice(40, 80))
     assert part.ops == list(range(40, 80)) and part.note == ""
@@ -377,8 +375,6 @@ def test_5000_op_net_stops_with_a_reason_or_shows_a_part():
     message = str(info.value)
     for part in ("5000 ops", "ops=slice(0, 100)", "check_size=False"):
         assert part in message
-    with pytest.raises(render.NetTooBigError):
-        net_drawer.picture(ops, format="svg")
     # the inline display shows the first part, legibly, and says how to see the rest
     bundle, meta = net_drawer.net_mimebundle(ops, "big")
     assert bundle["image/png"].startswith(PNG)
