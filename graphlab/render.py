@@ -11,9 +11,10 @@ text:
   layout (:data:`FAST_LAYOUT_ATTRS`), and checks that the bytes really are a PNG/SVG;
 * :func:`GetGraphPngSafe` is Caffe2's never-raising wrapper (a blank PNG on failure).
 
-A graph may carry four rendering hints as attributes, as
+A graph may carry five rendering hints as attributes, as
 :class:`graphlab.net_drawer.NetGraph` does: ``n_ops`` (the number of ops drawn, which sets the
-size cap and is checked against :data:`MAX_DRAW_OPS`; default: the number of nodes),
+size cap and is checked against ``max_ops``, default :data:`MAX_DRAW_OPS`; ``n_ops``
+defaults to the number of nodes),
 ``span`` (how many op steps its edges span in total, checked against
 :data:`MAX_LAYOUT_SPAN`), ``fast_layout`` (True/False forces the fast layout on/off; None:
 only for nets of more than :data:`FAST_LAYOUT_OPS` ops) and ``size_capped`` (False: draw at
@@ -217,9 +218,9 @@ MAX_DRAW_OPS = 2000
 MAX_LAYOUT_SPAN = 25_000
 
 
-def _too_big_message(n_ops: int, span: int) -> str:
-    if n_ops > MAX_DRAW_OPS:
-        why = (f"This net has {n_ops} ops; drawings are limited to {MAX_DRAW_OPS} ops, "
+def _too_big_message(n_ops: int, span: int, limit: int) -> str:
+    if n_ops > limit:
+        why = (f"This drawing has {n_ops} ops; drawings like it are limited to {limit} ops, "
                "because laying out more takes from tens of seconds to minutes and no picture "
                "of them can be read.")
     else:
@@ -259,10 +260,10 @@ def render(
     more than :data:`FAST_LAYOUT_OPS` ops (or ``fast_layout=True``) are laid out with
     Graphviz's iteration limits and straight edges (:data:`FAST_LAYOUT_ATTRS`).
 
-    With ``check_size`` (the default), a graph whose ``n_ops`` hint is above
-    :data:`MAX_DRAW_OPS`, or whose ``span`` hint (the op steps its edges span) is above
-    :data:`MAX_LAYOUT_SPAN`, is refused at once with :class:`NetTooBigError`, whose
-    message says why and what to draw instead.
+    With ``check_size`` (the default), a graph whose ``n_ops`` hint is above its
+    ``max_ops`` hint (default :data:`MAX_DRAW_OPS`), or whose ``span`` hint (the op
+    steps its edges span) is above :data:`MAX_LAYOUT_SPAN`, is refused at once with
+    :class:`NetTooBigError`, whose message says why and what to draw instead.
 
     Raises:
         RendererNotFoundError: no renderer (see :func:`find_dot`).
@@ -272,8 +273,9 @@ def render(
     """
     n_ops = getattr(graph, "n_ops", 0)
     span = getattr(graph, "span", 0)
-    if check_size and (n_ops > MAX_DRAW_OPS or span > MAX_LAYOUT_SPAN):
-        raise NetTooBigError(_too_big_message(n_ops, span))
+    limit = getattr(graph, "max_ops", MAX_DRAW_OPS)
+    if check_size and (n_ops > limit or span > MAX_LAYOUT_SPAN):
+        raise NetTooBigError(_too_big_message(n_ops, span, limit))
     exe = find_dot(dot)
     text = graph if isinstance(graph, str) else graph.to_string()
     args = [exe, f"-T{format}"]
