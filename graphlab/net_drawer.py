@@ -170,9 +170,15 @@ MIN_SCALE = 0.6
 DPI = 96
 #: A legible picture is at most this many CSS pixels tall (about 20 screens of 800 px).
 MAX_HEIGHT_PX = 16000
-#: The teaching view of more ops than this is not laid out (its layout, with the ops kept
-#: in order, is slower than Caffe2's look: 300 ops 2 s, 400 ops 4.4 s, 600 ops 18 s).
-MAX_TEACHING_OPS = 300
+#: The teaching view of more ops than this is not laid out in one picture. Measured
+#: (SVG): a chain of 600 FC ops 1.7 s, 1000 ops 3.3 s; a 305-op training net 3.3 s.
+MAX_TEACHING_OPS = 500
+#: The teaching view uses the fast layout (:data:`FAST_LAYOUT_ATTRS`) for nets of more
+#: than :data:`FAST_LAYOUT_OPS` ops whose edges span more than this many op steps per op
+#: on average (training nets: gradient ops read activations from far back). Without it a
+#: 155-op training net takes minutes; with it a plain chain of 61 ops is laid out 8000 px
+#: wide instead of 500, so chains go without.
+LONG_EDGES_PER_OP = 3
 #: A legible picture taller than this is folded into columns when they fit side by side.
 FOLD_HEIGHT_PX = 2400
 MAX_COLUMNS = 4
@@ -804,8 +810,9 @@ def teaching_graph(
     * ``dpi``: PNG pixels per inch (96: one pixel per CSS pixel; 192 for sharp pictures on
       high-density screens, shown at half their pixel width; None for SVG).
 
-    The picture is drawn at its natural size (``size_capped`` False): :func:`picture`
-    keeps it legible by choosing how much to draw, never by shrinking it.
+    The picture is drawn at its natural size (``size_capped`` False) up to
+    :data:`MAX_LEGIBLE_OPS` ops, else capped like Caffe2's look; :func:`picture` keeps it
+    legible by choosing how much to draw, never by shrinking it.
     """
     all_ops, graph_name = _rectify(operators_or_net, name)
     if params is None:
@@ -828,12 +835,16 @@ def teaching_graph(
     names = list(roles)
     table = _blob_table(workspace, [*names, *(f"{b}_grad" for b in names)])
 
-    graph = NetGraph(graph_name, len(chosen), fast_layout, size_capped=False,
+    graph = NetGraph(graph_name, len(chosen), fast_layout,
+                     size_capped=len(chosen) > MAX_LEGIBLE_OPS,
                      rankdir=rankdir, nodesep="0.08", ranksep="0.3")
     if dpi is not None:
         graph.set("dpi", f"{dpi:g}")
     graph.span = _edge_span(all_ops, chosen)
     graph.max_ops = MAX_TEACHING_OPS
+    if fast_layout is None:  # Graphviz's iteration limits only where long edges need them
+        graph.fast_layout = (len(chosen) > FAST_LAYOUT_OPS
+                             and graph.span > LONG_EDGES_PER_OP * len(chosen))
     if title:
         graph.set("label", _q(title))
         graph.set("labelloc", "t")
@@ -1146,6 +1157,7 @@ def picture(
         text = "\n".join(t for t in (note, base_note) if t)
         graph = teaching_graph(net, ops=indices, note=text or None, columns=columns,
                                dpi=dpi if format == "png" else None, **options)
+        graph.size_capped = False  # legible by choosing what to draw, never by shrinking
         if graph.cross_edges > 2 * (columns - 1):
             raise _NotAChainError
         data, width, height = _render_checked(graph, format)

@@ -376,16 +376,16 @@ def test_5000_op_net_stops_with_a_reason_or_shows_a_part():
     for part in ("5000 ops", "limited to 2000 ops", "ops=slice(0, 100)", "check_size=False"):
         assert part in message
     # the teaching view's slower layout stops sooner, whoever asks for it
-    with pytest.raises(render.NetTooBigError, match="limited to 300 ops"):
-        net_drawer.GetPydotGraph(ops[:400], style="teaching").create_svg()
+    with pytest.raises(render.NetTooBigError, match="limited to 500 ops"):
+        net_drawer.GetPydotGraph(ops[:600], style="teaching").create_svg()
     # the inline display shows the first part, legibly, and says how to see the rest
     bundle, meta = net_drawer.net_mimebundle(ops, "big")
     assert bundle["image/png"].startswith(PNG)
     assert "Showing ops 0-39 of 5000" in bundle["text/plain"]
-    assert 'show(net, format="svg", ops=slice(0, 300))' in bundle["text/plain"]
+    assert 'show(net, format="svg", ops=slice(0, 500))' in bundle["text/plain"]
     svg_bundle, _ = net_drawer.net_mimebundle(ops, "big", format="svg")
     assert "(no drawing: This drawing has 5000 ops" in svg_bundle["text/plain"]
-    assert "limited to 300 ops" in svg_bundle["text/plain"]
+    assert "limited to 500 ops" in svg_bundle["text/plain"]
 
 
 def test_a_training_net_with_long_edges_stops_before_a_minutes_long_layout():
