@@ -506,3 +506,19 @@ def test_empty_nets_and_empty_parts_still_draw():
     assert net_drawer.picture(ops, ops=slice(5, 9)).ops == []
     with pytest.raises(IndexError, match=r"ops=\[3\]: the net has ops 0..0"):
         net_drawer.picture(ops, ops=[3])
+
+
+def test_fast_layout_only_for_nets_with_long_edges():
+    from graphlab import core
+
+    chain = [op("FC", [f"x{i}", f"W{i}", f"b{i}"], [f"x{i + 1}"]) for i in range(100)]
+    assert net_drawer.teaching_graph(chain).fast_layout is False
+    net = core.Net("deep")
+    x = "data"
+    for i in range(12):
+        x = net.Relu(net.FC([x, f"w{i}", f"b{i}"], f"fc{i}"), f"r{i}")
+    net.AveragedLoss(net.SquaredL2Distance([x, "target"], "d"), "loss")
+    net.AddGradientOperators(["loss"])
+    assert len(net.Proto().op) > net_drawer.FAST_LAYOUT_OPS
+    assert net_drawer.teaching_graph(net).fast_layout is True
+    assert net_drawer.teaching_graph(net, fast_layout=False).fast_layout is False
