@@ -515,7 +515,7 @@ def test_fast_layout_only_for_nets_with_long_edges():
     assert net_drawer.teaching_graph(chain).fast_layout is False
     net = core.Net("deep")
     x = "data"
-    for i in range(12):
+    for i in range(15):
         x = net.Relu(net.FC([x, f"w{i}", f"b{i}"], f"fc{i}"), f"r{i}")
     net.AveragedLoss(net.SquaredL2Distance([x, "target"], "d"), "loss")
     net.AddGradientOperators(["loss"])
