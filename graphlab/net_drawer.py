@@ -453,7 +453,7 @@ def GetPydotGraph(  # noqa: N802
     operators_or_net: Any,
     name: str | None = None,
     rankdir: str | None = None,
-    node_producer: NodeProducer | None = None,
+    op_node_producer: NodeProducer | None = None,
     *,
     style: str = "classic",
     workspace: Any = None,
@@ -471,8 +471,9 @@ def GetPydotGraph(  # noqa: N802
         name: graph name (default: the net's name, or ``"unnamed"`` for an op list).
         rankdir: Graphviz layout direction: ``"LR"`` (left to right, Caffe2's default),
             ``"TB"`` (top to bottom, the teaching style's default), ``"RL"``, ``"BT"``.
-        node_producer: ``(op, op_id) -> pydot.Node`` for op nodes (see
-            :func:`GetOpNodeProducer`); overrides the style's op look.
+        op_node_producer: ``(op, op_id) -> pydot.Node`` for op nodes (see
+            :func:`GetOpNodeProducer`); overrides the style's op look. Caffe2's name
+            (``GetPydotGraph(ops, op_node_producer=GetOpNodeProducer(True, **OP_STYLE))``).
         style: ``"classic"`` (Caffe2's look, the default) or ``"teaching"`` (see
             :func:`teaching_graph`).
         workspace: label blobs from a workspace: True for the current one, a
@@ -492,20 +493,20 @@ def GetPydotGraph(  # noqa: N802
     _check_style(style)
     if style == "teaching":
         return teaching_graph(
-            operators_or_net, name, rankdir=rankdir or "TB", node_producer=node_producer,
+            operators_or_net, name, rankdir=rankdir or "TB", op_node_producer=op_node_producer,
             workspace=workspace, params=params, legend=legend, append_output=append_output,
             fast_layout=fast_layout, since=since,
         )
     ops, graph_name = _rectify(operators_or_net, name)
     graph = NetGraph(graph_name, len(ops), fast_layout, rankdir=rankdir or "LR")
     graph.span = _edge_span(ops, range(len(ops)))
-    if node_producer is None:
-        node_producer = GetOpNodeProducer(append_output, **OP_STYLE)
+    if op_node_producer is None:
+        op_node_producer = GetOpNodeProducer(append_output, **OP_STYLE)
     shapes = _blob_table(workspace, dict.fromkeys(b for op in ops for b in [*op.input,
                                                                             *op.output]))
     ids = NodeIds()
     for op_id, (op, (ins, outs)) in enumerate(zip(ops, blob_versions(ops), strict=True)):
-        op_node = node_producer(op, op_id)
+        op_node = op_node_producer(op, op_id)
         op_ref = _claim_op_node(ids, op_node)
         graph.add_node(op_node)
         for blob, version in ins:
@@ -552,7 +553,7 @@ def GetPydotGraphMinimal(  # noqa: N802
     name: str | None = None,
     rankdir: str | None = None,
     minimal_dependency: bool = False,
-    node_producer: NodeProducer | None = None,
+    op_node_producer: NodeProducer | None = None,
     *,
     style: str = "classic",
     legend: bool | None = None,
@@ -571,20 +572,20 @@ def GetPydotGraphMinimal(  # noqa: N802
     _check_style(style)
     if style == "teaching":
         return teaching_graph(
-            operators_or_net, name, rankdir=rankdir or "TB", node_producer=node_producer,
+            operators_or_net, name, rankdir=rankdir or "TB", op_node_producer=op_node_producer,
             legend=legend, append_output=append_output, fast_layout=fast_layout,
             since=since, minimal="dependency" if minimal_dependency else True,
         )
     ops, graph_name = _rectify(operators_or_net, name)
     graph = NetGraph(graph_name, len(ops), fast_layout, rankdir=rankdir or "LR")
     graph.span = _edge_span(ops, range(len(ops)))
-    if node_producer is None:
-        node_producer = GetOpNodeProducer(append_output, **OP_STYLE)
+    if op_node_producer is None:
+        op_node_producer = GetOpNodeProducer(append_output, **OP_STYLE)
     ids = NodeIds()
     node_ids: list[str] = []
     for op_id, (op, parents) in enumerate(
             zip(ops, _writer_edges(ops, minimal_dependency), strict=True)):
-        node = node_producer(op, op_id)
+        node = op_node_producer(op, op_id)
         node_ids.append(_claim_op_node(ids, node))
         graph.add_node(node)
         for p in parents:
@@ -766,7 +767,7 @@ def teaching_graph(
     minimal: bool | str = False,
     legend: bool | None = None,
     append_output: bool = False,
-    node_producer: NodeProducer | None = None,
+    op_node_producer: NodeProducer | None = None,
     fast_layout: bool | None = None,
     title: str | None = None,
     note: str | None = None,
@@ -883,8 +884,8 @@ def teaching_graph(
                 text = _group_label(all_ops, runs[op_id])
                 op_node.set("label", _q(text))
                 op_node.set_name(_q(text))
-            elif node_producer is not None:
-                op_node = node_producer(op, op_id)
+            elif op_node_producer is not None:
+                op_node = op_node_producer(op, op_id)
             else:
                 op_node = _teaching_op_node(op, op_id, append_output, faded=not new,
                                             highlighted=since is not None and new)
