@@ -2,7 +2,8 @@
 
 This module's one job is the command line; the picture comes from
 :mod:`graphlab.net_drawer` and the PNG from :mod:`graphlab.render`. Run it as
-``graphlab-draw ...`` (the console script) or ``python -m graphlab.draw_cli ...``.
+``graphlab-draw ...`` (the console script) or ``python -m graphlab.draw_cli ...``
+(``net_drawer`` has no ``main``: it would import this module, which imports it).
 """
 
 from __future__ import annotations

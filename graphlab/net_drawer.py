@@ -43,7 +43,6 @@ import json
 import os
 import re
 import struct
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,7 +134,6 @@ __all__ = [
     "blob_roles",
     "detect_params",
     "find_dot",
-    "main",
     "net_mimebundle",
     "op_category",
     "picture",
@@ -786,17 +784,3 @@ def net_mimebundle(net: Any, text: str | None = None, **options: Any) -> Any:
     if pic.note:
         text = f"{text}\n{pic.note}"
     return {mime: pic.data, "text/plain": text}, {mime: pic.metadata()}
-
-
-# ---- command line (graphlab.draw_cli) ---------------------------------------------------
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """The ``graphlab-draw`` command; see :func:`graphlab.draw_cli.main`."""
-    from .draw_cli import main as draw_main  # imported late: draw_cli builds on this module
-
-    return draw_main(argv)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -587,8 +587,7 @@ def test_cli_writes_dot_and_png(tmp_path, capsys):
     assert dot_text == net_drawer.GetPydotGraph(netdef).to_string()
     assert Path(prefix + "train.png").read_bytes().startswith(PNG)
     assert "wrote" in capsys.readouterr().out
-    # the old entry point net_drawer.main (python -m graphlab.net_drawer) runs the same CLI
-    assert net_drawer.main(["--input", str(src), "--output_prefix", prefix + "m_", "--minimal",
+    assert draw_cli.main(["--input", str(src), "--output_prefix", prefix + "m_", "--minimal",
                             "--minimal_dependency", "--rankdir", "TB"]) == 0
     minimal_text = Path(prefix + "m_train.dot").read_text()
     assert "rankdir=TB;" in minimal_text and "octagon" not in minimal_text
