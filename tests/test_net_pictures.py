@@ -522,3 +522,23 @@ def test_fast_layout_only_for_nets_with_long_edges():
     assert len(net.Proto().op) > net_drawer.FAST_LAYOUT_OPS
     assert net_drawer.teaching_graph(net).fast_layout is True
     assert net_drawer.teaching_graph(net, fast_layout=False).fast_layout is False
+
+
+def test_lenet_training_net_is_legible_whole():
+    """The MNIST tutorial's LeNet with SGD (32 ops: convolutions, pooling, gradients)."""
+    model = model_helper.ModelHelper(name="mnist_train")
+    conv1 = brew.conv(model, "data", "conv1", dim_in=1, dim_out=20, kernel=5)
+    pool1 = brew.max_pool(model, conv1, "pool1", kernel=2, stride=2)
+    conv2 = brew.conv(model, pool1, "conv2", dim_in=20, dim_out=50, kernel=5)
+    pool2 = brew.max_pool(model, conv2, "pool2", kernel=2, stride=2)
+    fc3 = brew.fc(model, pool2, "fc3", dim_in=50 * 4 * 4, dim_out=500)
+    pred = brew.fc(model, brew.relu(model, fc3, "relu3"), "pred", dim_in=500, dim_out=10)
+    softmax = brew.softmax(model, pred, "softmax")
+    loss = model.AveragedLoss(model.LabelCrossEntropy([softmax, "label"], "xent"), "loss")
+    model.AddGradientOperators([loss])
+    optimizer.build_sgd(model, base_learning_rate=0.1, policy="step", stepsize=1, gamma=0.999)
+    scale, label_px = displayed(net_drawer.net_mimebundle(model, "lenet"))
+    assert scale >= net_drawer.MIN_SCALE and label_px >= 11
+    assert net_drawer.picture(model).note == ""  # drawn whole
+    assert _param_nodes(net_drawer.teaching_graph(model, group=False)) == [
+        str(p) for p in model.params]
