@@ -542,3 +542,10 @@ def test_lenet_training_net_is_legible_whole():
     assert net_drawer.picture(model).note == ""  # drawn whole
     assert _param_nodes(net_drawer.teaching_graph(model, group=False)) == [
         str(p) for p in model.params]
+
+
+def test_pictures_are_stored_in_a_palette(seed):
+    raw = net_drawer.teaching_graph(seed.train_net).create_png()
+    pic = net_drawer.picture(seed.train_net)
+    assert pic.data[25] == 3  # PNG colour type 3: a palette of at most 256 colours
+    assert png_size(pic.data) == png_size(raw) and len(pic.data) < len(raw)
