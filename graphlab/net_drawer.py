@@ -66,6 +66,7 @@ from .net_graph import (
     writer_edges,
 )
 from .net_roles import (
+    UPDATE_FAMILY,
     UPDATE_OP_TYPES,
     NodeIds,
     blob_roles,
@@ -121,6 +122,7 @@ __all__ = [
     "ROLE_STYLES",
     "ROW_BLOBS",
     "TINY_BLOB",
+    "UPDATE_FAMILY",
     "UPDATE_OP_TYPES",
     "Growth",
     "NetGraph",

@@ -23,6 +23,7 @@ import numpy as np
 import pydot
 
 from .net_roles import NodeIds
+from .nets import as_netdef
 from .proto import NetDef, OperatorDef
 from .render import MAX_DRAW_OPS, RendererNotFoundError, find_dot, render
 
@@ -87,12 +88,12 @@ def ops_and_name(operators_or_net: Any, name: str | None) -> tuple[list[Operator
         TypeError: an element of an op list is not an OperatorDef.
     """
     obj = operators_or_net
-    if not isinstance(obj, NetDef) and hasattr(obj, "Proto"):
-        obj = obj.Proto()
-        if not isinstance(obj, NetDef):
-            raise RuntimeError(f"Expecting NetDef, but got {type(obj).__name__}")
-    if isinstance(obj, NetDef):
-        return list(obj.op), name if name is not None else (obj.name or "unnamed")
+    if isinstance(obj, NetDef) or hasattr(obj, "Proto"):
+        try:
+            netdef = as_netdef(obj)
+        except TypeError:
+            raise RuntimeError(f"Expecting NetDef, but got {type(obj.Proto()).__name__}") from None
+        return list(netdef.op), name if name is not None else (netdef.name or "unnamed")
     if isinstance(obj, OperatorDef):
         obj = [obj]
     if isinstance(obj, (str, bytes)) or not isinstance(obj, Iterable):

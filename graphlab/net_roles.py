@@ -21,11 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .nets import BlobVersions, blobs_read_before_written, versioned_name
 from .proto import OperatorDef
-from .registry import get_schema, has_op
+from .registry import op_family
 
 __all__ = [
     "ROLES",
+    "UPDATE_FAMILY",
     "UPDATE_OP_TYPES",
     "NodeIds",
     "blob_roles",
@@ -36,7 +38,7 @@ __all__ = [
 ]
 
 #: Optimizer op types for ops the registry does not know (a net parsed from a Caffe2
-#: file may use any of them). Registered ops are asked instead: their family is "train".
+#: file may use any of them). Registered ops are asked instead (:data:`UPDATE_FAMILY`).
 UPDATE_OP_TYPES: tuple[str, ...] = (
     "Iter",
     "AtomicIter",
@@ -58,8 +60,9 @@ UPDATE_OP_TYPES: tuple[str, ...] = (
     "ClipTensorByScaling",
 )
 
-#: The registry family (``graphlab/ops/<family>.py``) that holds the optimizer's ops.
-_UPDATE_FAMILY = "train"
+#: The op family (``registry.op_family``, the file ``graphlab/ops/<family>.py``) that holds
+#: the optimizer's ops: ``graphlab/ops/train.py``.
+UPDATE_FAMILY = "train"
 
 #: Forward ops whose type happens to end in "Gradient".
 _FORWARD_TYPES = ("StopGradient",)
@@ -76,9 +79,8 @@ def is_grad_name(name: str) -> bool:
 
 
 def _is_update_type(op_type: str) -> bool:
-    if has_op(op_type):
-        return get_schema(op_type).family == _UPDATE_FAMILY
-    return op_type in UPDATE_OP_TYPES
+    family = op_family(op_type)  # "" for a type graphlab does not know
+    return family == UPDATE_FAMILY if family else op_type in UPDATE_OP_TYPES
 
 
 def op_category(op: OperatorDef) -> str:
@@ -146,18 +148,14 @@ def blob_roles(ops: Sequence[OperatorDef], params: Sequence[str] | None = None) 
     """
     param_names = list(params) if params is not None else detect_params(ops)
     roles: dict[str, str] = {b: "" for b in _first_use_order(ops)}
-    written: dict[str, None] = {}
-    data: dict[str, None] = {}
+    data = dict.fromkeys(blobs_read_before_written(ops))
     made_from_nothing: dict[str, None] = {}
     for op in ops:
         cat = op_category(op)
         for b in op.input:
-            if b not in written:
-                data.setdefault(b, None)
-            elif b in made_from_nothing and cat == "forward":
+            if b in made_from_nothing and cat == "forward":
                 data.setdefault(b, None)
         for b in op.output:
-            written.setdefault(b, None)
             if not op.input and cat == "forward":
                 made_from_nothing.setdefault(b, None)
     for b in param_names:
@@ -193,17 +191,11 @@ def blob_versions(
     makes the next version; a read uses the newest version so far. An op that rewrites
     its input in place (``Relu(Y) -> Y``) reads ``Y`` v0 and writes ``Y`` v1.
     """
-    newest: dict[str, int] = {}
+    versions = BlobVersions()
     result: list[tuple[list[tuple[str, int]], list[tuple[str, int]]]] = []
     for op in ops:
-        ins: list[tuple[str, int]] = []
-        for b in op.input:
-            newest.setdefault(b, 0)
-            ins.append((b, newest[b]))
-        outs: list[tuple[str, int]] = []
-        for b in op.output:
-            newest[b] = newest[b] + 1 if b in newest else 0
-            outs.append((b, newest[b]))
+        ins = [(b, versions.read(b)) for b in op.input]
+        outs = [(b, versions.write(b)) for b in op.output]
         result.append((ins, outs))
     return result
 
@@ -238,6 +230,6 @@ class NodeIds:
         key = (name, version)
         if key in self._blobs:
             return self._blobs[key], False
-        node_id = self.claim(f"{name}{version}", f"{name} v{version}")
+        node_id = self.claim(versioned_name(name, version), f"{name} v{version}")
         self._blobs[key] = node_id
         return node_id, True

@@ -509,13 +509,6 @@ def test_net_repr_mimebundle_is_png_and_text():
     assert metadata["image/png"]["width"] == png_size(bundle["image/png"])[0]
 
 
-def test_netdef_repr_mimebundle():
-    netdef = NetDef(name="bare", op=list(FORWARD))
-    bundle, _ = netdef._repr_mimebundle_()
-    assert bundle["image/png"].startswith(PNG)
-    assert bundle["text/plain"] == str(netdef)
-
-
 def test_mimebundle_svg_on_request_and_options():
     bundle, _ = net_drawer.net_mimebundle(NetDef(name="n", op=list(FORWARD)), "t", format="svg")
     assert set(bundle) == {"image/svg+xml", "text/plain"}
