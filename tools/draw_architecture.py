@@ -36,7 +36,8 @@ LAYERS: list[tuple[str, list[str]]] = [
     ]),
     ("core: Caffe2's Net and CreateOperator", ["graphlab.core", "graphlab"]),
     ("drawer, visualize, model helpers", [
-        "graphlab.net_drawer", "graphlab.render", "graphlab.draw_cli", "graphlab.visualize",
+        "graphlab.net_drawer", "graphlab.teaching_view", "graphlab.net_graph",
+        "graphlab.net_roles", "graphlab.render", "graphlab.draw_cli", "graphlab.visualize",
         "graphlab.training", "graphlab.model_helper", "graphlab.brew", "graphlab.cnn",
         "graphlab.optimizer", "graphlab.gradient_checker", "graphlab.utils",
         "graphlab.datasets", "graphlab.predictor",
