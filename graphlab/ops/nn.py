@@ -264,3 +264,181 @@ def softmax_gradient(Y: np.ndarray, dY: np.ndarray, *, axis: int = 1) -> np.ndar
     dy2 = dY.reshape(N, D)
     dx = y2 * (dy2 - (dy2 * y2).sum(axis=1, keepdims=True))
     return dx.reshape(Y.shape)
+
+
+# =========================================================================================
+# More activations and a normalisation layer: PRelu, Elu, Softplus, LayerNorm.
+# =========================================================================================
+
+# ---- PRelu -------------------------------------------------------------------------------
+
+
+def _prelu_slope(op: str, X: np.ndarray, slope: np.ndarray, order: str) -> np.ndarray:
+    """slope viewed so it broadcasts over X's channel axis (1 for NCHW, last for NHWC)."""
+    require_float(op, "X", X)
+    require_float(op, "slope", slope)
+    if order not in ("NCHW", "NHWC"):
+        raise ShapeError(f"{op}: order must be 'NCHW' or 'NHWC', got {order!r}.")
+    if slope.size == 1:
+        return slope.reshape(())
+    if X.ndim < 2:
+        raise ShapeError(f"{op}: X {shape_str(X)} has no channel axis for a slope per channel.",
+                         hint="give X shape [N, C, ...], or a single slope of shape [1].")
+    axis = 1 if order == "NCHW" else X.ndim - 1
+    C = X.shape[axis]
+    if slope.size != C:
+        raise ShapeError(
+            f"{op}: slope {shape_str(slope)} must have one entry per channel (C={C} on axis "
+            f"{axis} of X {shape_str(X)}) or a single entry.",
+            hint=f"make the slope with shape [{C}] (or [1] for one shared slope).",
+        )
+    view = [1] * X.ndim
+    view[axis] = C
+    return slope.reshape(view)
+
+
+def _prelu_grad(g: GradientContext):
+    names = [g.GI(0), g.GI(1)]
+    op = g.op("PReluGradient", [g.O(0), g.GO(0), g.I(0), g.I(1)], names)
+    return [op], names
+
+
+@register_op("PRelu", inplace=[(0, 0)], grad=_prelu_grad)
+def prelu(X: np.ndarray, slope: np.ndarray, *, order: str = "NCHW") -> np.ndarray:
+    """Parametric ReLU: ``Y = X`` where ``X > 0``, else ``slope_c · X`` (c: X's channel).
+
+    X ``[N, C, ...]`` (NCHW; ``order="NHWC"``: channels last), slope ``[C]`` (one learnt
+    slope per channel) or ``[1]`` (shared) → Y: X's shape.
+    Gradient: ``PReluGradient(Y, dY, X, slope) -> (dX, dslope)`` with
+    ``dX = dY · (1 if X > 0 else slope)`` and ``dslope_c = Σ dY · X`` over the entries of
+    channel c where ``X <= 0``.
+    """
+    s = _prelu_slope("PRelu", X, slope, order)
+    return np.where(X > 0, X, X * s).astype(np.result_type(X, slope), copy=False)
+
+
+@register_op("PReluGradient", outputs=2)
+def prelu_gradient(Y: np.ndarray, dY: np.ndarray, X: np.ndarray, slope: np.ndarray, *,
+                   order: str = "NCHW") -> tuple[np.ndarray, np.ndarray]:
+    """``dX = dY · (X > 0 ? 1 : slope)``; ``dslope = Σ dY · X · [X <= 0]`` per channel."""
+    s = _prelu_slope("PReluGradient", X, slope, order)
+    dX = np.where(X > 0, dY, dY * s)
+    part = np.where(X > 0, np.zeros((), dY.dtype), dY * X)
+    if slope.size == 1:
+        dslope = np.asarray(part.sum()).reshape(slope.shape)
+    else:
+        axis = 1 if order == "NCHW" else X.ndim - 1
+        others = tuple(d for d in range(X.ndim) if d != axis)
+        dslope = part.sum(axis=others).reshape(slope.shape)
+    return dX, dslope.astype(np.result_type(dY, slope), copy=False)
+
+
+# ---- Elu ---------------------------------------------------------------------------------
+
+
+def _elu_grad(g: GradientContext):
+    return [g.op("EluGradient", [g.O(0), g.GO(0)], [g.GI(0)])], [g.GI(0)]
+
+
+@register_op("Elu", inplace=[(0, 0)], grad=_elu_grad)
+def elu(X: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
+    """Exponential linear unit: ``Y = X`` where ``X > 0``, else ``alpha · (exp(X) − 1)``.
+
+    X: any float shape → Y: same shape and dtype.
+    Gradient: ``EluGradient(Y, dY) -> dX`` with ``dX = dY`` where ``Y > 0``, else
+    ``dY · (Y + alpha)`` (since ``d/dX alpha·(eˣ − 1) = alpha·eˣ = Y + alpha``).
+    """
+    require_float("Elu", "X", X)
+    a = X.dtype.type(alpha)
+    return np.where(X > 0, X, a * np.expm1(np.minimum(X, 0)))
+
+
+@register_op("EluGradient", inplace=[(1, 0)])
+def elu_gradient(Y: np.ndarray, dY: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
+    """``dX = dY`` where ``Y > 0``, else ``dY · (Y + alpha)``. Y, dY, dX: same shape."""
+    _check_pair("EluGradient", Y, dY)
+    return np.where(Y > 0, dY, dY * (Y + Y.dtype.type(alpha)))
+
+
+# ---- Softplus ------------------------------------------------------------------------------
+
+
+def _softplus_grad(g: GradientContext):
+    return [g.op("SoftplusGradient", [g.O(0), g.GO(0)], [g.GI(0)])], [g.GI(0)]
+
+
+@register_op("Softplus", inplace=[(0, 0)], grad=_softplus_grad)
+def softplus(X: np.ndarray) -> np.ndarray:
+    """``Y = log(1 + exp(X))``, a smooth ReLU, elementwise (computed without overflow).
+
+    X: any float shape → Y: same shape and dtype, all positive.
+    Gradient: ``SoftplusGradient(Y, dY) -> dX`` with ``dX = dY · (1 − exp(−Y))``, which
+    equals ``dY · sigmoid(X)``.
+    """
+    require_float("Softplus", "X", X)
+    return np.logaddexp(X.dtype.type(0), X)
+
+
+@register_op("SoftplusGradient", inplace=[(1, 0)])
+def softplus_gradient(Y: np.ndarray, dY: np.ndarray) -> np.ndarray:
+    """``dX = dY · (1 − exp(−Y))`` from the forward *output* Y. Y, dY, dX: same shape."""
+    _check_pair("SoftplusGradient", Y, dY)
+    return dY * -np.expm1(-Y)
+
+
+# ---- LayerNorm -----------------------------------------------------------------------------
+
+
+def _layer_norm_grad(g: GradientContext):
+    ins = [g.GO(0), g.O(0), g.O(1), g.O(2), g.I(0)]
+    return [g.op("LayerNormGradient", ins, [g.GI(0)])], [g.GI(0)]
+
+
+def _check_affine(values: dict) -> str | None:
+    if values.get("elementwise_affine"):
+        return ("elementwise_affine=1 (a learnt scale and shift) is not implemented in "
+                "graphlab; follow LayerNorm with Mul and Add by parameters instead.")
+    return None
+
+
+@register_op("LayerNorm", outputs=3, grad=_layer_norm_grad, check_args=_check_affine)
+def layer_norm(X: np.ndarray, *, axis: int = 1, epsilon: float = 1e-5,
+               elementwise_affine: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Normalise each row to mean 0 and variance 1: outputs ``(Y, mean, std)``.
+
+    X is viewed as rows ``[N, D]`` with ``N = prod(X.shape[:axis])`` and
+    ``D = prod(X.shape[axis:])`` (``axis`` may be negative). Per row:
+    ``mean = Σ x / D``, ``std = sqrt(Σ (x − mean)² / D + epsilon)``, ``Y = (x − mean) / std``.
+    Y has X's shape; mean and std have shape ``X.shape[:axis] + [1]``.
+    Example: X ``[2, 3, 4]``, axis 1 → mean, std ``[2, 1]``; axis 2 → ``[2, 3, 1]``.
+    Gradient: ``LayerNormGradient(dY, Y, mean, std, X) -> dX`` with, per row and
+    ``x̂ = (x − mean) / std``: ``dX = (dY − mean(dY) − x̂ · mean(dY · x̂)) / std``.
+    """
+    require_float("LayerNorm", "X", X)
+    N, D = _rows("LayerNorm", X, axis)
+    ax = axis % X.ndim
+    x2 = X.reshape(N, D)
+    mean = x2.mean(axis=1, keepdims=True)
+    centred = x2 - mean
+    var = (centred * centred).mean(axis=1, keepdims=True)
+    std = np.sqrt(var + X.dtype.type(epsilon))
+    stat_shape = (*X.shape[:ax], 1)
+    return ((centred / std).reshape(X.shape), mean.reshape(stat_shape),
+            std.reshape(stat_shape))
+
+
+@register_op("LayerNormGradient")
+def layer_norm_gradient(dY: np.ndarray, Y: np.ndarray, mean: np.ndarray, std: np.ndarray,
+                        X: np.ndarray, *, axis: int = 1, epsilon: float = 1e-5,
+                        elementwise_affine: int = 0) -> np.ndarray:
+    """``dX = (dY − mean(dY) − x̂ · mean(dY · x̂)) / std`` per row, ``x̂ = (X − mean) / std``.
+
+    dY, Y, X: X's shape; mean, std: one entry per row. Output dX: X's shape.
+    """
+    N, D = _rows("LayerNormGradient", X, axis)
+    g = dY.reshape(N, D)
+    s = std.reshape(N, 1)
+    xhat = (X.reshape(N, D) - mean.reshape(N, 1)) / s
+    dx = (g - g.mean(axis=1, keepdims=True)
+          - xhat * (g * xhat).mean(axis=1, keepdims=True)) / s
+    return dx.reshape(X.shape)
