@@ -91,7 +91,7 @@ def _flatten_ref(x, axis=1):
 
 def _concat_ref(*xs, axis=1, add_axis=0, order=None):
     if order == "NHWC":
-        axis = xs[0].ndim - 1
+        axis = 3
     parts = [np.expand_dims(x, axis) for x in xs] if add_axis else list(xs)
     return (np.concatenate(parts, axis=axis),
             np.array([p.shape[axis] for p in parts], dtype=np.int32))
@@ -145,7 +145,7 @@ CASES.update({
              id="three-axis0"),
         Case(_u((2, 3), (2, 3)), _concat_ref, args={"axis": 1, "add_axis": 1},
              grad_outputs=[0], id="add-axis"),
-        Case(_u((2, 3, 4), (2, 3, 1)), _concat_ref, args={"order": "NHWC"},
+        Case(_u((2, 3, 2, 4), (2, 3, 2, 1)), _concat_ref, args={"order": "NHWC"},
              grad_outputs=[0], id="order-nhwc"),
     ],
     "Split": [
@@ -190,6 +190,9 @@ CASES.update({
              _sparse_to_dense_ref, id="infer-rows"),
         Case(lambda rng: [_ints([3, 1]), rng.uniform(-1, 1, (2, 2, 2)), np.zeros((5, 1))],
              _sparse_to_dense_ref, grad_inputs=[1], id="rows-from-input"),
+        Case(lambda rng: [_ints([[0, 2], [0, 1]]), rng.uniform(-1, 1, (2, 2, 3)),
+                          np.zeros((4,))], _sparse_to_dense_ref, grad_inputs=[1],
+             id="2d-indices"),
     ],
 })
 

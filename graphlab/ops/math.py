@@ -770,11 +770,13 @@ def clip_gradient(Y: np.ndarray, dY: np.ndarray, *, min: float | None = None,
 def _extreme(op: str, inputs: tuple[np.ndarray, ...], pick) -> np.ndarray:
     out = inputs[0]
     for i, x in enumerate(inputs[1:], start=1):
-        if not _broadcastable(out.shape, x.shape):
+        if x.shape != inputs[0].shape:
             raise ShapeError(
-                f"{op}: input #{i} {shape_str(x)} cannot be broadcast with "
-                f"{shape_str(inputs[0])}.",
-                hint="give the inputs equal shapes (or shapes NumPy can broadcast).",
+                f"{op}: input #{i} {shape_str(x)} and input #0 {shape_str(inputs[0])} must "
+                "have the same shape.",
+                hint="broadcast the smaller one first, e.g. with Expand or by feeding a "
+                "full-size array (Caffe2 1.4 read past the smaller input here and its "
+                "gradient crashed, so graphlab refuses).",
             )
         out = pick(out, x)
     return np.array(out, copy=True) if out is inputs[0] else out
@@ -794,9 +796,8 @@ def _extreme_gradient(op: str, Y: np.ndarray, dY: np.ndarray,
                       inputs: tuple[np.ndarray, ...]) -> np.ndarray | tuple[np.ndarray, ...]:
     grads = []
     for X in inputs:
-        mask = np.broadcast_to(X, Y.shape) == Y
-        g = np.where(mask, dY, np.zeros((), dY.dtype))
-        grads.append(reduce_to_shape(g, X.shape).astype(_grad_dtype(dY, X), copy=False))
+        g = np.where(X == Y, dY, np.zeros((), dY.dtype))
+        grads.append(g.astype(_grad_dtype(dY, X), copy=False))
     return grads[0] if len(grads) == 1 else tuple(grads)
 
 
@@ -804,7 +805,8 @@ def _extreme_gradient(op: str, Y: np.ndarray, dY: np.ndarray,
 def max_op(*X: np.ndarray) -> np.ndarray:
     """Elementwise maximum of all inputs: ``Y = max(X_0, X_1, ...)``.
 
-    Inputs of equal (or NumPy-broadcastable) shapes → Y: the common shape.
+    Inputs of one shape → Y: that shape. (No broadcasting: Caffe2 1.4 accepted
+    different shapes but read past the smaller input, and its gradient crashed.)
     Gradient: ``MaxGradient(Y, dY, X_0, X_1, ...) -> (dX_0, dX_1, ...)``: each input gets
     dY where it equals Y (on a tie, *every* input that equals Y gets all of dY, as in
     Caffe2), else 0.
@@ -814,7 +816,7 @@ def max_op(*X: np.ndarray) -> np.ndarray:
 
 @register_op("MaxGradient", inputs=(3, None), outputs=(1, None))
 def max_gradient(Y: np.ndarray, dY: np.ndarray, *X: np.ndarray):
-    """``dX_i = dY · [X_i = Y]``, summed back to X_i's shape. Outputs one per X_i."""
+    """``dX_i = dY · [X_i = Y]``; all of one shape. Outputs one per X_i."""
     return _extreme_gradient("MaxGradient", Y, dY, X)
 
 
@@ -829,7 +831,7 @@ def min_op(*X: np.ndarray) -> np.ndarray:
 
 @register_op("MinGradient", inputs=(3, None), outputs=(1, None))
 def min_gradient(Y: np.ndarray, dY: np.ndarray, *X: np.ndarray):
-    """``dX_i = dY · [X_i = Y]``, summed back to X_i's shape. Outputs one per X_i."""
+    """``dX_i = dY · [X_i = Y]``; all of one shape. Outputs one per X_i."""
     return _extreme_gradient("MinGradient", Y, dY, X)
 
 
@@ -911,8 +913,9 @@ def _batch_matmul_grad(g: GradientContext):
     ta, tb = int(args.get("trans_a", 0)), int(args.get("trans_b", 0))
     if int(args.get("broadcast", 0)):
         raise GradientError(
-            "BatchMatMul with broadcast=1 has no gradient here: its batch dimensions would "
-            "have to be summed back, which Caffe2's two-BatchMatMul gradient does not do.",
+            "Gradient is not supported with broadcast=1 for BatchMatMul (as in Caffe2): the "
+            "broadcast batch dimensions would have to be summed back. Give A and B the same "
+            "batch dimensions to train through it.",
         )
     a, b, dy = g.I(0), g.I(1), g.GO(0)
 

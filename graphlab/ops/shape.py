@@ -261,11 +261,12 @@ def _axis_in(op: str, X: np.ndarray, axis: int, extra: int = 0) -> int:
 
 
 def _order_axis(op: str, X: np.ndarray, axis: int, order: str | None) -> int:
-    """Caffe2's ``order`` shortcut: ``"NHWC"`` means the last axis, ``"NCHW"`` axis 1."""
+    """Caffe2's ``order`` shortcut for images: ``"NHWC"`` means axis 3 (the channels of
+    an ``[N, H, W, C]`` batch), ``"NCHW"`` axis 1."""
     if order is None:
         return axis
     if order == "NHWC":
-        return X.ndim - 1
+        return 3
     if order == "NCHW":
         return 1
     raise ShapeError(f"{op}: order must be 'NCHW' or 'NHWC', got {order!r}.",
@@ -276,7 +277,7 @@ def _order_axis(op: str, X: np.ndarray, axis: int, order: str | None) -> int:
 
 
 def _flatten_grad(g: GradientContext):
-    op = g.op("ResizeLike", [g.GO(0), g.I(0)], [g.GI(0)], copy_args=False)
+    op = g.op("ResizeLike", [g.GO(0), g.I(0)], [g.GI(0)])
     return [op], [g.GI(0)]
 
 
@@ -298,11 +299,14 @@ def flatten(X: np.ndarray, *, axis: int = 1) -> np.ndarray:
 
 
 @register_op("ResizeLike", grad=SHOULD_NOT_DO_GRADIENT)
-def resize_like(data: np.ndarray, shape_like: np.ndarray) -> np.ndarray:
+def resize_like(data: np.ndarray, shape_like: np.ndarray, *, axis: int | None = None
+                ) -> np.ndarray:
     """``Y = data`` with ``shape_like``'s shape (same values in the same order).
 
     data and shape_like must have the same number of elements. Used as Flatten's
-    gradient; like Caffe2, it is not itself differentiated.
+    gradient; like Caffe2, it is not itself differentiated. ``axis`` is not part of
+    Caffe2's schema and is ignored: Caffe2's Flatten gradient copies Flatten's ``axis``
+    onto this op, and graphlab builds the same op.
     """
     if data.size != shape_like.size:
         raise ShapeError(
@@ -333,7 +337,7 @@ def concat(*inputs: np.ndarray, axis: int = 1, order: str | None = None,
     there, and ``split_info`` (int32, one entry per input) records each input's length
     along ``axis``, so ``Split`` can undo it. ``add_axis=1`` first gives every input a new
     axis of length 1 at ``axis`` (stacking; then split_info is all 1s).
-    ``order="NHWC"`` means the last axis, ``"NCHW"`` axis 1 (Caffe2's shortcut).
+    ``order="NHWC"`` means axis 3, ``"NCHW"`` axis 1 (Caffe2's shortcut for images).
     Example: ``[2, 3, 4]`` and ``[2, 5, 4]``, axis 1 → ``[2, 8, 4]``, split_info ``[3, 5]``.
     Gradient: ``Split(dY, split_info) -> (dX_0, dX_1, ...)`` with the same axis.
     ``split`` is not Caffe2's schema: Caffe2's Split gradient copies Split's arguments
@@ -385,7 +389,7 @@ def split(input: np.ndarray, split_sizes: np.ndarray | None = None, *,
     The part lengths come from the ``split`` argument or from a second input (a 1-D int
     tensor such as Concat's ``split_info``); without either, ``input`` is cut into equal
     parts. ``add_axis=1`` removes the (then length-1) axis from every part, undoing
-    ``Concat(..., add_axis=1)``. ``order="NHWC"`` means the last axis, ``"NCHW"`` axis 1.
+    ``Concat(..., add_axis=1)``. ``order="NHWC"`` means axis 3, ``"NCHW"`` axis 1.
     Example: input ``[2, 8, 4]``, ``split=[3, 5]``, axis 1 → ``[2, 3, 4]`` and ``[2, 5, 4]``.
     Gradient: ``Concat(dY_0, dY_1, ...) -> (dX, _dX_dims)`` with the same arguments.
     """
