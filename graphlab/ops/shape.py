@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import GradientError, ShapeError
 from ..registry import SHOULD_NOT_DO_GRADIENT, GradientContext, OpContext, register_op
 from ._util import require_float, shape_str
 
@@ -370,11 +370,11 @@ def _split_grad(g: GradientContext):
     present = [go for go in g.g_output if go is not None]
     if len(present) != len(g.g_output):
         missing = [g.O(i) for i, go in enumerate(g.g_output) if go is None]
-        raise ShapeError(
-            f"Split: outputs {missing} have no gradient, so Concat of the others would not "
-            f"give {g.I(0)!r}'s shape (Caffe2 silently built that wrong-shaped gradient).",
-            hint="give every output of Split a gradient, e.g. use each part in the loss or "
-            "differentiate all of them: AddGradientOperators([...every part...]).",
+        raise GradientError(
+            f"Split ({g.forward.summary()}): outputs {missing} have no gradient, so a Concat "
+            f"of the others would not have {g.I(0)!r}'s shape (Caffe2 silently built that "
+            "wrong-shaped gradient).\n  hint: give every part a gradient, e.g. use each part "
+            "in the loss, or AddGradientOperators([...every part...])."
         )
     op = g.op("Concat", present, [g.GI(0), "_" + g.GI(0) + "_dims"])
     return [op], [g.GI(0)] + [None] * (len(g.forward.input) - 1)
