@@ -456,7 +456,7 @@ def adam(param: np.ndarray, moment_1: np.ndarray, moment_2: np.ndarray, grad: np
 # =========================================================================================
 
 
-@register_op("Adagrad", outputs=(2, 4), inplace=[(0, 0), (1, 1)], grad=NO_GRADIENT)
+@register_op("Adagrad", outputs=(2, 4), inplace=[(0, 0), (1, 1)], grad=SHOULD_NOT_DO_GRADIENT)
 def adagrad(param: np.ndarray, moment: np.ndarray, grad: np.ndarray, lr: np.ndarray, *,
             epsilon: float = 1e-5, decay: float = 1.0, ctx: OpContext):
     """Adagrad, fused: outputs ``(param, moment)``, usually in place, and optionally
@@ -468,7 +468,8 @@ def adagrad(param: np.ndarray, moment: np.ndarray, grad: np.ndarray, lr: np.ndar
     one number and is *negative* by convention (as for ``WeightedSum``); ``build_adagrad``
     passes ε = 1e-4, the op's own default is 1e-5. The optional third and fourth outputs
     are that per-entry ``effective_lr`` and the ``update`` ``lr·g / (sqrt(h) + ε)``.
-    param, moment and grad have the same number of elements.
+    param, moment and grad have the same number of elements. Like Caffe2, a backward pass
+    that reaches it is an error (an update is not differentiated).
     """
     _same_size("Adagrad", {"param": param, "moment": moment, "grad": grad})
     rate = _lr_value("Adagrad", lr)
@@ -480,7 +481,8 @@ def adagrad(param: np.ndarray, moment: np.ndarray, grad: np.ndarray, lr: np.ndar
     return outs[:len(ctx.op.output)]
 
 
-@register_op("RmsProp", outputs=3, inplace=[(0, 0), (1, 1), (2, 2)], grad=NO_GRADIENT)
+@register_op("RmsProp", outputs=3, inplace=[(0, 0), (1, 1), (2, 2)],
+             grad=SHOULD_NOT_DO_GRADIENT)
 def rms_prop(grad: np.ndarray, mean_squares: np.ndarray, mom: np.ndarray, lr: np.ndarray, *,
              decay: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-5):
     """RMSProp's step, fused: outputs ``(grad_out, mean_squares, mom)``.
@@ -491,6 +493,7 @@ def rms_prop(grad: np.ndarray, mean_squares: np.ndarray, mom: np.ndarray, lr: np
     with lr = 1 and then ``MomentumSGDUpdate([grad_out, mom, lr, param], ...)`` with the
     real (positive) learning rate, which subtracts ``lr·grad_out`` from the parameter.
     grad, mean_squares and mom have the same number of elements; lr holds one number.
+    A backward pass that reaches it is an error, as in Caffe2.
     """
     _same_size("RmsProp", {"grad": grad, "mean_squares": mean_squares, "mom": mom})
     rate = _lr_value("RmsProp", lr)
