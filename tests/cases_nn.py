@@ -166,7 +166,7 @@ def ref_softplus(x):
                     dtype=x.dtype).reshape(x.shape)
 
 
-def ref_layer_norm(x, axis=1, epsilon=1e-5):
+def ref_layer_norm(x, gamma=None, beta=None, axis=1, epsilon=1e-5, elementwise_affine=0):
     ax = axis % x.ndim
     n = int(np.prod(x.shape[:ax]))
     rows = x.reshape(n, -1)
@@ -178,6 +178,8 @@ def ref_layer_norm(x, axis=1, epsilon=1e-5):
         v = sum((t - m) ** 2 for t in r.tolist()) / r.size
         means[i], stds[i] = m, math.sqrt(v + epsilon)
         y[i] = (r - m) / stds[i]
+        if elementwise_affine:
+            y[i] = y[i] * np.reshape(gamma, -1) + np.reshape(beta, -1)
     stat = x.shape[:ax] + (1,)
     return y.reshape(x.shape), means.reshape(stat), stds.reshape(stat)
 
@@ -207,6 +209,12 @@ CASES.update({
              grad_outputs=[0], id="last-axis"),
         Case(lambda rng: [rng.normal(size=(3, 5))], ref_layer_norm,
              args={"epsilon": 0.25}, grad_outputs=[0], id="epsilon"),
+        Case(lambda rng: [rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 4)),
+                          rng.normal(size=(3, 4))], ref_layer_norm,
+             args={"elementwise_affine": 1}, grad_outputs=[0], id="affine"),
+        Case(lambda rng: [rng.normal(size=(2, 3, 4)), rng.normal(size=(4,)),
+                          rng.normal(size=(4,))], ref_layer_norm,
+             args={"axis": 2, "elementwise_affine": 1}, grad_outputs=[0], id="affine-axis2"),
     ],
 })
 

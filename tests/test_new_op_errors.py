@@ -46,9 +46,15 @@ def test_bad_inputs_are_explained_and_change_nothing(op_type, inputs, n_out, arg
     assert not workspace.HasBlob("y0")
 
 
-def test_layer_norm_elementwise_affine_is_refused_at_creation() -> None:
-    with pytest.raises(ArgumentError, match="elementwise_affine"):
-        core.CreateOperator("LayerNorm", ["X"], ["Y", "m", "s"], elementwise_affine=1)
+def test_layer_norm_affine_needs_gamma_and_beta_of_the_row_size() -> None:
+    workspace.ResetWorkspace()
+    with pytest.raises(GraphlabError, match="gamma and beta are missing"):
+        _run("LayerNorm", [np.ones((2, 3))], 3, elementwise_affine=1)
+    with pytest.raises(GraphlabError, match="one entry per normalised element"):
+        _run("LayerNorm", [np.ones((2, 3)), np.ones(2), np.ones(2)], 3, elementwise_affine=1)
+    with pytest.raises(ArgumentError, match="X alone, or X, gamma and beta"):
+        core.CreateOperator("LayerNorm", ["X", "g"], ["Y", "m", "s"])
+    assert not workspace.HasBlob("y0")
 
 
 @pytest.mark.parametrize(("op_type", "inputs", "outputs", "message"), [

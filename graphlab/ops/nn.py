@@ -391,54 +391,111 @@ def softplus_gradient(Y: np.ndarray, dY: np.ndarray) -> np.ndarray:
 
 def _layer_norm_grad(g: GradientContext):
     ins = [g.GO(0), g.O(0), g.O(1), g.O(2), g.I(0)]
+    if len(g.forward.input) == 3:  # elementwise_affine: gamma is read, gamma and beta learn
+        names = [g.GI(0), g.GI(1), g.GI(2)]
+        return [g.op("LayerNormGradient", [*ins, g.I(1)], names)], names
     return [g.op("LayerNormGradient", ins, [g.GI(0)])], [g.GI(0)]
 
 
-def _check_affine(values: dict) -> str | None:
-    if values.get("elementwise_affine"):
-        return ("elementwise_affine=1 (a learnt scale and shift) is not implemented in "
-                "graphlab; follow LayerNorm with Mul and Add by parameters instead.")
+def _layer_norm_arity(n_in: int, n_out: int) -> str | None:
+    if n_in == 2:
+        return ("LayerNorm takes X alone, or X, gamma and beta (with elementwise_affine=1); "
+                "got 2 inputs.")
     return None
 
 
-@register_op("LayerNorm", outputs=3, grad=_layer_norm_grad, check_args=_check_affine)
-def layer_norm(X: np.ndarray, *, axis: int = 1, epsilon: float = 1e-5,
-               elementwise_affine: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _affine(op: str, X: np.ndarray, axis: int, elementwise_affine: int,
+            params: dict[str, np.ndarray | None]) -> tuple[int, int, dict[str, np.ndarray]]:
+    """Rows ``(N, D)`` of X, and gamma/beta as ``(D,)`` vectors when the op is affine."""
+    N, D = _rows(op, X, axis)
+    given = {k: v for k, v in params.items() if v is not None}
+    if bool(elementwise_affine) != bool(given):
+        raise ShapeError(
+            f"{op}: elementwise_affine={elementwise_affine} but "
+            f"{'gamma and beta are given' if given else 'gamma and beta are missing'}.",
+            hint="pass X alone, or X, gamma, beta together with elementwise_affine=1.",
+        )
+    out = {}
+    for name, v in given.items():
+        require_float(op, name, v)
+        if v.size != D:
+            raise ShapeError(
+                f"{op}: {name} {shape_str(v)} must have one entry per normalised element "
+                f"(D = {D}: X {shape_str(X)} from axis {axis} on).",
+                hint=f"make {name} with shape X.shape[axis:] (or [{D}]).",
+            )
+        out[name] = v.reshape(D)
+    return N, D, out
+
+
+def _check_layer_norm_args(values: dict) -> str | None:
+    if values["epsilon"] < 0:
+        return f"epsilon must be >= 0, got {values['epsilon']}."
+    return None
+
+
+@register_op("LayerNorm", inputs=(1, 3), outputs=3, grad=_layer_norm_grad,
+             check_arity=_layer_norm_arity, check_args=_check_layer_norm_args)
+def layer_norm(X: np.ndarray, gamma: np.ndarray | None = None, beta: np.ndarray | None = None,
+               *, axis: int = 1, epsilon: float = 1e-5, elementwise_affine: int = 0
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Normalise each row to mean 0 and variance 1: outputs ``(Y, mean, std)``.
 
     X is viewed as rows ``[N, D]`` with ``N = prod(X.shape[:axis])`` and
     ``D = prod(X.shape[axis:])`` (``axis`` may be negative). Per row:
-    ``mean = Σ x / D``, ``std = sqrt(Σ (x − mean)² / D + epsilon)``, ``Y = (x − mean) / std``.
+    ``mean = Σ x / D``, ``std = sqrt(Σ (x − mean)² / D + epsilon)``, ``x̂ = (x − mean) / std``
+    and ``Y = x̂``; with ``elementwise_affine=1`` and inputs gamma, beta (D entries each,
+    usually shaped ``X.shape[axis:]``, learnt): ``Y = x̂ · gamma + beta``.
     Y has X's shape; mean and std have shape ``X.shape[:axis] + [1]``.
     Example: X ``[2, 3, 4]``, axis 1 → mean, std ``[2, 1]``; axis 2 → ``[2, 3, 1]``.
-    Gradient: ``LayerNormGradient(dY, Y, mean, std, X) -> dX`` with, per row and
-    ``x̂ = (x − mean) / std``: ``dX = (dY − mean(dY) − x̂ · mean(dY · x̂)) / std``.
+    Gradient: ``LayerNormGradient(dY, Y, mean, std, X[, gamma]) -> dX[, dgamma, dbeta]``
+    with, per row and ``g = dY`` (times gamma when affine):
+    ``dX = (g − mean(g) − x̂ · mean(g · x̂)) / std``; ``dgamma = Σ_rows dY · x̂``,
+    ``dbeta = Σ_rows dY``.
     """
     require_float("LayerNorm", "X", X)
-    N, D = _rows("LayerNorm", X, axis)
+    N, D, aff = _affine("LayerNorm", X, axis, elementwise_affine, {"gamma": gamma, "beta": beta})
     ax = axis % X.ndim
     x2 = X.reshape(N, D)
     mean = x2.mean(axis=1, keepdims=True)
     centred = x2 - mean
     var = (centred * centred).mean(axis=1, keepdims=True)
     std = np.sqrt(var + X.dtype.type(epsilon))
+    y = centred / std
+    if aff:
+        y = y * aff["gamma"] + aff["beta"]
     stat_shape = (*X.shape[:ax], 1)
-    return ((centred / std).reshape(X.shape), mean.reshape(stat_shape),
-            std.reshape(stat_shape))
+    return y.reshape(X.shape), mean.reshape(stat_shape), std.reshape(stat_shape)
 
 
-@register_op("LayerNormGradient")
+def _layer_norm_grad_arity(n_in: int, n_out: int) -> str | None:
+    if (n_in, n_out) not in ((5, 1), (6, 3)):
+        return ("LayerNormGradient takes (dY, Y, mean, std, X) -> dX, or with gamma as a "
+                f"sixth input -> (dX, dgamma, dbeta); got {n_in} inputs, {n_out} outputs.")
+    return None
+
+
+@register_op("LayerNormGradient", inputs=(5, 6), outputs=(1, 3),
+             check_arity=_layer_norm_grad_arity)
 def layer_norm_gradient(dY: np.ndarray, Y: np.ndarray, mean: np.ndarray, std: np.ndarray,
-                        X: np.ndarray, *, axis: int = 1, epsilon: float = 1e-5,
-                        elementwise_affine: int = 0) -> np.ndarray:
-    """``dX = (dY − mean(dY) − x̂ · mean(dY · x̂)) / std`` per row, ``x̂ = (X − mean) / std``.
+                        X: np.ndarray, gamma: np.ndarray | None = None, *, axis: int = 1,
+                        epsilon: float = 1e-5, elementwise_affine: int = 0):
+    """``dX = (g − mean(g) − x̂ · mean(g · x̂)) / std`` per row, ``x̂ = (X − mean) / std``,
+    ``g = dY`` (``dY · gamma`` when affine; then also ``dgamma = Σ_rows dY · x̂`` and
+    ``dbeta = Σ_rows dY``, shaped like gamma).
 
-    dY, Y, X: X's shape; mean, std: one entry per row. Output dX: X's shape.
+    dY, Y, X: X's shape; mean, std: one entry per row. Y is not needed (x̂ is recomputed
+    from X, which also works when gamma and beta changed Y).
     """
     N, D = _rows("LayerNormGradient", X, axis)
-    g = dY.reshape(N, D)
+    d2 = dY.reshape(N, D)
     s = std.reshape(N, 1)
     xhat = (X.reshape(N, D) - mean.reshape(N, 1)) / s
+    g = d2 * gamma.reshape(D) if gamma is not None else d2
     dx = (g - g.mean(axis=1, keepdims=True)
           - xhat * (g * xhat).mean(axis=1, keepdims=True)) / s
-    return dx.reshape(X.shape)
+    if gamma is None:
+        return dx.reshape(X.shape)
+    dgamma = (d2 * xhat).sum(axis=0).reshape(gamma.shape)
+    dbeta = d2.sum(axis=0).reshape(gamma.shape)
+    return dx.reshape(X.shape), dgamma, dbeta
