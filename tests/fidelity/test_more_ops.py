@@ -385,6 +385,13 @@ for name, kwargs in PARAMS:
         workspace.RunNet(m.net.Proto().name)
         OUTPUTS["%s_w%d" % (tag, step)] = workspace.FetchBlob("fc_w")
         OUTPUTS["%s_b%d" % (tag, step)] = workspace.FetchBlob("fc_b")
+
+bn = model_helper.ModelHelper(name="bn")
+brew.fc(bn, "data", "fc", dim_in=3, dim_out=4)
+brew.spatial_bn(bn, "fc", "bn", 4, is_test=False)
+OUTPUTS["bn_params"] = [
+    [str(p) for p in bn.GetParams()], [str(p) for p in bn.GetComputedParams()],
+    [str(p) for p in bn.GetAllParams()]]
 """
 
 _OPTIMIZER_RUNS = [
@@ -429,7 +436,7 @@ def _tag(name: str, kwargs: dict[str, Any]) -> str:
 
 
 @requires_caffe2
-def test_adagrad_and_rms_prop_match_caffe2_op_for_op_and_step_for_step() -> None:
+def test_adagrad_rms_prop_and_get_all_params_match_caffe2() -> None:
     rng = np.random.default_rng(3)
     arrays = {
         "data": rng.normal(size=(8, 3)).astype(np.float32),
@@ -451,6 +458,13 @@ def test_adagrad_and_rms_prop_match_caffe2_op_for_op_and_step_for_step() -> None
                 np.testing.assert_allclose(ours[f"{tag}_{p}{step}"], theirs[f"{tag}_{p}{step}"],
                                            rtol=1e-5, atol=1e-6, err_msg=f"{tag} {p} {step}")
         assert not np.allclose(ours[tag + "_w4"], arrays["w"]), "the parameters must move"
+    bn = model_helper.ModelHelper(name="bn")
+    brew.fc(bn, "data", "fc", dim_in=3, dim_out=4)
+    brew.spatial_bn(bn, "fc", "bn", 4, is_test=False)
+    ours_bn = [[str(p) for p in bn.GetParams()], [str(p) for p in bn.GetComputedParams()],
+               [str(p) for p in bn.GetAllParams()]]
+    assert ours_bn == theirs["bn_params"]
+    assert ours_bn[1] == ["bn_rm", "bn_riv"]
     workspace.ResetWorkspace()
 
 
