@@ -154,9 +154,10 @@ def _call(op_type: str, token: str, inputs: Sequence[Any], ctx: OpContext,
     op = ctx.op
     ins = [TensorCPU(name, x) for name, x in zip(op.input, inputs)]
     outs = []
-    for name in op.output:
-        ws = ctx.workspace
-        existing = ws.fetch_blob(name) if ws is not None and ws.has_blob(name) else None
+    for k, name in enumerate(op.output):
+        existing = ctx.current_output(k)  # Caffe2 handed f the output's current tensor
+        if isinstance(existing, np.ndarray):
+            existing = existing.copy()  # f's writes reach the blob only if the op succeeds
         outs.append(TensorCPU(name, existing if isinstance(existing, np.ndarray) else None,
                               writable=True))
     if fn.pass_workspace:
