@@ -75,6 +75,8 @@ def html_escape(text: str) -> str:
 
 def op_label(op: OperatorDef, op_id: int, append_output: bool = False) -> str:
     label = f"{op.name}/{op.type} (op#{op_id})" if op.name else f"{op.type} (op#{op_id})"
+    if op.type in ("Python", "PythonGradient"):  # which function runs: net.Python's token
+        label += f"\nfunction {op.args().get('token', '?')}"
     if append_output:
         label += "".join("\n" + name for name in op.output)
     return label

@@ -27,7 +27,9 @@ LAYERS: list[tuple[str, list[str]]] = [
         "graphlab.checkpoint", "graphlab.db", "graphlab.blobdb", "graphlab.capi",
         "graphlab.flags", "graphlab.files",
     ]),
-    ("registry and ops: what each operator is", ["graphlab.registry", "graphlab.ops"]),
+    ("registry and ops: what each operator is", [
+        "graphlab.registry", "graphlab.ops", "graphlab.pyfunc",
+    ]),
     ("interpreter: what running a net means", [
         "graphlab.interpreter", "graphlab.diagnostics",
     ]),
