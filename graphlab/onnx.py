@@ -14,7 +14,7 @@ this one is written for reading:
    arrays give their shapes and dtypes). Every other blob the net reads before writing it is a
    parameter: its trained value, taken from the workspace (or from running the init net),
    becomes an ONNX *initializer*, unchanged. The outputs are the net's external outputs, or
-   else the blobs it writes and never reads again.
+   else the ops' main (first) outputs that no later op reads.
 2. **One run in graphlab.** The net runs once on the example inputs in a scratch workspace, so
    every blob's shape is known (FC's flattening and Caffe2's legacy broadcasting need them).
 3. **One converter per op type** (the table :data:`CONVERTERS`): it writes one or a few ONNX
@@ -313,12 +313,17 @@ def _parameter_source(init_net_or_workspace: Any) -> Callable[[str], np.ndarray 
 
 
 def _default_outputs(ops: Sequence[OperatorDef]) -> list[str]:
-    """Blobs some op writes and no later op reads, in the order they are first written."""
+    """Main results no later op reads, in the order they are written.
+
+    Only an op's first output counts: the others are bookkeeping (Reshape's old shape,
+    Concat's split_info, Dropout's mask), not predictions.
+    """
     outputs: dict[str, None] = {}
     for op in ops:
         for name in op.input:
             outputs.pop(name, None)
-        for name in op.output:
+        for name in op.output[:1]:
+            outputs.pop(name, None)  # rewritten: it moves to its latest place
             outputs[name] = None
     return list(outputs)
 
@@ -337,7 +342,8 @@ def export(predict_net: Any, init_net_or_workspace: Any, inputs: Mapping[str, An
             examples fix the graph inputs' shapes and dtypes (e.g. ``{"X": X[:64]}``).
         path: where to save the ``.onnx`` file (optional).
         outputs: the blobs the model returns; default the net's external outputs, or else
-            the blobs it writes and never reads again.
+            the blobs it writes and never reads again (first outputs only: Reshape's
+            old shape or Dropout's mask are not predictions).
 
     Returns:
         The checked ``onnx.ModelProto``. Its initializers are exactly the parameters' values.
