@@ -356,96 +356,25 @@ def export(predict_net: Any, init_net_or_workspace: Any, inputs: Mapping[str, An
     net = _net_def(predict_net)
     ops = list(net.op)
     feeds = {str(k): np.asarray(v) for k, v in inputs.items()}
-
-    # 1. every op must have a converter (checked before anything runs)
-    for i, op in enumerate(ops):
+    for i, op in enumerate(ops):  # every op must have a converter, checked before anything runs
         if op.type not in CONVERTERS:
-            reason, hint = _why_not(op)
-            raise OpView(op, i, {}, [], [], [], [], [], []).error(reason, hint)
-
-    # 2. parameters: blobs read before any op writes them, other than the inputs
-    value_of = _parameter_source(init_net_or_workspace)
-    params: dict[str, np.ndarray] = {}
-    written: dict[str, None] = {}
-    for i, op in enumerate(ops):
-        for name in op.input:
-            if name in feeds or name in written or name in params:
-                continue
-            value = value_of(name)
-            if value is None:
-                raise ExportError(
-                    f"ONNX export: op #{i} {op.type} reads {name!r}, which is neither one of "
-                    f"the inputs ({', '.join(feeds) or 'none given'}) nor a parameter with a "
-                    "value (not in the workspace or init net).\n"
-                    f"  hint:    add it to inputs={{...}} if it is data, or run the init net "
-                    "(and training) before exporting if it is a parameter.")
-            params[name] = np.array(value)
-        for name in op.output:
-            written[name] = None
+            raise OpView(op, i, {}, [], [], [], [], [], []).error(*_why_not(op))
+    params = _find_parameters(ops, feeds, _parameter_source(init_net_or_workspace))
+    shapes, out_dtypes = _example_run(ops, feeds, params)
+    g = GraphBuilder(onnx)
+    for op in ops:  # helper values never take a blob's name
+        g.taken.update(dict.fromkeys([*op.input, *op.output]))
+    g.taken.update(dict.fromkeys([*feeds, *params]))
+    versions = _single_assignment_names(ops, [*feeds, *params], g)
     wanted = list(outputs) if outputs is not None else (
         list(net.external_output) or _default_outputs(ops))
+    _check_outputs(ops, [*feeds, *params], wanted)
 
-    # 3. one run in graphlab, op by op, to know every version's shape and dtype
-    scratch = Workspace()
-    for name, value in (*feeds.items(), *params.items()):
-        scratch.feed_blob(name, value)
-    shapes: list[list[tuple[int, ...]]] = []
-    out_dtypes: list[list[np.dtype]] = []
-    for op in ops:
-        scratch.run_operator_once(op)
-        values = [np.asarray(scratch.fetch_blob(o)) for o in op.output]
-        shapes.append([v.shape for v in values])
-        out_dtypes.append([v.dtype for v in values])
-
-    # 4. single-assignment names: the last write of a blob keeps its name, earlier ones and
-    #    writes over an input or parameter get name__1, name__2 ...
-    fixed = {**dict.fromkeys(feeds), **dict.fromkeys(params)}
-    writes: dict[str, int] = {}
-    for op in ops:
-        for name in op.output:
-            writes[name] = writes.get(name, 0) + 1
-    g = GraphBuilder(onnx, taken=dict(fixed))
-    for op in ops:
-        g.taken.update(dict.fromkeys(op.input))
-        g.taken.update(dict.fromkeys(op.output))
-    current = {name: name for name in fixed}
-    seen: dict[str, int] = {}
-    versions: list[list[str]] = []
-    for op in ops:
-        names = []
-        for name in op.output:
-            seen[name] = seen.get(name, 0) + 1
-            if seen[name] == writes[name] and name not in fixed:
-                names.append(name)
-            else:
-                names.append(g.fresh(f"{name}__{seen[name]}"))
-        versions.append(names)
-    for name in wanted:
-        if name in fixed and name in writes:
-            raise ExportError(
-                f"ONNX export: output {name!r} is also an input or parameter that the net "
-                "overwrites; an ONNX value cannot be both.\n"
-                "  hint:    write the result to a new blob (e.g. Relu(X) -> 'X_relu').")
-        if name not in writes and name not in fixed:
-            raise ExportError(f"ONNX export: output {name!r} is not a blob of the net "
-                              f"(it writes: {', '.join(writes)}).")
-
-    # 5. which versions are read later, or are graph outputs
-    read: dict[str, None] = {}
-    for i, op in enumerate(ops):
-        for name in op.input:
-            read[current[name]] = None
-        for name, version in zip(op.output, versions[i]):
-            current[name] = version
-    final = [current[name] for name in wanted]
-    read.update(dict.fromkeys(final))
-
-    # 6. convert op by op
-    dtypes: dict[str, np.dtype] = {**{k: v.dtype for k, v in feeds.items()},
-                                   **{k: v.dtype for k, v in params.items()}}
-    known: dict[str, tuple[int, ...]] = {**{k: v.shape for k, v in feeds.items()},
-                                         **{k: v.shape for k, v in params.items()}}
-    current = {name: name for name in fixed}
+    # convert op by op, following which version of each blob is current
+    known = {k: v.shape for k, v in (*feeds.items(), *params.items())}
+    dtypes = {k: v.dtype for k, v in (*feeds.items(), *params.items())}
+    read = _versions_read(ops, [*feeds, *params], versions, wanted)
+    current = {name: name for name in (*feeds, *params)}
     for i, op in enumerate(ops):
         view = OpView(
             op=op, index=i, args=get_schema(op.type).parse_args(op.arg),
@@ -460,18 +389,19 @@ def export(predict_net: Any, init_net_or_workspace: Any, inputs: Mapping[str, An
             known[version] = shapes[i][k]
             dtypes[version] = out_dtypes[i][k]
 
-    # 7. the model, checked
-    helper, numpy_helper = onnx.helper, onnx.numpy_helper
+    # the model, checked
+    helper = onnx.helper
 
-    def value_info(name: str, onnx_name: str) -> Any:
-        elem = helper.np_dtype_to_tensor_dtype(dtypes[onnx_name])
-        return helper.make_tensor_value_info(name, elem, list(known[onnx_name]))
+    def value_info(name: str) -> Any:
+        elem = helper.np_dtype_to_tensor_dtype(dtypes[name])
+        return helper.make_tensor_value_info(name, elem, list(known[name]))
 
     graph = helper.make_graph(
         g.nodes, net.name or "graphlab",
-        inputs=[value_info(name, name) for name in feeds],
-        outputs=[value_info(current[name], current[name]) for name in wanted],
-        initializer=[numpy_helper.from_array(value, name=name) for name, value in params.items()],
+        inputs=[value_info(name) for name in feeds],
+        outputs=[value_info(current[name]) for name in wanted],
+        initializer=[onnx.numpy_helper.from_array(value, name=name)
+                     for name, value in params.items()],
         doc_string=f"exported by graphlab {__version__} from net {net.name!r}",
     )
     model = helper.make_model(graph, producer_name="graphlab", producer_version=__version__,
@@ -483,3 +413,88 @@ def export(predict_net: Any, init_net_or_workspace: Any, inputs: Mapping[str, An
         onnx.save(model, str(path))
     return model
 
+
+def _find_parameters(ops: Sequence[OperatorDef], feeds: Mapping[str, np.ndarray],
+                     value_of: Callable[[str], np.ndarray | None]) -> dict[str, np.ndarray]:
+    """Every blob an op reads before any op writes it, other than the inputs, with its
+    value (a copy), in the order the net first reads them."""
+    params: dict[str, np.ndarray] = {}
+    written: dict[str, None] = {}
+    for i, op in enumerate(ops):
+        for name in op.input:
+            if name in feeds or name in written or name in params:
+                continue
+            value = value_of(name)
+            if value is None:
+                raise ExportError(
+                    f"ONNX export: op #{i} {op.type} reads {name!r}, which is neither one of "
+                    f"the inputs ({', '.join(feeds) or 'none given'}) nor a parameter with a "
+                    "value (not in the workspace or init net).\n"
+                    "  hint:    add it to inputs={...} if it is data, or run the init net "
+                    "(and training) before exporting if it is a parameter.")
+            params[name] = np.array(value)
+        written.update(dict.fromkeys(op.output))
+    return params
+
+
+def _example_run(ops: Sequence[OperatorDef], feeds: Mapping[str, np.ndarray],
+                 params: Mapping[str, np.ndarray]) -> tuple[list[list[tuple[int, ...]]],
+                                                           list[list[np.dtype]]]:
+    """Run the net once, op by op, in a scratch workspace: the shape and dtype of every
+    output of every op (so of every version of a blob that is written more than once)."""
+    scratch = Workspace()
+    for name, value in (*feeds.items(), *params.items()):
+        scratch.feed_blob(name, np.array(value))  # copies: the run must not touch them
+    shapes, dtypes = [], []
+    for op in ops:
+        scratch.run_operator_once(op)
+        values = [np.asarray(scratch.fetch_blob(o)) for o in op.output]
+        shapes.append([v.shape for v in values])
+        dtypes.append([v.dtype for v in values])
+    return shapes, dtypes
+
+
+def _single_assignment_names(ops: Sequence[OperatorDef], fixed: Sequence[str],
+                             g: GraphBuilder) -> list[list[str]]:
+    """The ONNX name of each op's outputs: a blob's last write keeps its name; earlier
+    writes, and writes over an input or parameter (``fixed``), get ``name__1``, ``name__2`` ..."""
+    writes: dict[str, int] = {}
+    for op in ops:
+        for name in op.output:
+            writes[name] = writes.get(name, 0) + 1
+    seen: dict[str, int] = {}
+    versions: list[list[str]] = []
+    for op in ops:
+        names = []
+        for name in op.output:
+            seen[name] = seen.get(name, 0) + 1
+            last = seen[name] == writes[name] and name not in fixed
+            names.append(name if last else g.fresh(f"{name}__{seen[name]}"))
+        versions.append(names)
+    return versions
+
+
+def _check_outputs(ops: Sequence[OperatorDef], fixed: Sequence[str],
+                   wanted: Sequence[str]) -> None:
+    written = [name for op in ops for name in op.output]
+    for name in wanted:
+        if name in fixed and name in written:
+            raise ExportError(
+                f"ONNX export: output {name!r} is also an input or parameter that the net "
+                "overwrites; an ONNX value cannot be both.\n"
+                "  hint:    write the result to a new blob (e.g. Relu(X) -> 'X_relu').")
+        if name not in written and name not in fixed:
+            raise ExportError(f"ONNX export: output {name!r} is not a blob of the net "
+                              f"(it writes: {', '.join(dict.fromkeys(written))}).")
+
+
+def _versions_read(ops: Sequence[OperatorDef], fixed: Sequence[str],
+                   versions: list[list[str]], wanted: Sequence[str]) -> dict[str, None]:
+    """The ONNX names some later op reads, or that are graph outputs."""
+    current = {name: name for name in fixed}
+    read: dict[str, None] = {}
+    for op, names in zip(ops, versions):
+        read.update(dict.fromkeys(current[name] for name in op.input))
+        current.update(zip(op.output, names))
+    read.update(dict.fromkeys(current[name] for name in wanted))
+    return read
