@@ -87,8 +87,8 @@ def _notebooks_command(args: argparse.Namespace) -> int:
         print("no notebooks to copy", file=sys.stderr)
         return 1
     print()
-    print("Open them in JupyterLab:")
-    print('    pip install "graphlab[notebooks]"   # JupyterLab, ipykernel, ipywidgets')
+    print("Open them in JupyterLab (if it is not installed yet: pip install jupyterlab "
+          "ipywidgets, or install graphlab with its [notebooks] extra):")
     print(f"    jupyter lab {dest}")
     print("Start with 01_workspace_blobs_operators.ipynb; zh/ (when present) holds the Chinese "
           "edition.")
