@@ -25,7 +25,8 @@ this one is written for reading:
    last version keeps the blob's own name.
 5. ``onnx.checker`` (with shape inference) checks the model before it is returned or saved.
 
-``onnx`` (and ``onnxruntime`` to run the result) come with ``pip install "graphlab[onnx]"``.
+``onnx`` (and ``onnxruntime`` to run the result) are graphlab's ``onnx`` extra:
+``pip install onnx onnxruntime``.
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ def _onnx() -> Any:
         import onnx
     except ImportError:
         raise ExportError(
-            'ONNX export needs the onnx package: pip install "graphlab[onnx]" '
-            "(it also installs onnxruntime, to run the exported model)."
+            "ONNX export needs the onnx package: pip install onnx onnxruntime (graphlab's "
+            "onnx extra; onnxruntime runs the exported model)."
         ) from None
     return onnx
 

@@ -16,8 +16,8 @@ from graphlab import brew, core, optimizer, workspace
 from graphlab import onnx as glonnx
 from graphlab.model_helper import ModelHelper
 
-onnx = pytest.importorskip("onnx", reason='pip install "graphlab[onnx]"')
-ort = pytest.importorskip("onnxruntime", reason='pip install "graphlab[onnx]"')
+onnx = pytest.importorskip("onnx", reason="pip install onnx onnxruntime")
+ort = pytest.importorskip("onnxruntime", reason="pip install onnx onnxruntime")
 
 
 def _run_onnx(model, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
