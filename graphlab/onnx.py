@@ -43,6 +43,7 @@ from . import __version__
 from . import workspace as workspace_module
 from .errors import GraphlabError
 from .ops.math import legacy_broadcast_shape
+from .ops.vision import window_geometry
 from .proto import NetDef, OperatorDef
 from .registry import get_schema, has_op
 from .workspace import Workspace
@@ -241,6 +242,67 @@ def _transpose(g: GraphBuilder, v: OpView) -> None:
     g.node("Transpose", v.inputs[:1], v.outputs[:1], perm=[int(a) for a in axes])
 
 
+def _window_attrs(v: OpView, pool: bool) -> dict[str, Any]:
+    """kernel_shape, strides, pads (and dilations for Conv) from graphlab's own window
+    geometry, so Caffe2's pad arguments and ``legacy_pad`` rules mean the same here: ONNX
+    gets the explicit padding, begins then ends, that graphlab computed."""
+    if v.args["order"] != "NCHW":
+        raise v.error(f"order={v.args['order']!r}: ONNX's {v.op.type} is channels-first only.",
+                      hint="build the prediction net in NCHW (Caffe2's default order).")
+    shape_only = np.broadcast_to(np.zeros((), v.in_dtypes[0]), v.in_shapes[0])
+    geo = window_geometry(v.op.type, shape_only, v.args, pool=pool)
+    attrs = {"kernel_shape": list(geo.kernel), "strides": list(geo.stride),
+             "pads": list(geo.pad_begin) + list(geo.pad_end)}
+    if not pool:
+        attrs["dilations"] = list(geo.dilation)
+    return attrs
+
+
+def _conv(g: GraphBuilder, v: OpView) -> None:
+    """``Conv(X, W[, b])`` with the same filters ``[M, C/group, k_h, k_w]`` and groups."""
+    g.node("Conv", v.inputs[:3], v.outputs[:1], group=v.args["group"],
+           **_window_attrs(v, pool=False))
+
+
+def _pool(onnx_type: str) -> Converter:
+    """MaxPool, AveragePool (padding never wins a max; an average counts padding only with
+    ``count_include_pad=1``, in both). ``global_pooling`` is a window as big as the image."""
+
+    def convert(g: GraphBuilder, v: OpView) -> None:
+        attrs = _window_attrs(v, pool=True)
+        if onnx_type == "AveragePool":
+            attrs["count_include_pad"] = int(v.args["count_include_pad"])
+        g.node(onnx_type, v.inputs[:1], v.outputs[:1], **attrs)
+
+    return convert
+
+
+def _spatial_bn(g: GraphBuilder, v: OpView) -> None:
+    """Test mode only: ``Y = scale · (X − mean) / sqrt(var + epsilon) + bias`` with the
+    running statistics, ONNX's ``BatchNormalization`` (inference)."""
+    if not v.args["is_test"]:
+        raise v.error("is_test=0 normalises with the batch's statistics and updates the "
+                      "running ones: that is training.",
+                      hint="export a prediction net whose SpatialBN has is_test=1 "
+                           "(brew.spatial_bn(..., is_test=True)).")
+    if v.args["order"] != "NCHW":
+        raise v.error(f"order={v.args['order']!r}: ONNX's BatchNormalization normalises "
+                      "axis 1 (channels-first).", hint="use NCHW (Caffe2's default order).")
+    g.node("BatchNormalization", v.inputs[:5], v.outputs[:1], epsilon=float(v.args["epsilon"]),
+           momentum=float(v.args["momentum"]))
+
+
+def _dropout(g: GraphBuilder, v: OpView) -> None:
+    """Test mode only, where ``Y = X``: ONNX's ``Dropout`` in inference (its mask output,
+    when read, is all true, as graphlab's)."""
+    if not v.args["is_test"]:
+        raise v.error("is_test=0 drops values at random: that is training.",
+                      hint="export a prediction net whose Dropout has is_test=1.")
+    ratio = g.constant("dropout_ratio", np.array(v.args["ratio"], dtype=np.float32))
+    used = v.outputs[:2] if len(v.outputs) > 1 and v.used[1] else v.outputs[:1]
+    g.node("Dropout", [v.inputs[0], ratio], used)
+
+
 #: graphlab op type -> converter. Adding an op to the exporter is one entry here.
 CONVERTERS: dict[str, Converter] = {
     "FC": _fc,
@@ -253,6 +315,11 @@ CONVERTERS: dict[str, Converter] = {
     "Mul": _elementwise("Mul"),
     "Reshape": _reshape,
     "Transpose": _transpose,
+    "Conv": _conv,
+    "MaxPool": _pool("MaxPool"),
+    "AveragePool": _pool("AveragePool"),
+    "SpatialBN": _spatial_bn,
+    "Dropout": _dropout,
 }
 
 _TRAINING_ONLY = {

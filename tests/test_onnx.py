@@ -203,3 +203,94 @@ def test_missing_parameters_and_impossible_outputs_are_refused():
     net.Add(["A", "B"], "C")
     with pytest.raises(glonnx.ExportError, match=r"op #0 Add .*different dtypes"):
         glonnx.export(net, {}, inputs={"A": np.ones(2, np.float32), "B": np.ones(2)})
+
+
+# ---- vision ops: Conv, pooling, SpatialBN, Dropout ---------------------------------------------
+
+
+def _lenet(model: ModelHelper, is_test: bool) -> str:
+    """Caffe2's MNIST LeNet: conv 5x5 (20) - max pool - conv 5x5 (50) - max pool - FC 500 -
+    ReLU - FC 10 - softmax, with a dropout before the last FC."""
+    h = brew.conv(model, "data", "conv1", dim_in=1, dim_out=20, kernel=5)
+    h = brew.max_pool(model, h, "pool1", kernel=2, stride=2)
+    h = brew.conv(model, h, "conv2", dim_in=20, dim_out=50, kernel=5)
+    h = brew.max_pool(model, h, "pool2", kernel=2, stride=2)
+    h = brew.fc(model, h, "fc3", dim_in=50 * 4 * 4, dim_out=500)
+    h = brew.relu(model, h, "fc3r")
+    h = brew.dropout(model, h, "drop", ratio=0.5, is_test=is_test)
+    h = brew.fc(model, h, "pred", dim_in=500, dim_out=10)
+    return brew.softmax(model, h, "softmax")
+
+
+def test_a_trained_lenet_matches_onnxruntime():
+    rng = np.random.default_rng(3)
+    train = ModelHelper(name="lenet_train")
+    softmax = _lenet(train, is_test=False)
+    xent = train.net.LabelCrossEntropy([softmax, "label"], "xent")
+    loss = train.net.AveragedLoss(xent, "loss")
+    train.AddGradientOperators([loss])
+    optimizer.build_sgd(train, base_learning_rate=0.05)
+    workspace.FeedBlob("data", rng.standard_normal((8, 1, 28, 28)).astype(np.float32))
+    workspace.FeedBlob("label", rng.integers(0, 10, 8).astype(np.int32))
+    workspace.RunNetOnce(train.param_init_net)
+    workspace.CreateNet(train.net)
+    workspace.RunNet(train.net.Proto().name, 2)
+
+    predict = ModelHelper(name="lenet_predict", init_params=False)
+    _lenet(predict, is_test=True)
+    x = rng.standard_normal((4, 1, 28, 28)).astype(np.float32)
+    model = _check_same(predict.net, {"data": x}, {"data": x * 0.5})
+    assert [o.name for o in model.graph.output] == ["softmax"]  # not the dropout mask
+    assert [n.op_type for n in model.graph.node if n.op_type != "Constant"] == [
+        "Conv", "MaxPool", "Conv", "MaxPool", "Flatten", "Gemm", "Relu", "Dropout", "Gemm",
+        "Softmax"]
+    for name, value in _initializers(model).items():
+        assert np.array_equal(value, workspace.FetchBlob(name)), name
+
+
+def test_window_ops_and_batch_norm_match_graphlab():
+    """Conv with groups, stride and uneven pads; pooling with padding, legacy
+    CAFFE_LEGACY_POOLING rounding, count_include_pad and global pooling; SpatialBN with
+    running statistics; Dropout whose mask is read."""
+    rng = np.random.default_rng(4)
+    params = {
+        "w": rng.standard_normal((6, 2, 3, 3)).astype(np.float32),  # 4 -> 6 channels
+        "b": rng.standard_normal(6).astype(np.float32),
+        "w2": rng.standard_normal((4, 3, 3, 3)).astype(np.float32),  # 6 -> 4, 2 groups
+        "s": rng.uniform(0.5, 2, 6).astype(np.float32),
+        "bias": rng.standard_normal(6).astype(np.float32),
+        "rm": rng.standard_normal(6).astype(np.float32),
+        "rv": rng.uniform(0.5, 2, 6).astype(np.float32),
+    }
+    for name, value in params.items():
+        workspace.FeedBlob(name, value)
+    net = core.Net("windows")
+    c = net.Conv(["X", "w", "b"], "c", kernel=3, stride=2, pads=[1, 0, 2, 1], group=2)
+    bn = net.SpatialBN([c, "s", "bias", "rm", "rv"], "bn", is_test=1, epsilon=1e-3)
+    d, mask = net.Dropout(bn, ["d", "d_mask"], ratio=0.3, is_test=1)
+    mp = net.MaxPool(d, "mp", kernel=3, stride=2, pad=1, legacy_pad=3)  # rounds up: 7x6
+    ap = net.AveragePool(d, "ap", kernel=2, stride=1, pad=1)
+    api = net.AveragePool(d, "api", kernel=3, stride=2, pad=1, count_include_pad=1)
+    gp = net.AveragePool(d, "gp", global_pooling=1)
+    gm = net.MaxPool(d, "gm", global_pooling=1)
+    dil = net.Conv([d, "w2"], "dil", kernel=3, dilation=2, stride_h=1, stride_w=2, group=2)
+    net.AddExternalOutputs(mp, ap, api, gp, gm, dil, mask)
+    x = rng.standard_normal((2, 4, 22, 21)).astype(np.float32)  # c: [2, 6, 12, 10]
+    model = _check_same(net, {"X": x}, {"X": x + 0.25}, source=workspace.CurrentWorkspaceObject())
+    assert sorted(_initializers(model)) == sorted(params)
+
+
+def test_training_mode_vision_ops_are_refused():
+    net = core.Net("bn_train")
+    net.SpatialBN(["X", "s", "b", "rm", "rv"], ["Y", "rm", "rv", "sm", "siv"], is_test=0)
+    ones = {n: np.ones(3, np.float32) for n in ("s", "b", "rm", "rv")}
+    with pytest.raises(glonnx.ExportError, match=r"op #0 SpatialBN .*is_test=0"):
+        glonnx.export(net, ones, inputs={"X": np.ones((2, 3, 4, 4), np.float32)})
+    net = core.Net("dropout_train")
+    net.Dropout("X", "Y", ratio=0.5, is_test=0)
+    with pytest.raises(glonnx.ExportError, match=r"op #0 Dropout .*is_test=0"):
+        glonnx.export(net, {}, inputs={"X": np.ones((2, 3), np.float32)})
+    net = core.Net("nhwc")
+    net.MaxPool("X", "Y", kernel=2, order="NHWC")
+    with pytest.raises(glonnx.ExportError, match=r"op #0 MaxPool .*channels-first"):
+        glonnx.export(net, {}, inputs={"X": np.ones((1, 4, 4, 3), np.float32)})
