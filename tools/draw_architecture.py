@@ -42,7 +42,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         "graphlab.net_roles", "graphlab.render", "graphlab.draw_cli", "graphlab.visualize",
         "graphlab.training", "graphlab.model_helper", "graphlab.brew", "graphlab.cnn",
         "graphlab.optimizer", "graphlab.gradient_checker", "graphlab.utils",
-        "graphlab.datasets", "graphlab.predictor",
+        "graphlab.datasets", "graphlab.predictor", "graphlab.onnx", "graphlab.cli",
     ]),
 ]
 
