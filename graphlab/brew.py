@@ -390,8 +390,9 @@ def spatial_bn(model: ModelHelper, blob_in: str, blob_out: str, dim_in: int,
 
     Parameters (``model.params``): ``<out>_s`` (scale, ``init_scale``) and ``<out>_b``
     (bias, ``init_bias``), both ``[dim_in]``. Running statistics, filled in
-    ``param_init_net`` but *not* parameters (nothing optimises them; Caffe2 called them
-    computed params): ``<out>_rm`` (zeros) and ``<out>_riv`` (ones, the running variance).
+    ``param_init_net`` but *not* trained (nothing optimises them): ``<out>_rm`` (zeros) and
+    ``<out>_riv`` (ones, the running variance), the model's computed params
+    (``model.GetComputedParams()``, also in ``GetAllParams()``).
     ``is_test`` is required, as in Caffe2: with ``is_test=0`` the op also writes the
     running statistics in place and ``<out>_sm``, ``<out>_siv`` (the batch mean and inverse
     std the gradient reads). Returns the output Y.
@@ -407,8 +408,10 @@ def spatial_bn(model: ModelHelper, blob_in: str, blob_out: str, dim_in: int,
                                ParameterTags.WEIGHT)
     bias = model.create_param(out + "_b", [dim_in], ("ConstantFill", {"value": init_bias}),
                               ParameterTags.BIAS)
-    running_mean = model.param_init_net.ConstantFill([], out + "_rm", shape=[dim_in], value=0.0)
-    running_var = model.param_init_net.ConstantFill([], out + "_riv", shape=[dim_in], value=1.0)
+    running_mean = model.create_param(out + "_rm", [dim_in], ("ConstantFill", {"value": 0.0}),
+                                      ParameterTags.COMPUTED_PARAM)
+    running_var = model.create_param(out + "_riv", [dim_in], ("ConstantFill", {"value": 1.0}),
+                                     ParameterTags.COMPUTED_PARAM)
     inputs = [blob_in, scale, bias, running_mean, running_var]
     kwargs = {**kwargs, "is_test": int(bool(kwargs["is_test"]))}
     if kwargs["is_test"]:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import capi as C  # noqa: N812 - Caffe2's name for its C++ module
+from . import pyfunc
 from .errors import (
     ArgumentError,
     RepeatedOpWarning,
@@ -494,6 +495,39 @@ class Net:
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(op_names()))
+
+    def Python(  # noqa: N802
+        self,
+        f: Any,
+        grad_f: Any = None,
+        python_func_type: Any = None,
+        pass_workspace: bool = False,
+        grad_output_indices: Sequence[int] | None = None,
+        grad_input_indices: Sequence[int] | None = None,
+    ) -> Any:
+        """Register the Python function ``f`` (and its gradient ``grad_f``) and return a
+        callable that adds a ``Python`` op running it: ``net.Python(f)(["x"], ["y"])``.
+
+        ``f(inputs, outputs)`` receives one wrapper per blob (``.data``, ``.shape``,
+        ``.reshape()``, ``.feed()``; see :mod:`graphlab.ops.python`); with
+        ``pass_workspace=True`` it is called as ``f(inputs, outputs, workspace)``.
+        ``grad_f(inputs, outputs)`` gets the forward inputs, forward outputs and output
+        gradients, and writes the input gradients. The op carries only the function's
+        *token*, its name (``"f"``, then ``"f:1"`` ...), which ``str(op)`` prints and the
+        net drawer shows. ``python_func_type`` (a Caffe2 class-based variant) is not
+        supported.
+        """
+        if python_func_type is not None:
+            raise TypeError("net.Python: python_func_type is not supported in graphlab; "
+                            "pass plain functions f and grad_f.")
+        token = pyfunc.register(f, grad_f, pass_workspace)
+        indices = {"grad_output_indices": [int(i) for i in grad_output_indices or []],
+                   "grad_input_indices": [int(i) for i in grad_input_indices or []]}
+
+        def add(inputs: Any, outputs: Any = None, **kwargs: Any) -> Any:
+            return self._add_op("Python", inputs, outputs, **indices, **kwargs, token=token)
+
+        return add
 
     def AddGradientOperators(  # noqa: N802
         self, ys: Any, skip: int = 0

@@ -2,7 +2,9 @@
 
 This module's one job is the command line; the picture comes from
 :mod:`graphlab.net_drawer` and the PNG from :mod:`graphlab.render`. Run it as
-``graphlab-draw ...`` (the console script) or ``python -m graphlab.draw_cli ...``.
+``graphlab-draw ...`` or ``graphlab draw ...`` (the console scripts) or
+``python -m graphlab.draw_cli ...`` (``net_drawer`` has no ``main``: it would import this
+module, which imports it).
 """
 
 from __future__ import annotations
@@ -22,15 +24,17 @@ def _file_stem(name: str) -> str:
     return "".join("_" if ch in '/\\:*?"<>|' else ch for ch in name) or "unnamed"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "graphlab-draw") -> int:
     """``graphlab-draw --input net.pbtxt [--output_prefix out/] [--minimal] ...``
+
+    Also run as ``graphlab draw ...`` (``prog`` names the command in the help text).
 
     Reads a net saved in protobuf text format (``str(net.Proto())``), writes
     ``<prefix><name>.dot`` and ``<prefix><name>.png``. If the PNG cannot be made the
     ``.dot`` file is still written and the exit status is 1.
     """
     parser = argparse.ArgumentParser(
-        prog="graphlab-draw", description="Draw a graphlab/Caffe2 net saved as protobuf text."
+        prog=prog, description="Draw a graphlab/Caffe2 net saved as protobuf text."
     )
     parser.add_argument("--input", required=True, help="a NetDef in protobuf text format")
     parser.add_argument("--output_prefix", default="", help="prefix of the output files")
@@ -42,9 +46,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--append_output", action="store_true", help="list outputs in op labels"
     )
-    parser.add_argument("--rankdir", default="LR", help="LR, TB, RL or BT")
     parser.add_argument(
-        "--style", default="classic", choices=STYLES, help="classic (Caffe2) or teaching"
+        "--rankdir", default=None,
+        help="LR, TB, RL or BT (default: LR for classic, TB for teaching)",
+    )
+    parser.add_argument(
+        "--style", default="classic", choices=STYLES,
+        help="classic (Caffe2's look) or teaching (ops in order, roles, legend)",
     )
     parser.add_argument("--dot", default=None, help=f"renderer to use (else ${DOT_ENV_VAR})")
     args = parser.parse_args(argv)

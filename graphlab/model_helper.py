@@ -55,6 +55,7 @@ class ParameterTags:
 
     WEIGHT = "WEIGHT"
     BIAS = "BIAS"
+    COMPUTED_PARAM = "COMPUTED_PARAM"  # computed from data, not trained (running means)
 
 
 @dataclass
@@ -119,6 +120,7 @@ class ModelHelper:
         self.params: list[core.BlobReference] = []
         self.weights: list[core.BlobReference] = []
         self.biases: list[core.BlobReference] = []
+        self._computed_params: list[core.BlobReference] = []
         self._param_info: dict[str, ParameterInfo] = {}
         self.gradient_ops_added = False
         self.grad_map: dict[core.BlobReference, core.BlobReference] = {}
@@ -162,10 +164,17 @@ class ModelHelper:
     def AddParameter(  # noqa: N802 - Caffe2's name
         self, param: str, tags: str | Sequence[str] | None = None
     ) -> core.BlobReference:
-        """Register ``param`` as a parameter (it will be optimized if it gets a gradient)."""
+        """Register ``param`` as a parameter (it will be optimized if it gets a gradient).
+
+        A parameter tagged ``ParameterTags.COMPUTED_PARAM`` (a running mean, computed from
+        data rather than trained) goes to ``GetComputedParams()`` instead of ``params``.
+        """
         ref = param if isinstance(param, core.BlobReference) else core.BlobReference(str(param))
         tag_list = (tags,) if isinstance(tags, str) else tuple(tags or ())
-        self.params.append(ref)
+        if ParameterTags.COMPUTED_PARAM in tag_list:
+            self._computed_params.append(ref)  # kept, but never trained
+        else:
+            self.params.append(ref)
         if ParameterTags.WEIGHT in tag_list:
             self.weights.append(ref)
         if ParameterTags.BIAS in tag_list:
@@ -188,6 +197,23 @@ class ModelHelper:
             if str(p).startswith(prefix) and str(p) not in seen:
                 seen[str(p)] = p
         return list(seen.values())
+
+    def GetComputedParams(self, namescope: str | None = None) -> list[Any]:  # noqa: N802
+        """The parameters tagged ``COMPUTED_PARAM``, in creation order: blobs a model keeps
+        between runs but computes from data instead of training them (e.g. the running
+        mean and variance of batch normalization). ``namescope`` filters as in
+        :meth:`GetParams`.
+        """
+        prefix = namescope or ""
+        if prefix and not prefix.endswith("/"):
+            prefix += "/"
+        return [p for p in self._computed_params if str(p).startswith(prefix)]
+
+    def GetAllParams(self, namescope: str | None = None) -> list[Any]:  # noqa: N802
+        """Everything a trained model consists of: ``GetParams()`` (trained by the
+        optimizer) followed by ``GetComputedParams()``. Save these to keep a model.
+        """
+        return self.GetParams(namescope) + self.GetComputedParams(namescope)
 
     def get_param_info(self, param: str) -> ParameterInfo | None:
         """The :class:`ParameterInfo` of ``param`` (None if it is not a parameter)."""
@@ -306,6 +332,13 @@ class ModelHelper:
         return (f"ModelHelper({self.name!r}: net {self.net.Name()!r} with {len(self.net)} ops, "
                 f"init net {self.param_init_net.Name()!r} with {len(self.param_init_net)} ops, "
                 f"{len(self.params)} params)")
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        """Jupyter shows a model as its training net's picture, with ``params`` marked as
+        the parameters (see :func:`graphlab.net_drawer.net_mimebundle`)."""
+        from .net_drawer import net_mimebundle
+
+        return net_mimebundle(self, text=repr(self))
 
     def __getattr__(self, op_type: str) -> Any:
         """``model.SquaredL2Distance(...)`` is ``model.net.SquaredL2Distance(...)``."""

@@ -43,12 +43,16 @@ from .model_helper import ModelHelper, ParameterInfo
 from .proto import DeviceOption
 
 __all__ = [
+    "AdagradOptimizer",
     "AdamOptimizer",
     "Optimizer",
+    "RmsPropOptimizer",
     "SgdOptimizer",
     "add_adam",
     "add_sgd",
+    "build_adagrad",
     "build_adam",
+    "build_rms_prop",
     "build_sgd",
     "reset_optimizer_instance_count",
 ]
@@ -448,3 +452,179 @@ def add_adam(
     opt = AdamOptimizer(alpha=base_learning_rate, beta1=beta1, beta2=beta2, epsilon=epsilon,
                         policy=policy, **kwargs)
     return _apply(opt, net, param_init_net, params, gradient_map)  # type: ignore[return-value]
+
+
+# ---- Adagrad and RMSProp -------------------------------------------------------------------
+
+
+def _reject_options(cls: str, kwargs: dict[str, Any], names: Sequence[str]) -> None:
+    """Refuse Caffe2 options (rarely used, for large or sparse models) graphlab lacks."""
+    for key in names:
+        if kwargs.pop(key, None) not in (None, False, "", 0):
+            raise TypeError(
+                f"{cls}: graphlab does not support {key}; it is a Caffe2 feature for large "
+                "or sparse models outside this teaching library."
+            )
+
+
+class AdagradOptimizer(Optimizer):
+    """Adagrad: per parameter ``Adagrad([param, h, grad, lr], [param, h])``.
+
+    ``h ← decay·h + g²``, ``param ← param + lr·g / (sqrt(h) + ε)`` with
+    ``lr = −alpha·f_policy(iter)`` (negative, as for SGD's WeightedSum). The running sum
+    of squares ``<param>_squared_sum`` is zero-filled in ``param_init_net`` shaped like
+    the parameter. Exactly Caffe2's ops: ``param_init_net`` gets the iteration counter,
+    the mutex and the ``_squared_sum`` fills; ``net`` gets ``AtomicIter``,
+    ``LearningRate`` (``AdagradOptimizer_<k>_lr_cpu``) and one ``Adagrad`` per parameter.
+
+    Args:
+        alpha: positive step size; 0 adds no ops.
+        epsilon: added to ``sqrt(h)`` (1e-4 here, as in Caffe2's optimizer; the op's own
+            default is 1e-5).
+        decay: how much of the old sum is kept each step (1: plain Adagrad).
+        policy, **policy_args: as for :class:`SgdOptimizer`.
+    """
+
+    def __init__(
+        self,
+        alpha: float = 0.01,
+        epsilon: float = 1e-4,
+        decay: float = 1,
+        policy: str = "fixed",
+        **policy_args: Any,
+    ) -> None:
+        _reject_unsupported(policy_args)
+        _reject_options("AdagradOptimizer", policy_args,
+                        ("output_effective_lr", "output_effective_lr_and_update"))
+        policy_args.pop("engine", None)
+        _check_lr(alpha)
+        super().__init__()
+        self.alpha = alpha
+        self.epsilon = epsilon
+        self.decay = decay
+        self.policy = policy
+        self.init_kwargs = dict(policy_args)
+
+    def _signed_lr(self) -> float:
+        return self.alpha
+
+    def _run(self, net: core.Net, param_init_net: core.Net, info: ParameterInfo) -> None:
+        if self.alpha <= 0:
+            return
+        param, grad = info.blob, info.grad
+        lr, _ = self._schedule(net, param_init_net)
+        squared_sum = param_init_net.ConstantFill([param], str(param) + "_squared_sum",
+                                                  value=0.0)
+        net.Adagrad([param, squared_sum, grad, lr], [param, squared_sum],
+                    epsilon=float(self.epsilon), decay=float(self.decay))
+
+
+class RmsPropOptimizer(Optimizer):
+    """RMSProp: per parameter an ``RmsProp`` op then a ``MomentumSGDUpdate``, as Caffe2.
+
+    ``ms ← ms + (1 − decay)·(g² − ms)``; ``mom ← momentum·mom + g / sqrt(ε + ms)``
+    (``RmsProp`` runs with lr = ``ONE_0_0``, a constant 1); then
+    ``MomentumSGDUpdate([grad_o, mom, lr, param], [grad_o, mom, param])`` with the
+    *positive* ``lr = alpha·f_policy(iter)`` and its own momentum 0, i.e.
+    ``param ← param − lr·mom``. Caffe2 passes the same ``<param>_momentum`` blob to both
+    ops, so MomentumSGDUpdate leaves ``lr·mom`` in it, and RmsProp's next momentum step
+    starts from that scaled value; graphlab keeps that quirk so the numbers match.
+
+    Buffers zero-filled in ``param_init_net`` shaped like the parameter:
+    ``<param>_grad_o``, ``<param>_mean_squares``, ``<param>_momentum``. (Caffe2 wrote
+    these fills with a misspelt argument ``values=0.0`` that ConstantFill ignored;
+    graphlab writes ``value=0.0``, which fills the same zeros.)
+
+    Args:
+        alpha: positive step size.
+        decay, momentum, epsilon: RMSProp's constants (Caffe2's defaults).
+        policy, **policy_args: as for :class:`SgdOptimizer`.
+
+    Raises:
+        ValueError: ``alpha`` is not positive (Caffe2 asserted it).
+    """
+
+    def __init__(
+        self,
+        alpha: float = 0.01,
+        decay: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-5,
+        policy: str = "fixed",
+        **policy_args: Any,
+    ) -> None:
+        _reject_unsupported(policy_args)
+        policy_args.pop("engine", None)
+        _check_lr(alpha)
+        if alpha == 0:
+            raise ValueError("RmsPropOptimizer needs a positive alpha (Caffe2 asserted "
+                             "alpha > 0); pass e.g. base_learning_rate=0.01.")
+        super().__init__()
+        self.alpha = alpha
+        self.decay = decay
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.policy = policy
+        self.init_kwargs = dict(policy_args)
+
+    def _signed_lr(self) -> float:
+        return -self.alpha
+
+    def _run(self, net: core.Net, param_init_net: core.Net, info: ParameterInfo) -> None:
+        param, grad = info.blob, info.grad
+        one = param_init_net.ConstantFill([], "ONE_0_0", shape=[1], value=1.0)
+        lr, _ = self._schedule(net, param_init_net)
+        grad_o = param_init_net.ConstantFill([param], str(param) + "_grad_o", value=0.0)
+        ms = param_init_net.ConstantFill([param], str(param) + "_mean_squares", value=0.0)
+        mom = param_init_net.ConstantFill([param], str(param) + "_momentum", value=0.0)
+        net.RmsProp([grad, ms, mom, one], [grad_o, ms, mom], decay=float(self.decay),
+                    momentum=float(self.momentum), epsilon=float(self.epsilon))
+        net.MomentumSGDUpdate([grad_o, mom, lr, param], [grad_o, mom, param])
+
+
+def _only(model: ModelHelper, opt: Optimizer, parameters: Sequence[str] | None) -> Optimizer:
+    """:func:`_build` restricted to ``parameters`` (all parameters when None)."""
+    if parameters is None:
+        return _build(model, opt)
+    model.Validate()
+    for info in model.GetOptimizationParamInfo([str(p) for p in parameters]):
+        (info.optimizer or opt)(model.net, model.param_init_net, info)
+    return opt
+
+
+def build_adagrad(
+    model: ModelHelper,
+    base_learning_rate: float,
+    parameters: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> AdagradOptimizer:
+    """Add Adagrad update ops (see :class:`AdagradOptimizer`) for every parameter of
+    ``model`` that has a gradient, or only for ``parameters``.
+
+    ``kwargs``: ``epsilon`` (1e-4), ``decay`` (1), ``policy`` and its arguments.
+
+    Returns:
+        The :class:`AdagradOptimizer`.
+    """
+    _reject_unsupported(kwargs)
+    opt = AdagradOptimizer(alpha=base_learning_rate, **kwargs)
+    return _only(model, opt, parameters)  # type: ignore[return-value]
+
+
+def build_rms_prop(
+    model: ModelHelper,
+    base_learning_rate: float,
+    **kwargs: Any,
+) -> RmsPropOptimizer:
+    """Add RMSProp update ops (see :class:`RmsPropOptimizer`) for every parameter of
+    ``model`` that has a gradient.
+
+    ``kwargs``: ``decay`` (0.9), ``momentum`` (0.0), ``epsilon`` (1e-5), ``policy`` and
+    its arguments.
+
+    Returns:
+        The :class:`RmsPropOptimizer`.
+    """
+    _reject_unsupported(kwargs)
+    opt = RmsPropOptimizer(alpha=base_learning_rate, **kwargs)
+    return _build(model, opt)  # type: ignore[return-value]

@@ -8,6 +8,8 @@ set ``grad_inputs``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from op_case import Case
 
@@ -201,3 +203,140 @@ GRADIENT_OPS: dict[str, str] = {
     "CrossEntropyGradient": "CrossEntropy",
     "SoftmaxWithLossGradient": "SoftmaxWithLoss",
 }
+
+
+# ---- L1Distance, DotProduct, CosineSimilarity, SigmoidCrossEntropyWithLogits,
+# ---- MakeTwoClass, ArgMax, OneHot -------------------------------------------------------
+
+
+def _rows_of(x):
+    return np.reshape(x, (x.shape[0], -1)) if x.ndim else np.reshape(x, (1, 1))
+
+
+def ref_l1(X, Y):
+    return np.array([sum(abs(a - b) for a, b in zip(r, s))
+                     for r, s in zip(_rows_of(X).tolist(), _rows_of(Y).tolist())], X.dtype)
+
+
+def ref_dot(X, Y):
+    return np.array([sum(a * b for a, b in zip(r, s))
+                     for r, s in zip(_rows_of(X).tolist(), _rows_of(Y).tolist())], X.dtype)
+
+
+def ref_cosine(X, Y):
+    out = []
+    for r, s in zip(_rows_of(X).tolist(), _rows_of(Y).tolist()):
+        dot = sum(a * b for a, b in zip(r, s))
+        nr = math.sqrt(max(sum(a * a for a in r), 1e-12))
+        ns = math.sqrt(max(sum(b * b for b in s), 1e-12))
+        out.append(dot / (nr * ns))
+    return np.array(out, X.dtype)
+
+
+def _sigmoid(v):
+    return 1 / (1 + math.exp(-v))
+
+
+def ref_sigmoid_xent(x, t, log_D_trick=0, unjoined_lr_loss=0):  # noqa: N803
+    def term(v, p):
+        if log_D_trick:
+            return (2 * p - 1) * math.log(_sigmoid(v))
+        if unjoined_lr_loss:
+            pos = 1.0 if v >= 0 else 0.0
+            return v * p + (p - 1) * v * pos - (1 - p) * math.log(1 + math.exp(v - 2 * v * pos))
+        return p * math.log(_sigmoid(v)) + (1 - p) * math.log(1 - _sigmoid(v))
+    rows = np.reshape(x, (-1, x.shape[-1])).tolist()
+    targets = np.reshape(t, (-1, x.shape[-1])).tolist()
+    loss = [-sum(term(v, p) for v, p in zip(r, q)) / len(r) for r, q in zip(rows, targets)]
+    return np.array(loss, x.dtype).reshape(x.shape[:-1])
+
+
+def ref_two_class(x):
+    out = np.empty(x.shape + (2,), x.dtype)
+    for idx in np.ndindex(x.shape):
+        out[idx + (0,)] = 1 - x[idx]
+        out[idx + (1,)] = x[idx]
+    return out
+
+
+def ref_argmax(x, axis=-1, keepdims=1):
+    moved = np.moveaxis(x, axis, -1)
+    out = np.zeros(moved.shape[:-1], np.int64)
+    for idx in np.ndindex(out.shape):
+        row = moved[idx].tolist()
+        out[idx] = row.index(max(row))
+    return np.expand_dims(out, axis) if keepdims else out
+
+
+def ref_one_hot(indices, size):
+    out = np.zeros((len(indices), int(np.reshape(size, -1)[0])), np.float32)
+    for i, k in enumerate(indices.tolist()):
+        out[i, k] = 1.0
+    return out
+
+
+def _logits_targets(shape):
+    def make(rng):
+        x = rng.normal(size=shape) * 2
+        return [x + np.where(x >= 0, 0.05, -0.05), rng.uniform(0, 1, size=shape)]
+    return make
+
+
+CASES.update({
+    "L1Distance": [
+        Case(lambda rng: [rng.normal(size=(4, 3)), rng.normal(size=(4, 3))], ref_l1,
+             id="2d"),
+        Case(lambda rng: [rng.normal(size=(2, 2, 3)), rng.normal(size=(2, 2, 3))], ref_l1,
+             id="3d-rows"),
+        Case(lambda rng: [rng.normal(size=(5,)), rng.normal(size=(5,))], ref_l1,
+             id="1d-one-per-row"),
+    ],
+    "DotProduct": [
+        Case(lambda rng: [rng.normal(size=(4, 3)), rng.normal(size=(4, 3))], ref_dot,
+             id="2d"),
+        Case(lambda rng: [rng.normal(size=(5,)), rng.normal(size=(5,))], ref_dot, id="1d"),
+        Case(lambda rng: [rng.normal(size=(3, 4)).astype(np.float32),
+                          rng.normal(size=(3, 4)).astype(np.float32)], ref_dot,
+             rtol=1e-5, id="float32"),
+    ],
+    "CosineSimilarity": [
+        Case(lambda rng: [rng.normal(size=(4, 3)), rng.normal(size=(4, 3))], ref_cosine,
+             id="2d"),
+        Case(lambda rng: [rng.normal(size=(2, 2, 3)), rng.normal(size=(2, 2, 3))],
+             ref_cosine, id="3d-rows"),
+    ],
+    "SigmoidCrossEntropyWithLogits": [
+        Case(_logits_targets((3, 4)), ref_sigmoid_xent, grad_inputs=[0], id="2d"),
+        Case(_logits_targets((5,)), ref_sigmoid_xent, grad_inputs=[0], id="1d-scalar-loss"),
+        Case(_logits_targets((2, 2, 3)), ref_sigmoid_xent, args={"log_D_trick": 1},
+             grad_inputs=[0], id="log-d-trick"),
+        Case(_logits_targets((3, 4)), ref_sigmoid_xent, args={"unjoined_lr_loss": 1},
+             grad_inputs=[0], id="unjoined"),
+    ],
+    "MakeTwoClass": [
+        Case(lambda rng: [rng.uniform(0.05, 0.95, size=(4,))], ref_two_class, id="1d"),
+        Case(lambda rng: [rng.uniform(0.05, 0.95, size=(2, 3))], ref_two_class, id="2d"),
+    ],
+    "ArgMax": [
+        Case(lambda rng: [rng.normal(size=(2, 3, 4))], ref_argmax, skip_grad="an index",
+             id="default-last-axis"),
+        Case(lambda rng: [rng.normal(size=(2, 3, 4))], ref_argmax,
+             args={"axis": 1, "keepdims": 0}, skip_grad="an index", id="axis1"),
+        Case(lambda rng: [np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])], ref_argmax,
+             skip_grad="an index", id="first-of-ties"),
+    ],
+    "OneHot": [
+        Case(lambda rng: [np.array([0, 2, 1, 2], np.int64), np.array(3, np.int64)],
+             ref_one_hot, id="four-of-three"),
+        Case(lambda rng: [np.array([4], np.int64), np.array([5], np.int64)], ref_one_hot,
+             id="size-as-1d"),
+    ],
+})
+
+GRADIENT_OPS.update({
+    "L1DistanceGradient": "L1Distance",
+    "DotProductGradient": "DotProduct",
+    "CosineSimilarityGradient": "CosineSimilarity",
+    "SigmoidCrossEntropyWithLogitsGradient": "SigmoidCrossEntropyWithLogits",
+    "MakeTwoClassGradient": "MakeTwoClass",
+})

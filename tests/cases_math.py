@@ -193,3 +193,88 @@ GRADIENT_OPS: dict[str, str] = {
     "DivGradient": "Div",
     "AbsGradient": "Abs",
 }
+
+
+# ---- Clip, Max, Min, SumElements, SumSqrElements, BatchMatMul ------------------------------
+
+
+def _clip_ref(x, min=None, max=None):
+    out = x.copy()
+    for idx in np.ndindex(x.shape):
+        if min is not None and out[idx] < min:
+            out[idx] = min
+        if max is not None and out[idx] > max:
+            out[idx] = max
+    return out
+
+
+def _extreme_ref(better):
+    def ref(*xs):
+        shape = np.broadcast_shapes(*[x.shape for x in xs])
+        out = np.broadcast_to(xs[0], shape).copy()
+        for x in xs[1:]:
+            b = np.broadcast_to(x, shape)
+            for idx in np.ndindex(shape):
+                if better(b[idx], out[idx]):
+                    out[idx] = b[idx]
+        return out
+    return ref
+
+
+def _batch_matmul_ref(a, b, trans_a=0, trans_b=0, broadcast=0):
+    if trans_a:
+        a = np.swapaxes(a, -1, -2)
+    if trans_b:
+        b = np.swapaxes(b, -1, -2)
+    return np.einsum("...ij,...jk->...ik", a, b)
+
+
+CASES.update({
+    "Clip": [
+        Case(_u((3, 4)), _clip_ref, args={"min": -1.0, "max": 1.0}, id="both-bounds"),
+        Case(_u((5,)), _clip_ref, args={"min": 0.0}, id="min-only"),
+        Case(_u((2, 3)), lambda x: x.copy(), id="no-bounds"),
+        Case(_u((2, 3), dtype=np.float32), _clip_ref, args={"max": 0.5}, inplace=True,
+             id="inplace-float32"),
+    ],
+    "Max": [
+        Case(_u((3, 4), (3, 4)), _extreme_ref(lambda a, b: a > b), id="two"),
+        Case(_u((2, 3), (2, 3), (2, 3)), _extreme_ref(lambda a, b: a > b), id="three"),
+        Case(_u((4,)), _extreme_ref(lambda a, b: a > b), id="one-input"),
+    ],
+    "Min": [
+        Case(_u((3, 4), (3, 4)), _extreme_ref(lambda a, b: a < b), id="two"),
+        Case(_u((2, 3), (2, 3), (2, 3)), _extreme_ref(lambda a, b: a < b), id="three"),
+    ],
+    "SumElements": [
+        Case(_u((3, 4)), lambda x: np.array(sum(x.reshape(-1).tolist())), id="sum"),
+        Case(_u((2, 3, 4)), lambda x, average: np.array(sum(x.reshape(-1).tolist()) / 24),
+             args={"average": 1}, id="average"),
+        Case(_u((5,), dtype=np.float32),
+             lambda x: np.array(sum(x.astype(np.float64).tolist()), x.dtype), id="float32"),
+    ],
+    "SumSqrElements": [
+        Case(_u((3, 4)), lambda x: np.array(sum(v * v for v in x.reshape(-1).tolist())),
+             id="sum"),
+        Case(_u((6,)), lambda x, average: np.array(sum(v * v for v in x.tolist()) / 6),
+             args={"average": 1}, id="average"),
+    ],
+    "BatchMatMul": [
+        Case(_u((2, 3, 4), (2, 4, 5)), _batch_matmul_ref, id="plain"),
+        Case(_u((2, 3, 4), (2, 5, 4)), _batch_matmul_ref, args={"trans_b": 1}, id="trans-b"),
+        Case(_u((2, 4, 3), (2, 4, 5)), _batch_matmul_ref, args={"trans_a": 1}, id="trans-a"),
+        Case(_u((2, 4, 3), (2, 5, 4)), _batch_matmul_ref, args={"trans_a": 1, "trans_b": 1},
+             id="trans-both"),
+        Case(_u((3, 4), (4, 2)), _batch_matmul_ref, id="2d"),
+        Case(_u((2, 2, 3, 4), (2, 2, 4, 1)), _batch_matmul_ref, id="4d"),
+        Case(_u((2, 3, 4), (4, 5)), _batch_matmul_ref, args={"broadcast": 1},
+             skip_grad="no gradient with broadcast=1 (as in Caffe2)", id="broadcast"),
+    ],
+})
+
+GRADIENT_OPS.update({
+    "ClipGradient": "Clip",
+    "MaxGradient": "Max",
+    "MinGradient": "Min",
+    "SumElementsGradient": "SumElements",
+})

@@ -7,6 +7,8 @@ taken where the function is smooth.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from op_case import Case
 
@@ -131,3 +133,94 @@ GRADIENT_OPS: dict[str, str] = {
     "TanhGradient": "Tanh",
     "SoftmaxGradient": "Softmax",
 }
+
+
+# ---- PRelu, Elu, Softplus, LayerNorm --------------------------------------------------------
+
+
+def _away(shape):
+    """Normal values moved at least 0.1 away from 0 (the kinks of PRelu and Elu)."""
+    def make(rng):
+        x = rng.normal(size=shape)
+        return x + np.where(x >= 0, 0.1, -0.1)
+    return make
+
+
+def ref_prelu(x, slope, order="NCHW"):
+    out = x.copy()
+    axis = 1 if order == "NCHW" else x.ndim - 1
+    for idx in np.ndindex(x.shape):
+        s = slope.reshape(-1)[0] if slope.size == 1 else slope[idx[axis]]
+        if x[idx] <= 0:
+            out[idx] = s * x[idx]
+    return out
+
+
+def ref_elu(x, alpha=1.0):
+    return np.array([v if v > 0 else alpha * (math.exp(v) - 1) for v in x.reshape(-1)],
+                    dtype=x.dtype).reshape(x.shape)
+
+
+def ref_softplus(x):
+    return np.array([math.log1p(math.exp(v)) for v in x.reshape(-1)],
+                    dtype=x.dtype).reshape(x.shape)
+
+
+def ref_layer_norm(x, gamma=None, beta=None, axis=1, epsilon=1e-5, elementwise_affine=0):
+    ax = axis % x.ndim
+    n = int(np.prod(x.shape[:ax]))
+    rows = x.reshape(n, -1)
+    y = np.empty_like(rows)
+    means = np.empty(n, x.dtype)
+    stds = np.empty(n, x.dtype)
+    for i, r in enumerate(rows):
+        m = sum(r.tolist()) / r.size
+        v = sum((t - m) ** 2 for t in r.tolist()) / r.size
+        means[i], stds[i] = m, math.sqrt(v + epsilon)
+        y[i] = (r - m) / stds[i]
+        if elementwise_affine:
+            y[i] = y[i] * np.reshape(gamma, -1) + np.reshape(beta, -1)
+    stat = x.shape[:ax] + (1,)
+    return y.reshape(x.shape), means.reshape(stat), stds.reshape(stat)
+
+
+CASES.update({
+    "PRelu": [
+        Case(lambda rng: [_away((2, 3, 4))(rng), rng.uniform(0.1, 0.5, size=3)], ref_prelu,
+             id="per-channel-nchw"),
+        Case(lambda rng: [_away((4, 3))(rng), np.array([0.25])], ref_prelu, id="shared"),
+        Case(lambda rng: [_away((2, 2, 3))(rng), rng.uniform(0.1, 0.5, size=3)], ref_prelu,
+             args={"order": "NHWC"}, id="per-channel-nhwc"),
+    ],
+    "Elu": [
+        Case(lambda rng: [_away((3, 4))(rng)], ref_elu, id="default-alpha"),
+        Case(lambda rng: [_away((5,))(rng)], ref_elu, args={"alpha": 0.5}, id="alpha"),
+        Case(lambda rng: [_away((2, 3))(rng)], ref_elu, inplace=True, id="inplace"),
+    ],
+    "Softplus": [
+        Case(lambda rng: [rng.normal(size=(3, 4)) * 3], ref_softplus, id="2d"),
+        Case(lambda rng: [rng.normal(size=(4,)).astype(np.float32)], ref_softplus,
+             id="float32"),
+    ],
+    "LayerNorm": [
+        Case(lambda rng: [rng.normal(size=(2, 3, 4))], ref_layer_norm, grad_outputs=[0],
+             id="axis1"),
+        Case(lambda rng: [rng.normal(size=(2, 3, 4))], ref_layer_norm, args={"axis": -1},
+             grad_outputs=[0], id="last-axis"),
+        Case(lambda rng: [rng.normal(size=(3, 5))], ref_layer_norm,
+             args={"epsilon": 0.25}, grad_outputs=[0], id="epsilon"),
+        Case(lambda rng: [rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 4)),
+                          rng.normal(size=(3, 4))], ref_layer_norm,
+             args={"elementwise_affine": 1}, grad_outputs=[0], id="affine"),
+        Case(lambda rng: [rng.normal(size=(2, 3, 4)), rng.normal(size=(4,)),
+                          rng.normal(size=(4,))], ref_layer_norm,
+             args={"axis": 2, "elementwise_affine": 1}, grad_outputs=[0], id="affine-axis2"),
+    ],
+})
+
+GRADIENT_OPS.update({
+    "PReluGradient": "PRelu",
+    "EluGradient": "Elu",
+    "SoftplusGradient": "Softplus",
+    "LayerNormGradient": "LayerNorm",
+})

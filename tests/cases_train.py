@@ -150,3 +150,55 @@ CASES: dict[str, list[Case]] = {
 GRADIENT_OPS: dict[str, str] = {"WeightedSumGradient": "WeightedSum"}
 
 TESTED_ELSEWHERE: dict[str, str] = {}
+
+
+# ---- Adagrad, RmsProp -----------------------------------------------------------------------
+
+
+def _adagrad_inputs(dtype=np.float32, shape=(3, 2)):
+    def make(rng):
+        return [rng.normal(size=shape).astype(dtype), rng.uniform(0, 1, size=shape).astype(dtype),
+                rng.normal(size=shape).astype(dtype), np.array([-0.1], dtype)]
+    return make
+
+
+def _adagrad_ref(param, moment, grad, lr, epsilon=1e-5, decay=1.0, n_out=2):
+    p, h = param.copy(), moment.copy()
+    eff, upd = np.empty_like(param), np.empty_like(param)
+    for idx in np.ndindex(param.shape):
+        h[idx] = decay * moment[idx] + grad[idx] ** 2
+        eff[idx] = lr[0] / (math.sqrt(h[idx]) + epsilon)
+        upd[idx] = eff[idx] * grad[idx]
+        p[idx] = param[idx] + upd[idx]
+    return (p, h, eff, upd)[:n_out]
+
+
+def _rms_prop_inputs(dtype=np.float32, shape=(4,)):
+    def make(rng):
+        return [rng.normal(size=shape).astype(dtype), rng.uniform(0, 1, size=shape).astype(dtype),
+                rng.normal(size=shape).astype(dtype), np.array([1.0], dtype)]
+    return make
+
+
+def _rms_prop_ref(grad, ms, mom, lr, decay=0.9, momentum=0.0, epsilon=1e-5):
+    new_ms, new_mom = ms.copy(), mom.copy()
+    for idx in np.ndindex(grad.shape):
+        new_ms[idx] = ms[idx] + (1 - decay) * (grad[idx] ** 2 - ms[idx])
+        new_mom[idx] = momentum * mom[idx] + lr[0] * grad[idx] / math.sqrt(epsilon + new_ms[idx])
+    return new_mom.copy(), new_ms, new_mom
+
+
+CASES.update({
+    "Adagrad": [
+        Case(_adagrad_inputs(), _adagrad_ref, inplace=True, id="default"),
+        Case(_adagrad_inputs(np.float64, (5,)), _adagrad_ref,
+             args={"epsilon": 1e-4, "decay": 0.9}, id="float64-decay"),
+        Case(_adagrad_inputs(), lambda *a: _adagrad_ref(*a, n_out=4), n_outputs=4,
+             id="effective-lr-and-update"),
+    ],
+    "RmsProp": [
+        Case(_rms_prop_inputs(), _rms_prop_ref, inplace=True, id="default"),
+        Case(_rms_prop_inputs(np.float64, (2, 3)), _rms_prop_ref,
+             args={"decay": 0.8, "momentum": 0.5, "epsilon": 1e-4}, id="momentum"),
+    ],
+})

@@ -238,35 +238,39 @@ def test_op_categories():
     assert cat(op("ConstantFill", [], ["B"])) == "forward"
 
 
-def test_teaching_style_colours_params_and_legend():
+def test_teaching_style_colours_ops_and_roles_and_has_a_legend():
     ops = FORWARD + GRADIENTS + UPDATES
     graph = net_drawer.GetPydotGraph(ops, "train", style="teaching")
     colors = net_drawer.CATEGORY_COLORS
-    assert _node_attrs(graph, '"FC (op#5)"')["color"] == colors["forward"]
-    assert _node_attrs(graph, '"ConstantFill (op#8)"')["color"] == colors["gradient"]
-    assert _node_attrs(graph, '"Iter (op#12)"')["color"] == colors["update"]
+    assert _node_attrs(graph, '"FC (op#5)"')["fillcolor"] == colors["forward"]
+    assert _node_attrs(graph, '"ConstantFill (op#8)"')["fillcolor"] == colors["gradient"]
+    assert _node_attrs(graph, '"Iter (op#12)"')["fillcolor"] == colors["update"]
     assert "WeightedSum(W, ONE, W_grad, LR) -> W" in _node_attrs(
         graph, '"WeightedSum (op#14)"')["tooltip"]
-    # parameters: W and B (get gradients, are external inputs); not ITER, X, W_gt, ONE
+    # parameters: W and B (rewritten by WeightedSum from W_grad / B_grad); not ITER, X, ONE
     for name in ('"W0"', '"W1"', '"B0"', '"B1"'):
         assert _node_attrs(graph, name).get("fillcolor") == net_drawer.PARAM_FILL
-    for name in ('"ITER0"', '"X0"', '"W_gt0"', '"ONE0"'):
-        assert "fillcolor" not in _node_attrs(graph, name)
+    for name in ('"ITER0"', '"X0"', '"W_gt0"', '"ONE0"', '"LR0"'):
+        assert _node_attrs(graph, name).get("fillcolor") != net_drawer.PARAM_FILL
     assert _node_attrs(graph, '"W_grad0"')["color"] == colors["gradient"]
-    legend = graph.get_subgraph("cluster_legend")
-    assert legend
-    labels = [n.get_attributes()["label"] for n in legend[0].get_node_list()]
-    assert sorted(labels) == sorted(['"forward op"', '"gradient op"', '"update op"',
-                                     '"parameter"'])
-    assert net_drawer.GetPydotGraph(FORWARD, style="teaching").get_subgraph("cluster_legend")
-    assert not net_drawer.GetPydotGraph(ops).get_subgraph_list()  # classic: no legend
+    assert "dashed" in _node_attrs(graph, '"ONE0"')["style"]  # optimizer state
+    # versions are labelled where a blob has more than one
+    assert _node_attrs(graph, '"W1"')["label"] == '"W v1"'
+    assert _node_attrs(graph, '"X0"')["label"] == '"X"'
+    legend = _node_attrs(graph, '"legend"')["label"]
+    for entry in ("forward op", "gradient op", "update op", "parameter (learned)", "gradient",
+                  "optimizer state", "data, labels", "ground truth (*_gt)"):
+        assert f">{entry}<" in legend, entry
+    assert '"legend" [' in net_drawer.GetPydotGraph(FORWARD, style="teaching").to_string()
+    assert '"legend"' not in net_drawer.GetPydotGraph(ops).to_string()  # classic: no legend
 
 
 def test_explicit_params_and_forward_only_net():
     graph = net_drawer.GetPydotGraph(FORWARD, style="teaching")
-    assert "fillcolor" not in _node_attrs(graph, '"W0"')  # no gradients yet: no params
+    # no update ops yet: nothing is a parameter, W is an input like the data
+    assert _node_attrs(graph, '"W0"')["fillcolor"] != net_drawer.PARAM_FILL
     graph = net_drawer.GetPydotGraph(FORWARD, style="teaching", params=["W_gt"])
-    assert "fillcolor" in _node_attrs(graph, '"W_gt0"')
+    assert _node_attrs(graph, '"W_gt0"')["fillcolor"] == net_drawer.PARAM_FILL
 
 
 def test_blob_shapes_from_workspace(tmp_path):
@@ -497,20 +501,27 @@ def test_net_repr_mimebundle_is_png_and_text():
     net = core.Net("shown")
     net.FC(["X", "W", "b"], "Y")
     net.Relu("Y", "Y")
-    bundle = net._repr_mimebundle_()
+    bundle, metadata = net._repr_mimebundle_()
     assert set(bundle) == {"image/png", "text/plain"}
     assert isinstance(bundle["image/png"], bytes) and bundle["image/png"].startswith(PNG)
     assert "Relu(Y) -> Y" in bundle["text/plain"]
+    # shown 1:1: the display width is the picture's natural width
+    assert metadata["image/png"]["width"] == png_size(bundle["image/png"])[0]
 
 
 def test_mimebundle_svg_on_request_and_options():
-    bundle = net_drawer.net_mimebundle(NetDef(name="n", op=list(FORWARD)), "t", format="svg")
+    bundle, _ = net_drawer.net_mimebundle(NetDef(name="n", op=list(FORWARD)), "t", format="svg")
     assert set(bundle) == {"image/svg+xml", "text/plain"}
-    assert "<svg" in bundle["image/svg+xml"]
+    svg = bundle["image/svg+xml"]
+    assert "<svg" in svg and "max-width: 100%" in svg and "viewBox" in svg
     old = net_drawer.set_display_options()
     try:
         net_drawer.set_display_options(enabled=False)
-        assert net_drawer.net_mimebundle(FORWARD, "t") == {"text/plain": "t"}
+        assert net_drawer.net_mimebundle(FORWARD, "t") == ({"text/plain": "t"}, {})
+        net_drawer.set_display_options(enabled=True, style="classic", rankdir="LR")
+        classic, _ = net_drawer.net_mimebundle(FORWARD, "t")
+        width, height = png_size(classic["image/png"])
+        assert width > 3 * height  # Caffe2's left-to-right look on request
     finally:
         net_drawer.set_display_options(**old)
     with pytest.raises(TypeError, match="unknown option 'colour'"):
@@ -519,15 +530,18 @@ def test_mimebundle_svg_on_request_and_options():
 
 def test_mimebundle_falls_back_to_text(monkeypatch, tmp_path):
     _no_renderer(monkeypatch, tmp_path)
-    bundle = core.Net("nodraw")._repr_mimebundle_()
+    bundle, _ = core.Net("nodraw")._repr_mimebundle_()
     assert set(bundle) == {"text/plain"}
     assert "(no drawing: No renderer for net drawings was found" in bundle["text/plain"]
+    assert "pip install graphviz-pure" in bundle["text/plain"]  # the whole reason, not cut
 
 
 def test_show_returns_ipython_image():
     pytest.importorskip("IPython")
     image = net_drawer.show(FORWARD + GRADIENTS, width=600, workspace=None)
     assert image.data.startswith(PNG) and image.width == 600
+    natural = net_drawer.show(FORWARD + GRADIENTS)
+    assert natural.width == png_size(natural.data)[0]
     assert hasattr(image, "_repr_png_")
     minimal = net_drawer.show(FORWARD, minimal="dependency", style="classic")
     assert minimal.data.startswith(PNG)

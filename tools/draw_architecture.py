@@ -27,7 +27,9 @@ LAYERS: list[tuple[str, list[str]]] = [
         "graphlab.checkpoint", "graphlab.db", "graphlab.blobdb", "graphlab.capi",
         "graphlab.flags", "graphlab.files",
     ]),
-    ("registry and ops: what each operator is", ["graphlab.registry", "graphlab.ops"]),
+    ("registry and ops: what each operator is", [
+        "graphlab.registry", "graphlab.ops", "graphlab.pyfunc",
+    ]),
     ("interpreter: what running a net means", [
         "graphlab.interpreter", "graphlab.diagnostics",
     ]),
@@ -36,10 +38,11 @@ LAYERS: list[tuple[str, list[str]]] = [
     ]),
     ("core: Caffe2's Net and CreateOperator", ["graphlab.core", "graphlab"]),
     ("drawer, visualize, model helpers", [
-        "graphlab.net_drawer", "graphlab.render", "graphlab.draw_cli", "graphlab.visualize",
+        "graphlab.net_drawer", "graphlab.teaching_view", "graphlab.net_graph",
+        "graphlab.net_roles", "graphlab.render", "graphlab.draw_cli", "graphlab.visualize",
         "graphlab.training", "graphlab.model_helper", "graphlab.brew", "graphlab.cnn",
         "graphlab.optimizer", "graphlab.gradient_checker", "graphlab.utils",
-        "graphlab.datasets", "graphlab.predictor",
+        "graphlab.datasets", "graphlab.predictor", "graphlab.onnx", "graphlab.cli",
     ]),
 ]
 

@@ -5,4 +5,4 @@ module of its family; the registry, the net drawer, the docs and the generic op 
 pick it up from there.
 """
 
-from . import db, fill, io, loss, math, nn, shape, train, vision  # noqa: F401
+from . import db, fill, io, loss, math, nn, python, shape, train, vision  # noqa: F401

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ..errors import ShapeError
-from ..registry import SHOULD_NOT_DO_GRADIENT, GradientContext, register_op
+from ..registry import NO_GRADIENT, SHOULD_NOT_DO_GRADIENT, GradientContext, register_op
 from ._util import require_float, shape_str
 from .nn import softmax_rows
 
@@ -437,3 +437,292 @@ def accuracy(predictions: np.ndarray, labels: np.ndarray, *, top_k: int = 1) -> 
     above = (predictions > own) | ((predictions == own) & smaller_index)
     correct = above.sum(axis=1) < top_k
     return np.asarray(correct.mean(), dtype=np.float32)
+
+
+# =========================================================================================
+# Distances, sigmoid cross-entropy and classification helpers: L1Distance, DotProduct,
+# CosineSimilarity, SigmoidCrossEntropyWithLogits, MakeTwoClass, ArgMax, OneHot.
+# =========================================================================================
+
+
+def _same_rows(op: str, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """X and Y (float, identical shapes) as ``[N, D]`` rows."""
+    require_float(op, "X", X)
+    require_float(op, "Y", Y)
+    if X.shape != Y.shape:
+        raise ShapeError(
+            f"{op}: X {shape_str(X)} and Y {shape_str(Y)} must have identical shapes "
+            "(the op compares row i of X with row i of Y).",
+            hint="reshape one of them so the two match.",
+        )
+    return _as_rows(X), _as_rows(Y)
+
+
+def _row_grads(op: str, X: np.ndarray, dOut: np.ndarray) -> np.ndarray:
+    N = _as_rows(X).shape[0]
+    if dOut.shape != (N,):
+        raise ShapeError(f"{op}: dY {shape_str(dOut)} must be 1-D of length N={N}.",
+                         hint="dY is the gradient of the per-row output, one entry per row.")
+    return dOut[:, None]
+
+
+def _pair_grad(grad_type: str):
+    def maker(g: GradientContext):
+        names = [g.GI(0), g.GI(1)]
+        return [g.op(grad_type, [g.I(0), g.I(1), g.GO(0)], names)], names
+
+    return maker
+
+
+# ---- L1Distance --------------------------------------------------------------------------
+
+#: Differences smaller than this count as zero in L1Distance's gradient (as in Caffe2).
+L1_EPS = 1e-12
+
+
+@register_op("L1Distance", grad=_pair_grad("L1DistanceGradient"))
+def l1_distance(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Row-wise L1 distance ``dist_i = Σ_j |x_ij − y_ij|``.
+
+    X, Y: identical float shapes, rows taken along axis 0 (a 1-D X has one number per
+    row) → dist ``(N,)``. Gradient: ``L1DistanceGradient(X, Y, dDist) -> (dX, dY)`` with
+    ``dX = dDist · sign(x − y)`` (0 where ``|x − y| <= 1e-12``) and ``dY = −dX``.
+    """
+    x, y = _same_rows("L1Distance", X, Y)
+    return np.abs(x - y).sum(axis=1)
+
+
+@register_op("L1DistanceGradient", outputs=2)
+def l1_distance_gradient(X: np.ndarray, Y: np.ndarray, dDist: np.ndarray):
+    """``dX = dDist · sign(X − Y)`` row by row, ``dY = −dX``; shapes of X and Y."""
+    x, y = _same_rows("L1DistanceGradient", X, Y)
+    g = _row_grads("L1DistanceGradient", X, dDist)
+    diff = x - y
+    sign = (diff > L1_EPS).astype(diff.dtype) - (diff < -L1_EPS).astype(diff.dtype)
+    dX = (g * sign).reshape(X.shape)
+    return dX, -dX
+
+
+# ---- DotProduct --------------------------------------------------------------------------
+
+
+@register_op("DotProduct", grad=_pair_grad("DotProductGradient"))
+def dot_product(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Row-wise dot product ``Z_i = Σ_j x_ij · y_ij``.
+
+    X, Y: identical float shapes (rows along axis 0) → Z ``(N,)``.
+    Gradient: ``DotProductGradient(X, Y, dZ) -> (dX, dY)`` with ``dX = dZ · Y``,
+    ``dY = dZ · X`` (row by row).
+    """
+    x, y = _same_rows("DotProduct", X, Y)
+    return np.einsum("ij,ij->i", x, y)
+
+
+@register_op("DotProductGradient", outputs=2)
+def dot_product_gradient(X: np.ndarray, Y: np.ndarray, dZ: np.ndarray):
+    """``dX = dZ · Y``, ``dY = dZ · X`` row by row; shapes of X and Y."""
+    x, y = _same_rows("DotProductGradient", X, Y)
+    g = _row_grads("DotProductGradient", X, dZ)
+    return (g * y).reshape(X.shape), (g * x).reshape(Y.shape)
+
+
+# ---- CosineSimilarity ----------------------------------------------------------------------
+
+#: Squared norms are raised to at least this before the square root (as in Caffe2).
+COSINE_EPS = 1e-12
+
+
+def _norms(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    eps = x.dtype.type(COSINE_EPS)
+    return (np.sqrt(np.maximum(np.einsum("ij,ij->i", x, x), eps)),
+            np.sqrt(np.maximum(np.einsum("ij,ij->i", y, y), eps)))
+
+
+@register_op("CosineSimilarity", grad=_pair_grad("CosineSimilarityGradient"))
+def cosine_similarity(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Row-wise cosine ``Z_i = x_i·y_i / (‖x_i‖ ‖y_i‖)``, in [−1, 1].
+
+    X, Y: identical float shapes (rows along axis 0) → Z ``(N,)``. Each squared norm is
+    raised to at least 1e-12 first, so a zero row gives 0, not a division by zero.
+    Gradient: ``CosineSimilarityGradient(X, Y, dZ) -> (dX, dY)`` with
+    ``dX = dZ · (y / (‖x‖‖y‖) − Z · x / ‖x‖²)`` and the same with x and y swapped.
+    """
+    x, y = _same_rows("CosineSimilarity", X, Y)
+    nx, ny = _norms(x, y)
+    return np.einsum("ij,ij->i", x, y) / (nx * ny)
+
+
+@register_op("CosineSimilarityGradient", outputs=2)
+def cosine_similarity_gradient(X: np.ndarray, Y: np.ndarray, dZ: np.ndarray):
+    """``dX = dZ · (y/(‖x‖‖y‖) − Z·x/‖x‖²)``, ``dY = dZ · (x/(‖x‖‖y‖) − Z·y/‖y‖²)``."""
+    x, y = _same_rows("CosineSimilarityGradient", X, Y)
+    g = _row_grads("CosineSimilarityGradient", X, dZ)
+    nx, ny = _norms(x, y)
+    z = (np.einsum("ij,ij->i", x, y) / (nx * ny))[:, None]
+    nx, ny = nx[:, None], ny[:, None]
+    dX = g * (y / (nx * ny) - z * x / (nx * nx))
+    dY = g * (x / (nx * ny) - z * y / (ny * ny))
+    return dX.reshape(X.shape), dY.reshape(Y.shape)
+
+
+# ---- SigmoidCrossEntropyWithLogits ----------------------------------------------------------
+
+
+def _log_sigmoid(x: np.ndarray) -> np.ndarray:
+    """``log σ(x) = −log(1 + e^(−x))``, without overflow."""
+    return -np.logaddexp(x.dtype.type(0), -x)
+
+
+def _sigmoid_xent_terms(x: np.ndarray, t: np.ndarray, log_D_trick: int,  # noqa: N803
+                        unjoined_lr_loss: int) -> np.ndarray:
+    """The per-element log-likelihood whose negated mean is the loss."""
+    if log_D_trick:
+        return (2 * t - 1) * _log_sigmoid(x)
+    if unjoined_lr_loss:
+        pos = (x >= 0).astype(x.dtype)
+        return x * t + (t - 1) * x * pos - (1 - t) * np.log1p(np.exp(x - 2 * x * pos))
+    return t * _log_sigmoid(x) + (1 - t) * _log_sigmoid(-x)
+
+
+def _sigmoid_xent_grad(g: GradientContext):
+    op = g.op("SigmoidCrossEntropyWithLogitsGradient", [g.GO(0), g.I(0), g.I(1)], [g.GI(0)])
+    return [op], [g.GI(0), None]
+
+
+def _check_xent_args(values: dict) -> str | None:
+    if values["log_D_trick"] and values["unjoined_lr_loss"]:
+        return "log_D_trick and unjoined_lr_loss cannot both be set (as in Caffe2)."
+    return None
+
+
+@register_op("SigmoidCrossEntropyWithLogits", grad=_sigmoid_xent_grad,
+             check_args=_check_xent_args)
+def sigmoid_cross_entropy_with_logits(
+    logits: np.ndarray, targets: np.ndarray, *, log_D_trick: int = 0,  # noqa: N803
+    unjoined_lr_loss: int = 0,
+) -> np.ndarray:
+    """Binary cross-entropy of ``σ(logits)`` against ``targets`` in [0, 1], averaged over
+    the last axis.
+
+    Per element, with ``p = σ(x)``: ``ℓ = −(t·log p + (1 − t)·log(1 − p))``, computed from
+    x without overflow. logits, targets: identical shapes ``[..., D]`` → loss
+    ``[...]`` (the mean of ℓ over the last axis; a 1-D input gives a 0-d loss).
+    ``log_D_trick=1`` uses ``−(2t − 1)·log p`` (the GAN "log D trick");
+    ``unjoined_lr_loss=1`` Caffe2's unjoined logistic loss
+    ``−(x·t + (t − 1)·x·[x ≥ 0] − (1 − t)·log(1 + exp(x − 2x·[x ≥ 0])))``.
+    Gradient: ``SigmoidCrossEntropyWithLogitsGradient(dLoss, logits, targets) -> dLogits``
+    (plain form: ``(σ(x) − t) · dLoss / D``); targets get none.
+    """
+    op = "SigmoidCrossEntropyWithLogits"
+    require_float(op, "logits", logits)
+    require_float(op, "targets", targets)
+    if logits.shape != targets.shape or logits.ndim == 0:
+        raise ShapeError(
+            f"{op}: logits {shape_str(logits)} and targets {shape_str(targets)} must have "
+            "identical shapes with at least one dimension.",
+            hint="one target probability per logit, e.g. both [N, D].",
+        )
+    terms = _sigmoid_xent_terms(logits, targets, log_D_trick, unjoined_lr_loss)
+    return np.asarray(-terms.mean(axis=-1))
+
+
+@register_op("SigmoidCrossEntropyWithLogitsGradient")
+def sigmoid_cross_entropy_with_logits_gradient(
+    dLoss: np.ndarray, logits: np.ndarray, targets: np.ndarray, *,  # noqa: N803
+    log_D_trick: int = 0, unjoined_lr_loss: int = 0,  # noqa: N803
+) -> np.ndarray:
+    """``dLogits = −dLoss · ∂(per-element log-likelihood)/∂x / D``; logits' shape.
+
+    Plain: ``(σ(x) − t) · dLoss / D``; log D trick: ``−(2t − 1)(1 − σ(x)) · dLoss / D``;
+    unjoined: ``−(t − (1 − t)·σ(x)) · dLoss / D`` (the same on both sides of 0).
+    """
+    x, t = logits, targets
+    D = x.shape[-1]
+    e = np.exp(-np.abs(x))
+    p = np.where(x >= 0, 1 / (1 + e), e / (1 + e))  # σ(x) without overflow
+    if log_D_trick:
+        d_terms = (2 * t - 1) * (1 - p)
+    elif unjoined_lr_loss:
+        d_terms = t - (1 - t) * p
+    else:
+        d_terms = t - p
+    g = np.asarray(dLoss)[..., None]
+    return (-g * d_terms / x.dtype.type(D)).astype(np.result_type(dLoss, x), copy=False)
+
+
+# ---- MakeTwoClass ---------------------------------------------------------------------------
+
+
+def _make_two_class_grad(g: GradientContext):
+    return [g.op("MakeTwoClassGradient", [g.GO(0)], [g.GI(0)])], [g.GI(0)]
+
+
+@register_op("MakeTwoClass", grad=_make_two_class_grad)
+def make_two_class(X: np.ndarray) -> np.ndarray:
+    """Turn probabilities p of the positive class into two-class rows ``[1 − p, p]``.
+
+    X: any float shape, values in [0, 1] → Y ``X.shape + [2]``. Handy before
+    ``LabelCrossEntropy`` or ``Accuracy`` on a sigmoid output.
+    Gradient: ``MakeTwoClassGradient(dY) -> dX`` with ``dX = dY[..., 1] − dY[..., 0]``.
+    """
+    require_float("MakeTwoClass", "X", X)
+    bad = np.flatnonzero((X < 0) | (X > 1))
+    if bad.size:
+        raise ShapeError(
+            f"MakeTwoClass: X holds {X.reshape(-1)[bad[0]]}, outside [0, 1]; its entries "
+            "are probabilities.",
+            hint="apply Sigmoid first to turn scores into probabilities.",
+        )
+    return np.stack([1 - X, X], axis=-1)
+
+
+@register_op("MakeTwoClassGradient")
+def make_two_class_gradient(dY: np.ndarray) -> np.ndarray:
+    """``dX = dY[..., 1] − dY[..., 0]``: dY ``[..., 2]`` → dX ``[...]``."""
+    if dY.ndim == 0 or dY.shape[-1] != 2:
+        raise ShapeError(f"MakeTwoClassGradient: dY {shape_str(dY)} must end in 2.")
+    return dY[..., 1] - dY[..., 0]
+
+
+# ---- ArgMax / OneHot ----------------------------------------------------------------------
+
+
+@register_op("ArgMax", grad=SHOULD_NOT_DO_GRADIENT)
+def arg_max(X: np.ndarray, *, axis: int = -1, keepdims: int = 1) -> np.ndarray:
+    """Index of the largest entry along ``axis`` (the first one on a tie), as int64.
+
+    X ``[2, 3, 4]``, ``axis=-1`` → ``[2, 3, 1]`` (``keepdims=1``, Caffe2's default) or
+    ``[2, 3]`` (``keepdims=0``). Not differentiable (an index has no gradient).
+    """
+    if X.ndim == 0 or not -X.ndim <= axis < X.ndim:
+        raise ShapeError(f"ArgMax: axis {axis} is out of range for X {shape_str(X)}.",
+                         hint=f"axis must lie in [{-max(X.ndim, 1)}, {max(X.ndim - 1, 0)}].")
+    out = np.argmax(X, axis=axis)
+    if keepdims:
+        out = np.expand_dims(out, axis)
+    return np.asarray(out, dtype=np.int64)
+
+
+@register_op("OneHot", grad=NO_GRADIENT)
+def one_hot(indices: np.ndarray, index_size_tensor: np.ndarray) -> np.ndarray:
+    """One row per index with a single 1.0: ``Y[i, indices[i]] = 1``.
+
+    indices: 1-D ints ``(N,)`` in ``[0, K)``; index_size_tensor: one int K →
+    Y float32 ``[N, K]``. Example: indices ``[0, 2]``, K = 3 → ``[[1, 0, 0], [0, 0, 1]]``.
+    No gradient (indices are not differentiable).
+    """
+    if indices.ndim != 1 or not np.issubdtype(indices.dtype, np.integer):
+        raise ShapeError(f"OneHot: indices must be a 1-D int array, got {shape_str(indices)}.",
+                         hint="feed np.array([...], dtype=np.int64).")
+    if index_size_tensor.size != 1 or not np.issubdtype(index_size_tensor.dtype, np.integer):
+        raise ShapeError(
+            f"OneHot: index_size_tensor must hold one int, got {shape_str(index_size_tensor)}.",
+            hint="feed np.array(K, dtype=np.int64).")
+    K = int(index_size_tensor.reshape(()))
+    bad = np.flatnonzero((indices < 0) | (indices >= K))
+    if bad.size:
+        raise ShapeError(f"OneHot: index {int(indices[bad[0]])} is outside [0, {K}).",
+                         hint="every index must be smaller than index_size_tensor.")
+    out = np.zeros((indices.shape[0], K), dtype=np.float32)
+    out[np.arange(indices.shape[0]), indices] = 1.0
+    return out

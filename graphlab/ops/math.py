@@ -725,3 +725,226 @@ def sum_reduce_like(A: np.ndarray, B: np.ndarray, *, axis: int = -1) -> np.ndarr
     """
     view = legacy_broadcast_shape("SumReduceLike", A.shape, B.shape, axis)
     return reduce_to_shape(A, view).reshape(B.shape)
+
+
+# =========================================================================================
+# More elementwise ops and reductions: Clip, Max, Min, SumElements, SumSqrElements,
+# BatchMatMul.
+# =========================================================================================
+
+# ---- Clip --------------------------------------------------------------------------------
+
+
+def _clip_grad(g: GradientContext):
+    return [g.op("ClipGradient", [g.O(0), g.GO(0)], [g.GI(0)])], [g.GI(0)]
+
+
+@register_op("Clip", inplace=[(0, 0)], grad=_clip_grad)
+def clip(X: np.ndarray, *, min: float | None = None, max: float | None = None) -> np.ndarray:
+    """``Y = min(max(X, min), max)``, elementwise. X: any shape → Y: same shape and dtype.
+
+    Without ``min`` (``max``) there is no lower (upper) bound; Caffe2's defaults were the
+    lowest and highest float, which amounts to the same.
+    Gradient: ``ClipGradient(Y, dY) -> dX`` with ``dX = dY`` where ``min < Y < max`` and 0
+    where Y sits on a bound (read from the *output* Y).
+    """
+    require_float("Clip", "X", X)
+    lo = -np.inf if min is None else min
+    hi = np.inf if max is None else max
+    return np.clip(X, X.dtype.type(lo), X.dtype.type(hi))
+
+
+@register_op("ClipGradient", inplace=[(1, 0)])
+def clip_gradient(Y: np.ndarray, dY: np.ndarray, *, min: float | None = None,
+                  max: float | None = None) -> np.ndarray:
+    """``dX = dY · [min < Y < max]`` from the forward *output* Y. Y, dY, dX: same shape."""
+    lo = -np.inf if min is None else min
+    hi = np.inf if max is None else max
+    inside = (Y > lo) & (Y < hi)
+    return np.where(inside, dY, np.zeros((), dY.dtype))
+
+
+# ---- Max / Min ---------------------------------------------------------------------------
+
+
+def _extreme(op: str, inputs: tuple[np.ndarray, ...], pick) -> np.ndarray:
+    out = inputs[0]
+    for i, x in enumerate(inputs[1:], start=1):
+        if x.shape != inputs[0].shape:
+            raise ShapeError(
+                f"{op}: input #{i} {shape_str(x)} and input #0 {shape_str(inputs[0])} must "
+                "have the same shape.",
+                hint="broadcast the smaller one first, e.g. with Expand or by feeding a "
+                "full-size array (Caffe2 1.4 read past the smaller input here and its "
+                "gradient crashed, so graphlab refuses).",
+            )
+        out = pick(out, x)
+    return np.array(out, copy=True) if out is inputs[0] else out
+
+
+def _extreme_grad(grad_type: str):
+    def maker(g: GradientContext):
+        n = len(g.forward.input)
+        names = [g.GI(i) for i in range(n)]
+        ins = [g.O(0), g.GO(0), *g.forward.input]
+        return [g.op(grad_type, ins, names)], names
+
+    return maker
+
+
+def _extreme_gradient(op: str, Y: np.ndarray, dY: np.ndarray,
+                      inputs: tuple[np.ndarray, ...]) -> np.ndarray | tuple[np.ndarray, ...]:
+    grads = []
+    for X in inputs:
+        g = np.where(X == Y, dY, np.zeros((), dY.dtype))
+        grads.append(g.astype(_grad_dtype(dY, X), copy=False))
+    return grads[0] if len(grads) == 1 else tuple(grads)
+
+
+@register_op("Max", inputs=(1, None), inplace=[(0, 0)], grad=_extreme_grad("MaxGradient"))
+def max_op(*X: np.ndarray) -> np.ndarray:
+    """Elementwise maximum of all inputs: ``Y = max(X_0, X_1, ...)``.
+
+    Inputs of one shape → Y: that shape. (No broadcasting: Caffe2 1.4 accepted
+    different shapes but read past the smaller input, and its gradient crashed.)
+    Gradient: ``MaxGradient(Y, dY, X_0, X_1, ...) -> (dX_0, dX_1, ...)``: each input gets
+    dY where it equals Y (on a tie, *every* input that equals Y gets all of dY, as in
+    Caffe2), else 0.
+    """
+    return _extreme("Max", X, np.maximum)
+
+
+@register_op("MaxGradient", inputs=(3, None), outputs=(1, None))
+def max_gradient(Y: np.ndarray, dY: np.ndarray, *X: np.ndarray):
+    """``dX_i = dY · [X_i = Y]``; all of one shape. Outputs one per X_i."""
+    return _extreme_gradient("MaxGradient", Y, dY, X)
+
+
+@register_op("Min", inputs=(1, None), inplace=[(0, 0)], grad=_extreme_grad("MinGradient"))
+def min_op(*X: np.ndarray) -> np.ndarray:
+    """Elementwise minimum of all inputs: ``Y = min(X_0, X_1, ...)``.
+
+    Shapes and gradient as for ``Max``: ``MinGradient(Y, dY, X_0, ...) -> (dX_0, ...)``.
+    """
+    return _extreme("Min", X, np.minimum)
+
+
+@register_op("MinGradient", inputs=(3, None), outputs=(1, None))
+def min_gradient(Y: np.ndarray, dY: np.ndarray, *X: np.ndarray):
+    """``dX_i = dY · [X_i = Y]``; all of one shape. Outputs one per X_i."""
+    return _extreme_gradient("MinGradient", Y, dY, X)
+
+
+# ---- SumElements / SumSqrElements -----------------------------------------------------------
+
+
+def _sum_elements_grad(g: GradientContext):
+    return [g.op("SumElementsGradient", [g.I(0), g.GO(0)], [g.GI(0)])], [g.GI(0)]
+
+
+@register_op("SumElements", grad=_sum_elements_grad)
+def sum_elements(X: np.ndarray, *, average: int = 0) -> np.ndarray:
+    """``Y = Σ X`` over every element (``average=1``: the mean). X: any shape → Y: 0-d.
+
+    Gradient: ``SumElementsGradient(X, dY) -> dX``, dY copied to every element (divided
+    by X's size when averaging).
+    """
+    require_float("SumElements", "X", X)
+    total = X.sum(dtype=X.dtype)
+    return np.asarray(total / X.dtype.type(X.size) if average else total, dtype=X.dtype)
+
+
+@register_op("SumElementsGradient")
+def sum_elements_gradient(X: np.ndarray, dY: np.ndarray, *, average: int = 0) -> np.ndarray:
+    """``dX = dY`` (or ``dY / X.size`` with ``average=1``) in every element; X's shape."""
+    if dY.size != 1:
+        raise ShapeError(f"SumElementsGradient: dY must hold one number, got {shape_str(dY)}.",
+                         hint="dY is the gradient of SumElements' scalar output.")
+    dtype = _grad_dtype(dY, X)
+    value = dY.reshape(()).astype(dtype)
+    if average:
+        value = value / dtype.type(X.size)
+    return np.full(X.shape, value, dtype=dtype)
+
+
+@register_op("SumSqrElements")
+def sum_sqr_elements(X: np.ndarray, *, average: int = 0) -> np.ndarray:
+    """``Y = Σ X²`` over every element (``average=1``: the mean). X: any shape → Y: 0-d.
+
+    No gradient: Caffe2 registered none, so a backward pass that reaches it stops with an
+    error (use ``SumElements`` of ``Sqr`` or ``SquaredL2Distance`` to train on it).
+    """
+    require_float("SumSqrElements", "X", X)
+    total = np.square(X).sum(dtype=X.dtype)
+    return np.asarray(total / X.dtype.type(X.size) if average else total, dtype=X.dtype)
+
+
+# ---- BatchMatMul -------------------------------------------------------------------------
+
+
+def _batch_operands(op: str, A: np.ndarray, B: np.ndarray, trans_a: int, trans_b: int,
+                    broadcast: int) -> tuple[np.ndarray, np.ndarray]:
+    for name, x in (("A", A), ("B", B)):
+        if x.ndim < 2:
+            raise ShapeError(
+                f"{op}: {name} {shape_str(x)} needs at least 2 dimensions (matrices).",
+                hint=f"reshape it, e.g. {name}.reshape(1, -1).",
+            )
+    if not broadcast and A.shape[:-2] != B.shape[:-2]:
+        raise ShapeError(
+            f"{op}: A {shape_str(A)} and B {shape_str(B)} have different batch dimensions "
+            f"{list(A.shape[:-2])} and {list(B.shape[:-2])}.",
+            hint="give both the same leading dimensions, or pass broadcast=1.",
+        )
+    a = np.swapaxes(A, -1, -2) if trans_a else A
+    b = np.swapaxes(B, -1, -2) if trans_b else B
+    if a.shape[-1] != b.shape[-2]:
+        raise ShapeError(
+            f"{op}: inner dimensions differ: op(A) {list(a.shape)} · op(B) {list(b.shape)} "
+            f"(trans_a={trans_a}, trans_b={trans_b}).",
+            hint="op(A)'s last dimension must equal op(B)'s second-to-last; check trans_a, "
+            "trans_b.",
+        )
+    return a, b
+
+
+def _batch_matmul_grad(g: GradientContext):
+    args = g.forward.args()
+    ta, tb = int(args.get("trans_a", 0)), int(args.get("trans_b", 0))
+    if int(args.get("broadcast", 0)):
+        raise GradientError(
+            "Gradient is not supported with broadcast=1 for BatchMatMul (as in Caffe2): the "
+            "broadcast batch dimensions would have to be summed back. Give A and B the same "
+            "batch dimensions to train through it.",
+        )
+    a, b, dy = g.I(0), g.I(1), g.GO(0)
+
+    def mm(x: str, y: str, out: str, t_a: int, t_b: int):
+        flags = {k: 1 for k, v in (("trans_a", t_a), ("trans_b", t_b)) if v}
+        return g.op("BatchMatMul", [x, y], [out], copy_args=False, **flags)
+
+    if not ta and not tb:
+        ops = [mm(dy, b, g.GI(0), 0, 1), mm(a, dy, g.GI(1), 1, 0)]
+    elif not ta and tb:
+        ops = [mm(dy, b, g.GI(0), 0, 0), mm(dy, a, g.GI(1), 1, 0)]
+    elif ta and not tb:
+        ops = [mm(b, dy, g.GI(0), 0, 1), mm(a, dy, g.GI(1), 0, 0)]
+    else:
+        ops = [mm(b, dy, g.GI(0), 1, 1), mm(dy, a, g.GI(1), 1, 1)]
+    return ops, [g.GI(0), g.GI(1)]
+
+
+@register_op("BatchMatMul", grad=_batch_matmul_grad)
+def batch_matmul(A: np.ndarray, B: np.ndarray, *, trans_a: int = 0, trans_b: int = 0,
+                 broadcast: int = 0) -> np.ndarray:
+    """A batch of matrix products: ``Y[i] = op(A[i]) · op(B[i])``.
+
+    A ``[..., M, K]`` and B ``[..., K, N]`` (after the optional transposes ``trans_a``,
+    ``trans_b`` of their last two axes) → Y ``[..., M, N]``. The batch dimensions ``...``
+    must be equal, unless ``broadcast=1`` lets NumPy broadcast them.
+    Example: A ``[2, 3, 4]``, B ``[2, 3, 4]``, ``trans_b=1`` → Y ``[2, 3, 3]``.
+    Gradient (as Caffe2 builds it, from two more BatchMatMul ops; for no transposes):
+    ``dA = BatchMatMul(dY, B, trans_b=1)``, ``dB = BatchMatMul(A, dY, trans_a=1)``.
+    """
+    a, b = _batch_operands("BatchMatMul", A, B, trans_a, trans_b, broadcast)
+    return np.matmul(a, b)

@@ -264,3 +264,238 @@ def softmax_gradient(Y: np.ndarray, dY: np.ndarray, *, axis: int = 1) -> np.ndar
     dy2 = dY.reshape(N, D)
     dx = y2 * (dy2 - (dy2 * y2).sum(axis=1, keepdims=True))
     return dx.reshape(Y.shape)
+
+
+# =========================================================================================
+# More activations and a normalisation layer: PRelu, Elu, Softplus, LayerNorm.
+# =========================================================================================
+
+# ---- PRelu -------------------------------------------------------------------------------
+
+
+def _prelu_slope(op: str, X: np.ndarray, slope: np.ndarray, order: str) -> np.ndarray:
+    """slope viewed so it broadcasts over X's channel axis (1 for NCHW, last for NHWC)."""
+    require_float(op, "X", X)
+    require_float(op, "slope", slope)
+    if order not in ("NCHW", "NHWC"):
+        raise ShapeError(f"{op}: order must be 'NCHW' or 'NHWC', got {order!r}.")
+    if slope.size == 1:
+        return slope.reshape(())
+    if X.ndim < 2:
+        raise ShapeError(f"{op}: X {shape_str(X)} has no channel axis for a slope per channel.",
+                         hint="give X shape [N, C, ...], or a single slope of shape [1].")
+    axis = 1 if order == "NCHW" else X.ndim - 1
+    C = X.shape[axis]
+    if slope.size != C:
+        raise ShapeError(
+            f"{op}: slope {shape_str(slope)} must have one entry per channel (C={C} on axis "
+            f"{axis} of X {shape_str(X)}) or a single entry.",
+            hint=f"make the slope with shape [{C}] (or [1] for one shared slope).",
+        )
+    view = [1] * X.ndim
+    view[axis] = C
+    return slope.reshape(view)
+
+
+def _prelu_grad(g: GradientContext):
+    names = [g.GI(0), g.GI(1)]
+    op = g.op("PReluGradient", [g.O(0), g.GO(0), g.I(0), g.I(1)], names)
+    return [op], names
+
+
+@register_op("PRelu", inplace=[(0, 0)], grad=_prelu_grad)
+def prelu(X: np.ndarray, slope: np.ndarray, *, order: str = "NCHW") -> np.ndarray:
+    """Parametric ReLU: ``Y = X`` where ``X > 0``, else ``slope_c · X`` (c: X's channel).
+
+    X ``[N, C, ...]`` (NCHW; ``order="NHWC"``: channels last), slope ``[C]`` (one learnt
+    slope per channel) or ``[1]`` (shared) → Y: X's shape.
+    Gradient: ``PReluGradient(Y, dY, X, slope) -> (dX, dslope)`` with
+    ``dX = dY · (1 if X > 0 else slope)`` and ``dslope_c = Σ dY · X`` over the entries of
+    channel c where ``X <= 0``.
+    """
+    s = _prelu_slope("PRelu", X, slope, order)
+    return np.where(X > 0, X, X * s).astype(np.result_type(X, slope), copy=False)
+
+
+@register_op("PReluGradient", outputs=2)
+def prelu_gradient(Y: np.ndarray, dY: np.ndarray, X: np.ndarray, slope: np.ndarray, *,
+                   order: str = "NCHW") -> tuple[np.ndarray, np.ndarray]:
+    """``dX = dY · (X > 0 ? 1 : slope)``; ``dslope = Σ dY · X · [X <= 0]`` per channel."""
+    s = _prelu_slope("PReluGradient", X, slope, order)
+    dX = np.where(X > 0, dY, dY * s)
+    part = np.where(X > 0, np.zeros((), dY.dtype), dY * X)
+    if slope.size == 1:
+        dslope = np.asarray(part.sum()).reshape(slope.shape)
+    else:
+        axis = 1 if order == "NCHW" else X.ndim - 1
+        others = tuple(d for d in range(X.ndim) if d != axis)
+        dslope = part.sum(axis=others).reshape(slope.shape)
+    return dX, dslope.astype(np.result_type(dY, slope), copy=False)
+
+
+# ---- Elu ---------------------------------------------------------------------------------
+
+
+def _elu_grad(g: GradientContext):
+    return [g.op("EluGradient", [g.O(0), g.GO(0)], [g.GI(0)])], [g.GI(0)]
+
+
+@register_op("Elu", inplace=[(0, 0)], grad=_elu_grad)
+def elu(X: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
+    """Exponential linear unit: ``Y = X`` where ``X > 0``, else ``alpha · (exp(X) − 1)``.
+
+    X: any float shape → Y: same shape and dtype.
+    Gradient: ``EluGradient(Y, dY) -> dX`` with ``dX = dY`` where ``Y > 0``, else
+    ``dY · (Y + alpha)`` (since ``d/dX alpha·(eˣ − 1) = alpha·eˣ = Y + alpha``).
+    """
+    require_float("Elu", "X", X)
+    a = X.dtype.type(alpha)
+    return np.where(X > 0, X, a * np.expm1(np.minimum(X, 0)))
+
+
+@register_op("EluGradient", inplace=[(1, 0)])
+def elu_gradient(Y: np.ndarray, dY: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
+    """``dX = dY`` where ``Y > 0``, else ``dY · (Y + alpha)``. Y, dY, dX: same shape."""
+    _check_pair("EluGradient", Y, dY)
+    return np.where(Y > 0, dY, dY * (Y + Y.dtype.type(alpha)))
+
+
+# ---- Softplus ------------------------------------------------------------------------------
+
+
+def _softplus_grad(g: GradientContext):
+    return [g.op("SoftplusGradient", [g.O(0), g.GO(0)], [g.GI(0)])], [g.GI(0)]
+
+
+@register_op("Softplus", inplace=[(0, 0)], grad=_softplus_grad)
+def softplus(X: np.ndarray) -> np.ndarray:
+    """``Y = log(1 + exp(X))``, a smooth ReLU, elementwise (computed without overflow).
+
+    X: any float shape → Y: same shape and dtype, all positive.
+    Gradient: ``SoftplusGradient(Y, dY) -> dX`` with ``dX = dY · (1 − exp(−Y))``, which
+    equals ``dY · sigmoid(X)``.
+    """
+    require_float("Softplus", "X", X)
+    return np.logaddexp(X.dtype.type(0), X)
+
+
+@register_op("SoftplusGradient", inplace=[(1, 0)])
+def softplus_gradient(Y: np.ndarray, dY: np.ndarray) -> np.ndarray:
+    """``dX = dY · (1 − exp(−Y))`` from the forward *output* Y. Y, dY, dX: same shape."""
+    _check_pair("SoftplusGradient", Y, dY)
+    return dY * -np.expm1(-Y)
+
+
+# ---- LayerNorm -----------------------------------------------------------------------------
+
+
+def _layer_norm_grad(g: GradientContext):
+    ins = [g.GO(0), g.O(0), g.O(1), g.O(2), g.I(0)]
+    if len(g.forward.input) == 3:  # elementwise_affine: gamma is read, gamma and beta learn
+        names = [g.GI(0), g.GI(1), g.GI(2)]
+        return [g.op("LayerNormGradient", [*ins, g.I(1)], names)], names
+    return [g.op("LayerNormGradient", ins, [g.GI(0)])], [g.GI(0)]
+
+
+def _layer_norm_arity(n_in: int, n_out: int) -> str | None:
+    if n_in == 2:
+        return ("LayerNorm takes X alone, or X, gamma and beta (with elementwise_affine=1); "
+                "got 2 inputs.")
+    return None
+
+
+def _affine(op: str, X: np.ndarray, axis: int, elementwise_affine: int,
+            params: dict[str, np.ndarray | None]) -> tuple[int, int, dict[str, np.ndarray]]:
+    """Rows ``(N, D)`` of X, and gamma/beta as ``(D,)`` vectors when the op is affine."""
+    N, D = _rows(op, X, axis)
+    given = {k: v for k, v in params.items() if v is not None}
+    if bool(elementwise_affine) != bool(given):
+        raise ShapeError(
+            f"{op}: elementwise_affine={elementwise_affine} but "
+            f"{'gamma and beta are given' if given else 'gamma and beta are missing'}.",
+            hint="pass X alone, or X, gamma, beta together with elementwise_affine=1.",
+        )
+    out = {}
+    for name, v in given.items():
+        require_float(op, name, v)
+        if v.size != D:
+            raise ShapeError(
+                f"{op}: {name} {shape_str(v)} must have one entry per normalised element "
+                f"(D = {D}: X {shape_str(X)} from axis {axis} on).",
+                hint=f"make {name} with shape X.shape[axis:] (or [{D}]).",
+            )
+        out[name] = v.reshape(D)
+    return N, D, out
+
+
+def _check_layer_norm_args(values: dict) -> str | None:
+    if values["epsilon"] < 0:
+        return f"epsilon must be >= 0, got {values['epsilon']}."
+    return None
+
+
+@register_op("LayerNorm", inputs=(1, 3), outputs=3, grad=_layer_norm_grad,
+             check_arity=_layer_norm_arity, check_args=_check_layer_norm_args)
+def layer_norm(X: np.ndarray, gamma: np.ndarray | None = None, beta: np.ndarray | None = None,
+               *, axis: int = 1, epsilon: float = 1e-5, elementwise_affine: int = 0
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Normalise each row to mean 0 and variance 1: outputs ``(Y, mean, std)``.
+
+    X is viewed as rows ``[N, D]`` with ``N = prod(X.shape[:axis])`` and
+    ``D = prod(X.shape[axis:])`` (``axis`` may be negative). Per row:
+    ``mean = Σ x / D``, ``std = sqrt(Σ (x − mean)² / D + epsilon)``, ``x̂ = (x − mean) / std``
+    and ``Y = x̂``; with ``elementwise_affine=1`` and inputs gamma, beta (D entries each,
+    usually shaped ``X.shape[axis:]``, learnt): ``Y = x̂ · gamma + beta``.
+    Y has X's shape; mean and std have shape ``X.shape[:axis] + [1]``.
+    Example: X ``[2, 3, 4]``, axis 1 → mean, std ``[2, 1]``; axis 2 → ``[2, 3, 1]``.
+    Gradient: ``LayerNormGradient(dY, Y, mean, std, X[, gamma]) -> dX[, dgamma, dbeta]``
+    with, per row and ``g = dY`` (times gamma when affine):
+    ``dX = (g − mean(g) − x̂ · mean(g · x̂)) / std``; ``dgamma = Σ_rows dY · x̂``,
+    ``dbeta = Σ_rows dY``.
+    """
+    require_float("LayerNorm", "X", X)
+    N, D, aff = _affine("LayerNorm", X, axis, elementwise_affine, {"gamma": gamma, "beta": beta})
+    ax = axis % X.ndim
+    x2 = X.reshape(N, D)
+    mean = x2.mean(axis=1, keepdims=True)
+    centred = x2 - mean
+    var = (centred * centred).mean(axis=1, keepdims=True)
+    std = np.sqrt(var + X.dtype.type(epsilon))
+    y = centred / std
+    if aff:
+        y = y * aff["gamma"] + aff["beta"]
+    stat_shape = (*X.shape[:ax], 1)
+    return y.reshape(X.shape), mean.reshape(stat_shape), std.reshape(stat_shape)
+
+
+def _layer_norm_grad_arity(n_in: int, n_out: int) -> str | None:
+    if (n_in, n_out) not in ((5, 1), (6, 3)):
+        return ("LayerNormGradient takes (dY, Y, mean, std, X) -> dX, or with gamma as a "
+                f"sixth input -> (dX, dgamma, dbeta); got {n_in} inputs, {n_out} outputs.")
+    return None
+
+
+@register_op("LayerNormGradient", inputs=(5, 6), outputs=(1, 3),
+             check_arity=_layer_norm_grad_arity)
+def layer_norm_gradient(dY: np.ndarray, Y: np.ndarray, mean: np.ndarray, std: np.ndarray,
+                        X: np.ndarray, gamma: np.ndarray | None = None, *, axis: int = 1,
+                        epsilon: float = 1e-5, elementwise_affine: int = 0):
+    """``dX = (g − mean(g) − x̂ · mean(g · x̂)) / std`` per row, ``x̂ = (X − mean) / std``,
+    ``g = dY`` (``dY · gamma`` when affine; then also ``dgamma = Σ_rows dY · x̂`` and
+    ``dbeta = Σ_rows dY``, shaped like gamma).
+
+    dY, Y, X: X's shape; mean, std: one entry per row. Y is not needed (x̂ is recomputed
+    from X, which also works when gamma and beta changed Y).
+    """
+    N, D = _rows("LayerNormGradient", X, axis)
+    d2 = dY.reshape(N, D)
+    s = std.reshape(N, 1)
+    xhat = (X.reshape(N, D) - mean.reshape(N, 1)) / s
+    g = d2 * gamma.reshape(D) if gamma is not None else d2
+    dx = (g - g.mean(axis=1, keepdims=True)
+          - xhat * (g * xhat).mean(axis=1, keepdims=True)) / s
+    if gamma is None:
+        return dx.reshape(X.shape)
+    dgamma = (d2 * xhat).sum(axis=0).reshape(gamma.shape)
+    dbeta = d2.sum(axis=0).reshape(gamma.shape)
+    return dx.reshape(X.shape), dgamma, dbeta

@@ -36,12 +36,14 @@ from ..registry import (
 from ._util import require_float, shape_str
 
 __all__ = [
+    "adagrad",
     "adam",
     "atomic_iter",
     "create_mutex",
     "iter_op",
     "learning_rate",
     "momentum_sgd_update",
+    "rms_prop",
     "weighted_sum",
     "weighted_sum_gradient",
 ]
@@ -448,3 +450,55 @@ def adam(param: np.ndarray, moment_1: np.ndarray, moment_2: np.ndarray, grad: np
     return new_param, m.reshape(moment_1.shape), v.reshape(moment_2.shape)
 
 
+
+# =========================================================================================
+# Adagrad and RmsProp: the update ops behind optimizer.build_adagrad / build_rms_prop.
+# =========================================================================================
+
+
+@register_op("Adagrad", outputs=(2, 4), inplace=[(0, 0), (1, 1)], grad=SHOULD_NOT_DO_GRADIENT)
+def adagrad(param: np.ndarray, moment: np.ndarray, grad: np.ndarray, lr: np.ndarray, *,
+            epsilon: float = 1e-5, decay: float = 1.0, ctx: OpContext):
+    """Adagrad, fused: outputs ``(param, moment)``, usually in place, and optionally
+    ``effective_lr`` and ``update``.
+
+    With g the gradient and h the running sum of squared gradients (``moment``):
+    ``h ← decay·h + g²``; ``param ← param + lr·g / (sqrt(h) + ε)``. Each entry gets its own
+    step size ``lr / (sqrt(h) + ε)``, which shrinks as its gradients pile up. lr holds
+    one number and is *negative* by convention (as for ``WeightedSum``); ``build_adagrad``
+    passes ε = 1e-4, the op's own default is 1e-5. The optional third and fourth outputs
+    are that per-entry ``effective_lr`` and the ``update`` ``lr·g / (sqrt(h) + ε)``.
+    param, moment and grad have the same number of elements. Like Caffe2, a backward pass
+    that reaches it is an error (an update is not differentiated).
+    """
+    _same_size("Adagrad", {"param": param, "moment": moment, "grad": grad})
+    rate = _lr_value("Adagrad", lr)
+    g = grad.reshape(param.shape)
+    h = moment.reshape(param.shape) * moment.dtype.type(decay) + g * g
+    effective = rate / (np.sqrt(h) + h.dtype.type(epsilon))
+    update = effective * g
+    outs = (param + update, h.reshape(moment.shape), effective, update)
+    return outs[:len(ctx.op.output)]
+
+
+@register_op("RmsProp", outputs=3, inplace=[(0, 0), (1, 1), (2, 2)],
+             grad=SHOULD_NOT_DO_GRADIENT)
+def rms_prop(grad: np.ndarray, mean_squares: np.ndarray, mom: np.ndarray, lr: np.ndarray, *,
+             decay: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-5):
+    """RMSProp's step, fused: outputs ``(grad_out, mean_squares, mom)``.
+
+    With g the gradient and ``ms`` the running mean of g²:
+    ``ms ← ms + (1 − decay)·(g² − ms)``; ``mom ← momentum·mom + lr·g / sqrt(ε + ms)``;
+    ``grad_out = mom``. The op does not touch the parameter: ``build_rms_prop`` runs it
+    with lr = 1 and then ``MomentumSGDUpdate([grad_out, mom, lr, param], ...)`` with the
+    real (positive) learning rate, which subtracts ``lr·grad_out`` from the parameter.
+    grad, mean_squares and mom have the same number of elements; lr holds one number.
+    A backward pass that reaches it is an error, as in Caffe2.
+    """
+    _same_size("RmsProp", {"grad": grad, "mean_squares": mean_squares, "mom": mom})
+    rate = _lr_value("RmsProp", lr)
+    g = grad.reshape(mean_squares.shape)
+    ms = mean_squares + (1 - mean_squares.dtype.type(decay)) * (g * g - mean_squares)
+    new_mom = (mom.reshape(ms.shape) * mom.dtype.type(momentum)
+               + rate * g / np.sqrt(ms.dtype.type(epsilon) + ms))
+    return new_mom.reshape(grad.shape), ms, new_mom.reshape(mom.shape)

@@ -193,6 +193,37 @@ DEPARTURES: list[Departure] = [
         "Adding an external output the net does not make is an AssertionError in Caffe2 "
         "(a bare assert); graphlab raises a ValueError that names the net and the blob.",
     ),
+    # ---- the ops added for issue 15 item 5 and the Python op ------------------------
+    Departure(
+        "python-op-process-local",
+        ("forward:Python/*",),
+        "A Python op runs a function registered in the process that called net.Python; "
+        "Caffe2's process has not registered graphlab's test function, so it refuses the "
+        "op. tests/test_python_op.py runs one program (with the Python_Op tutorial's "
+        "calls) in both systems instead: they print the same nets and numbers.",
+    ),
+    Departure(
+        "gather-dense-gradient",
+        ("gradient:Gather/*:ops",),
+        "Caffe2 gives Gather a sparse gradient: no op, and a GradientSlice(indices, dY) "
+        "in the gradient map for sparse optimizers. graphlab has dense gradients only, so "
+        "it emits Caffe2's own SparseToDense(indices, dY, data), whose values equal "
+        "Caffe2's slice made dense (tests/fidelity/test_more_ops.py compares them).",
+    ),
+    Departure(
+        "sparse-to-dense-nd-indices",
+        ("forward:SparseToDense/2d-indices:raises",),
+        "Caffe2's SparseToDense takes 1-D indices only; graphlab's also takes the n-D "
+        "indices of Gather, whose gradient it is, so Gather with a matrix of indices can "
+        "be trained.",
+    ),
+    Departure(
+        "layer-norm-float64-gradient",
+        ("gradient:LayerNorm/*:run",),
+        "Caffe2 1.4's LayerNormGradient has a float kernel only and refuses float64; "
+        "graphlab computes it in float64 too (gradient checks need it). In float32 both "
+        "agree (tests/fidelity/test_more_ops.py).",
+    ),
     # ---- learning-rate policies ------------------------------------------------------------
     Departure(
         "slope-policy",
