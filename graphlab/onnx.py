@@ -242,6 +242,33 @@ def _transpose(g: GraphBuilder, v: OpView) -> None:
     g.node("Transpose", v.inputs[:1], v.outputs[:1], perm=[int(a) for a in axes])
 
 
+def _flatten_op(g: GraphBuilder, v: OpView) -> None:
+    """Caffe2's and ONNX's Flatten agree: ``[prod(dims before axis), prod(dims from axis)]``."""
+    g.node("Flatten", v.inputs[:1], v.outputs[:1], axis=v.args["axis"])
+
+
+def _concat(g: GraphBuilder, v: OpView) -> None:
+    """``Concat(axis)``; ``order`` picks the channel axis (NCHW: 1, NHWC: 3); with
+    ``add_axis=1`` each input first gets a new axis there (``Unsqueeze``). The second
+    output, ``split_info`` (each input's length along the axis, int32), is a constant
+    when something reads it: the lengths are fixed by the input shapes."""
+    order = v.args["order"]
+    axis = {"NCHW": 1, "NHWC": 3}.get(order, v.args["axis"]) if order else v.args["axis"]
+    axis %= len(v.out_shapes[0])
+    parts = list(v.inputs)
+    if v.args["add_axis"]:
+        axes = g.constant("concat_axes", np.array([axis], dtype=np.int64))
+        parts = []
+        for name in v.inputs:
+            parts.append(g.fresh(name + "_unsqueezed"))
+            g.node("Unsqueeze", [name, axes], [parts[-1]])
+    g.node("Concat", parts, v.outputs[:1], axis=axis)
+    if len(v.outputs) > 1 and v.used[1]:
+        lengths = [1] * len(parts) if v.args["add_axis"] else [s[axis] for s in v.in_shapes]
+        g.node("Identity", [g.constant("split_info", np.array(lengths, dtype=np.int32))],
+               v.outputs[1:2])
+
+
 def _window_attrs(v: OpView, pool: bool) -> dict[str, Any]:
     """kernel_shape, strides, pads (and dilations for Conv) from graphlab's own window
     geometry, so Caffe2's pad arguments and ``legacy_pad`` rules mean the same here: ONNX
@@ -315,6 +342,8 @@ CONVERTERS: dict[str, Converter] = {
     "Mul": _elementwise("Mul"),
     "Reshape": _reshape,
     "Transpose": _transpose,
+    "Flatten": _flatten_op,
+    "Concat": _concat,
     "Conv": _conv,
     "MaxPool": _pool("MaxPool"),
     "AveragePool": _pool("AveragePool"),

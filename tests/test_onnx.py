@@ -294,3 +294,19 @@ def test_training_mode_vision_ops_are_refused():
     net.MaxPool("X", "Y", kernel=2, order="NHWC")
     with pytest.raises(glonnx.ExportError, match=r"op #0 MaxPool .*channels-first"):
         glonnx.export(net, {}, inputs={"X": np.ones((1, 4, 4, 3), np.float32)})
+
+
+def test_flatten_and_concat_match_graphlab():
+    """Flatten at an inner axis; Concat along the channels (order="NCHW") and stacking on
+    a new last axis (add_axis=1, axis=-1), both split_info outputs read."""
+    rng = np.random.default_rng(6)
+    feeds = {"X": rng.standard_normal((2, 3, 4, 5)).astype(np.float32),
+             "Z": rng.standard_normal((2, 2, 4, 5)).astype(np.float32),
+             "X2": rng.standard_normal((2, 3, 4, 5)).astype(np.float32)}
+    net = core.Net("joins")
+    f = net.Flatten("X", "f", axis=2)                                  # [6, 20]
+    both, info = net.Concat(["X", "Z"], ["both", "info"], order="NCHW")  # [2, 5, 4, 5]
+    stacked, info2 = net.Concat(["X", "X2"], ["stacked", "info2"], axis=-1, add_axis=1)
+    net.AddExternalOutputs(f, both, info, stacked, info2)
+    model = _check_same(net, feeds, {k: v * 3 for k, v in feeds.items()}, source={})
+    assert [o.name for o in model.graph.output] == ["f", "both", "info", "stacked", "info2"]
