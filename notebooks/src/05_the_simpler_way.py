@@ -293,12 +293,47 @@ ax2.set_title("decision boundary")
 plt.tight_layout()
 
 # %% [markdown]
+# ## Take the model elsewhere: ONNX
+#
+# ONNX is the file format today's runtimes share. `graphlab.onnx.export` writes a *prediction* net
+# (no loss, no optimizer) with the trained parameters inside, and onnxruntime, a production runtime,
+# runs it with the same numbers. We rebuild the classifier's forward pass with `init_params=False`
+# (its parameters are already in the workspace) and a `Softmax` at the end.
+
+# %%
+import os
+import tempfile
+
+import onnxruntime as ort
+
+from graphlab import onnx as glonnx
+
+predict = model_helper.ModelHelper(name="spiral_predict", init_params=False)
+h = brew.relu(predict, brew.fc(predict, "data", "fc1", dim_in=2, dim_out=32), "h1")
+h = brew.relu(predict, brew.fc(predict, h, "fc2", dim_in=32, dim_out=32), "h2")
+brew.softmax(predict, brew.fc(predict, h, "scores", dim_in=32, dim_out=2), "probs")
+onnx_path = os.path.join(tempfile.mkdtemp(), "spiral.onnx")
+glonnx.export(predict.net, workspace.CurrentWorkspaceObject(), inputs={"data": points},
+              path=onnx_path)
+session = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+(probs_onnx,) = session.run(["probs"], {"data": points})
+workspace.RunNetOnce(predict.net)
+print(f"wrote {os.path.getsize(onnx_path)} bytes of ONNX")
+print("largest difference from graphlab:", np.abs(probs_onnx - workspace.FetchBlob("probs")).max())
+
+# %% [markdown]
+# Where to go next with that file: open it in [Netron](https://netron.app) to see the same graph
+# drawn by another tool, or continue in PyTorch with `onnx2torch.convert("spiral.onnx")`.
+# [docs/onnx.md](../docs/onnx.md) lists the operators the exporter knows.
+
+# %% [markdown]
 # ## Summary
 #
 # * `ModelHelper` + `brew.fc` build the init net and the training net together and track parameters.
 # * `optimizer.build_sgd` adds the same `Iter`-like counter, `LearningRate` and `WeightedSum` ops we
 #   wrote by hand; `momentum=` and `build_adam` swap in other update operators.
 # * Nothing is hidden: print or draw `model.net` to see every operator.
+# * `graphlab.onnx.export` takes a trained model to other runtimes (onnxruntime, PyTorch).
 #
 # ## Exercises
 #
