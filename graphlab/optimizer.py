@@ -513,10 +513,11 @@ class AdagradOptimizer(Optimizer):
             return
         param, grad = info.blob, info.grad
         lr, _ = self._schedule(net, param_init_net)
+        dev = _param_device()
         squared_sum = param_init_net.ConstantFill([param], str(param) + "_squared_sum",
-                                                  value=0.0)
+                                                  value=0.0, device_option=dev)
         net.Adagrad([param, squared_sum, grad, lr], [param, squared_sum],
-                    epsilon=float(self.epsilon), decay=float(self.decay))
+                    epsilon=float(self.epsilon), decay=float(self.decay), device_option=dev)
 
 
 class RmsPropOptimizer(Optimizer):
@@ -572,14 +573,15 @@ class RmsPropOptimizer(Optimizer):
 
     def _run(self, net: core.Net, param_init_net: core.Net, info: ParameterInfo) -> None:
         param, grad = info.blob, info.grad
-        one = param_init_net.ConstantFill([], "ONE_0_0", shape=[1], value=1.0)
+        dev = _param_device()
+        one = param_init_net.ConstantFill([], "ONE_0_0", shape=[1], value=1.0, device_option=dev)
         lr, _ = self._schedule(net, param_init_net)
-        grad_o = param_init_net.ConstantFill([param], str(param) + "_grad_o", value=0.0)
-        ms = param_init_net.ConstantFill([param], str(param) + "_mean_squares", value=0.0)
-        mom = param_init_net.ConstantFill([param], str(param) + "_momentum", value=0.0)
+        grad_o, ms, mom = (
+            param_init_net.ConstantFill([param], f"{param}_{suffix}", value=0.0, device_option=dev)
+            for suffix in ("grad_o", "mean_squares", "momentum"))
         net.RmsProp([grad, ms, mom, one], [grad_o, ms, mom], decay=float(self.decay),
-                    momentum=float(self.momentum), epsilon=float(self.epsilon))
-        net.MomentumSGDUpdate([grad_o, mom, lr, param], [grad_o, mom, param])
+                    momentum=float(self.momentum), epsilon=float(self.epsilon), device_option=dev)
+        net.MomentumSGDUpdate([grad_o, mom, lr, param], [grad_o, mom, param], device_option=dev)
 
 
 def _only(model: ModelHelper, opt: Optimizer, parameters: Sequence[str] | None) -> Optimizer:

@@ -163,3 +163,25 @@ def test_get_all_params_lists_trained_then_computed_params() -> None:
     assert m.GetAllParams("bn") == []  # a name scope "bn/": nothing is scoped here
     m.AddGradientOperators([m.net.AveragedLoss("fc", "loss")])
     assert [str(i.blob) for i in m.GetOptimizationParamInfo()] == ["fc_w", "fc_b"]
+
+
+@pytest.mark.parametrize("build", ["build_adagrad", "build_rms_prop"])
+def test_per_parameter_ops_carry_caffe2s_empty_device_option(build):
+    """As real Caffe2 prints them: ``device_option {}`` on every op added for a parameter
+    (its fills, the LearningRate and the update ops), a CPU device on the counter's."""
+    from graphlab import brew, model_helper, optimizer
+    from graphlab.proto import DeviceOption
+
+    model = model_helper.ModelHelper(name="devopt_" + build)
+    pred = brew.fc(model, "data", "p", dim_in=2, dim_out=1)
+    model.AveragedLoss(model.SquaredL2Distance(["label", pred], "d"), "loss")
+    model.AddGradientOperators(["loss"])
+    getattr(optimizer, build)(model, base_learning_rate=0.1)
+    added = model.net.Proto().op[-4 if build == "build_adagrad" else -5:]
+    init_fills = [op for op in model.param_init_net.Proto().op
+                  if op.output[0] not in ("p_w", "p_b", "optimizer_iteration", "iteration_mutex")]
+    for op in [*added, *init_fills]:
+        if op.type == "AtomicIter":
+            continue
+        assert op.device_option == DeviceOption(), (op.type, op.output)
+        assert "device_option {\n}" in str(op)
