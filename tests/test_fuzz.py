@@ -58,7 +58,8 @@ _DTYPES = st.sampled_from([np.float32, np.float64, np.int32, np.int64, np.bool_,
                            np.float16, np.dtype("<U4"), np.dtype("S3")])
 _ARRAYS = _DTYPES.flatmap(lambda dt: hnp.arrays(dt, hnp.array_shapes(min_dims=0, max_dims=3,
                                                                      min_side=0, max_side=4)))
-_NAMES = st.text(min_size=1, max_size=12)
+# a name ending in NUL cannot go into the name table and is refused (tested below)
+_NAMES = st.text(min_size=1, max_size=12).filter(lambda n: not n.endswith("\x00"))
 _BLOBS = st.dictionaries(_NAMES, _ARRAYS, min_size=0, max_size=5)
 
 
@@ -77,6 +78,16 @@ def test_save_load_round_trip_is_bit_exact(scratch, blobs):
     assert dst.blobs() == sorted(blobs)
     for name, value in blobs.items():
         assert _identical(dst.fetch_blob(name), value), name
+
+
+def test_a_blob_name_ending_in_nul_is_refused_and_nothing_is_written(scratch):
+    path = os.path.join(scratch, "nul.npz")
+    src = Workspace()
+    src.feed_blob("W\x00", np.ones(2, np.float32))
+    with pytest.raises(GraphlabError, match="ends in a NUL character"):
+        src.run_operator_once(core.CreateOperator("Save", ["W\x00"], [], db=path,
+                                                  absolute_path=1))
+    assert not os.path.exists(path)
 
 
 def _sample_file(path: str) -> dict[str, np.ndarray]:
