@@ -251,6 +251,9 @@ class Workspace:
         guard = self._check_finite if check_finite is None else check_finite
         proto = as_netdef(net)
         params = parameters(proto)
+        if not params:  # nothing it reads is rewritten (an init net): no dtype to watch
+            run_net(proto, self, guard)
+            return True
         before = self._float_dtypes(params)
         try:
             run_net(proto, self, guard)
@@ -474,8 +477,11 @@ class Workspace:
 def parameters(net: NetDef) -> list[str]:
     """Blobs ``net`` reads before writing them and then writes: its parameters and
     counters (``W``, ``B``, ``ITER``), in op order. Data it only reads is not included."""
+    read_first = blobs_read_before_written(net)
+    if not read_first:
+        return []
     written = dict.fromkeys(b for op in net.op for b in op.output)
-    return [b for b in blobs_read_before_written(net) if b in written]
+    return [b for b in read_first if b in written]
 
 
 def dtype_change_message(net: NetDef, changed: list[tuple[str, Any, Any]],
