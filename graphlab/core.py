@@ -25,7 +25,7 @@ from .errors import (
 )
 from .flags import caffe2_flags
 from .gradients import build_backward
-from .nets import blob_name
+from .nets import blob_name, updated_param
 from .proto import MAX_NESTING, DataType, NetDef, OperatorDef, make_argument, nesting_depth
 from .proto import DeviceOption as DeviceOptionProto
 from .registry import check_operator, get_schema, has_op, op_names
@@ -137,15 +137,6 @@ def _as_list(blobs: Any) -> list[Any]:
         f"Unknown input/output type {type(blobs).__name__} ({blobs!r}); use a blob name, "
         "a BlobReference, or a list of them."
     )
-
-
-def _updated_param(op: OperatorDef) -> str | None:
-    """The blob ``op`` rewrites in place from its own gradient (``W`` for
-    ``WeightedSum([W, ONE, W_grad, LR], W)``, Adam, MomentumSGDUpdate ...), else None."""
-    for blob in op.output:
-        if blob in op.input and f"{blob}_grad" in op.input:
-            return blob
-    return None
 
 
 class BlobReference(str):
@@ -330,7 +321,7 @@ class Net:
     def _note_op(self, index: int) -> None:
         op = self._net.op[index]
         self._ops_by_key.setdefault((op.type, tuple(op.input), tuple(op.output)), index)
-        param = _updated_param(op)
+        param = updated_param(op)
         if param is not None:
             self._updates.setdefault(param, index)
 
@@ -348,7 +339,7 @@ class Net:
         earlier = self._ops_by_key.get((op.type, tuple(op.input), tuple(op.output)))
         what = "is identical to"
         if earlier is None or not op.input or self._net.op[earlier] != op:
-            param = _updated_param(op)
+            param = updated_param(op)
             earlier = self._updates.get(param) if param is not None else None
             what = f"updates {param!r} again after"
         if earlier is None or self._net.op[earlier].origin == op.origin:

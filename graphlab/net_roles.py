@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .nets import BlobVersions, blobs_read_before_written, versioned_name
+from .nets import BlobVersions, blobs_read_before_written, updated_param, versioned_name
 from .proto import OperatorDef
 from .registry import op_family
 
@@ -124,9 +124,9 @@ def detect_params(ops: Sequence[OperatorDef]) -> list[str]:
     for op in ops:
         if op_category(op) != "update":
             continue
-        for b in op.output:
-            if b in op.input and f"{b}_grad" in op.input:
-                found.setdefault(b, None)
+        param = updated_param(op)
+        if param is not None:
+            found.setdefault(param, None)
     order = _first_use_order(ops)
     return sorted(found, key=order.__getitem__)
 

@@ -28,6 +28,7 @@ __all__ = [
     "as_netdef",
     "blob_name",
     "blobs_read_before_written",
+    "updated_param",
     "versioned_name",
 ]
 
@@ -118,3 +119,13 @@ class BlobVersions:
 def versioned_name(name: str, version: int) -> str:
     """``W`` at version 1 → ``"W1"``: the node name of one version of a blob."""
     return f"{name}{version}"
+
+
+def updated_param(op: OperatorDef) -> str | None:
+    """The blob ``op`` rewrites in place from its own gradient, else None: ``W`` for
+    ``WeightedSum([W, ONE, W_grad, LR], W)``, Adam, MomentumSGDUpdate ... (an optimizer's
+    moments are rewritten too, but from another blob's gradient, so they are not it)."""
+    for blob in op.output:
+        if blob in op.input and f"{blob}_grad" in op.input:
+            return blob
+    return None
